@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"net/http"
+
+	"tessera/domain"
+	"tessera/views"
+)
+
+// HandleHome sends provider admins to their area and shows tenants their dashboard.
+func (a *App) HandleHome(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	if p.User.IsProviderAdmin() {
+		redirect(w, r, "/admin/tenants")
+		return
+	}
+	a.page(w, r, http.StatusOK, "Dashboard", "dashboard", views.Dashboard(views.DashboardProps{Tenant: p.Tenant, User: p.User}))
+}
+
+// HandlePlaceholder renders a section that a later release fills.
+func (a *App) HandlePlaceholder(title, nav, text string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a.page(w, r, http.StatusOK, title, nav, views.Placeholder(title, text))
+	}
+}
+
+// HandleTenantAudit shows the tenant's audit log to its admins.
+func (a *App) HandleTenantAudit(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	events, next, err := a.Audit.FindAuditEvents(r.Context(), domain.AuditFilter{TenantID: p.Tenant.ID, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	a.page(w, r, http.StatusOK, "Audit log", "audit", views.AuditLog(views.AuditProps{Events: events, Next: next, Base: "/audit"}))
+}
+
+// HandleUsersPage lists the tenant's users for its admins.
+func (a *App) HandleUsersPage(w http.ResponseWriter, r *http.Request) {
+	a.renderUsersPage(w, r, http.StatusOK, views.Form{Values: map[string]string{"role": "member"}})
+}
+
+func (a *App) renderUsersPage(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
+	p := PrincipalFrom(r.Context())
+	users, next, err := a.Users.FindUsers(r.Context(), domain.UserFilter{TenantID: p.Tenant.ID, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	a.page(w, r, status, "Users", "users", views.UsersPage(views.UsersPageProps{Users: users, Next: next, Form: f}))
+}
+
+// HandleUsersCreate adds a local user to the tenant.
+func (a *App) HandleUsersCreate(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	f, ok := a.createUser(w, r, p.Tenant)
+	if !ok {
+		a.renderUsersPage(w, r, StatusOf(domain.EINVALID), f)
+		return
+	}
+	redirect(w, r, "/settings/users")
+}
+
+// HandleUsersUpdate changes a user of the tenant.
+func (a *App) HandleUsersUpdate(w http.ResponseWriter, r *http.Request) {
+	if a.updateUser(w, r, PrincipalFrom(r.Context()).Tenant.ID) {
+		redirect(w, r, "/settings/users")
+	}
+}
+
+// HandleUsersPassword resets a local user's password.
+func (a *App) HandleUsersPassword(w http.ResponseWriter, r *http.Request) {
+	if a.resetPassword(w, r, PrincipalFrom(r.Context()).Tenant.ID) {
+		redirect(w, r, "/settings/users")
+	}
+}
+
+// HandleSettings lists the settings sections the user may open.
+func (a *App) HandleSettings(w http.ResponseWriter, r *http.Request) {
+	a.page(w, r, http.StatusOK, "Settings", "settings", views.Settings(views.SettingsProps{User: PrincipalFrom(r.Context()).User}))
+}

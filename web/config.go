@@ -1,0 +1,41 @@
+// Package web is Tessera's server: configuration, router, middleware, static
+// files and the wiring of adapters into handlers.
+package web
+
+import (
+	"time"
+)
+
+// Config is built once in main from flags and environment variables and
+// passed in; there are no global settings.
+type Config struct {
+	Listen        string
+	DatabaseURL   string
+	SecretKey     string
+	PublicURL     string   // e.g. https://cloud.example.net; https turns on Secure cookies
+	ProviderHosts []string // host names of the provider's own portal
+	BaseDomain    string   // tenants get <slug>.<BaseDomain>
+	Demo          bool
+	Force         bool // --demo on a non-loopback address
+	TrustProxy    bool
+	LogLevel      string
+	LogFormat     string // text or json
+	IdleTimeout   time.Duration
+	SessionMax    time.Duration
+	// FastHashing uses cheap password hashing parameters (tests, demo seed).
+	FastHashing bool
+	// ConnectSites are in-process simulated connect sites to run (demo).
+	ShutdownGrace time.Duration
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		Listen:        "127.0.0.1:8080",
+		LogLevel:      "info",
+		LogFormat:     "text",
+		IdleTimeout:   2 * time.Hour,
+		SessionMax:    12 * time.Hour,
+		ShutdownGrace: 15 * time.Second,
+	}
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"tessera/domain"
+)
+
+// routes is the one readable list of every route of manage.
+func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
+	a := s.App
+	r := chi.NewRouter()
+	r.NotFound(a.NotFound)
+	r.MethodNotAllowed(a.MethodNotAllowed)
+	r.Use(requestID, m.observe(s.Log), recoverer(a), securityHeaders(s.Config.PublicURL != "" && s.Config.PublicURL[:5] == "https"))
+
+	// Operational endpoints answer on any host name (load balancers, Prometheus).
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	r.Get("/readyz", s.handleReady)
+	r.Handle("/metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	r.Handle("/static/*", st)
+
+	r.Group(func(r chi.Router) {
+		r.Use(crossOrigin(a), hostTenant(a, s.Hosts))
+
+		// Browser pages: session, then the signed-in user.
+		r.Group(func(r chi.Router) {
+			r.Use(a.LoadSession, a.Authenticate)
+			r.Get("/login", a.HandleLoginPage)
+			r.Post("/login", a.HandleLogin)
+			r.Post("/logout", a.HandleLogout)
+
+			r.Group(func(r chi.Router) {
+				r.Use(a.RequireUser)
+				r.Get("/", a.HandleHome)
+
+				// The tenant portal.
+				r.Group(func(r chi.Router) {
+					r.Use(a.RequireTenantUser)
+					r.Get("/machines", a.HandlePlaceholder("Machines", "machines", "Machines arrive with the next release: create, start, stop, resize and delete virtual machines, with their price in plain sight."))
+					r.Get("/disks", a.HandlePlaceholder("Disks", "disks", "Extra disks for your machines will be managed here."))
+					r.Get("/networks", a.HandlePlaceholder("Networks", "networks", "Private networks, public addresses and firewall rules will be managed here."))
+					r.Get("/billing", a.HandlePlaceholder("Usage & billing", "billing", "Month-to-date spend, a forecast and your invoices will appear here."))
+					r.Get("/settings", a.HandleSettings)
+					r.Get("/settings/tokens", a.HandlePlaceholder("API tokens", "tokens", "Personal API tokens for the user API will be managed here."))
+					r.Group(func(r chi.Router) {
+						r.Use(a.RequireTenantAdmin)
+						r.Get("/audit", a.HandleTenantAudit)
+						r.Get("/settings/users", a.HandleUsersPage)
+						r.Post("/settings/users", a.HandleUsersCreate)
+						r.Post("/settings/users/{userID}", a.HandleUsersUpdate)
+						r.Post("/settings/users/{userID}/password", a.HandleUsersPassword)
+					})
+				})
+
+				// The provider admin's area.
+				r.Route("/admin", func(r chi.Router) {
+					r.Use(a.RequireProviderAdmin)
+					r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/tenants", http.StatusSeeOther) })
+					r.Get("/tenants", a.HandleTenantIndex)
+					r.Get("/tenants/new", a.HandleTenantNew)
+					r.Post("/tenants", a.HandleTenantCreate)
+					r.Get("/tenants/{tenantID}", a.HandleTenantShow)
+					r.Get("/tenants/{tenantID}/edit", a.HandleTenantEdit)
+					r.Post("/tenants/{tenantID}", a.HandleTenantUpdate)
+					r.Post("/tenants/{tenantID}/suspend", a.HandleTenantSetStatus(domain.TenantSuspended))
+					r.Post("/tenants/{tenantID}/resume", a.HandleTenantSetStatus(domain.TenantActive))
+					r.Post("/tenants/{tenantID}/users", a.HandleTenantUserCreate)
+					r.Post("/tenants/{tenantID}/users/{userID}", a.HandleTenantUserUpdate)
+					r.Post("/tenants/{tenantID}/users/{userID}/password", a.HandleTenantUserPassword)
+					r.Get("/locations", a.HandlePlaceholder("Locations & sites", "locations", "Geo-locations and connect sites will be registered here."))
+					r.Get("/catalogue", a.HandlePlaceholder("Catalogue", "catalogue", "Flavors and images offered to tenants will be managed here."))
+					r.Get("/pricing", a.HandlePlaceholder("Pricing", "pricing", "Rate cards and tenant prices will be managed here."))
+					r.Get("/audit", a.HandleAdminAudit)
+				})
+			})
+		})
+	})
+	return r
+}
+
+// handleReady answers 200 when the database answers within 2 seconds.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"tessera/adapters/passwd"
+	"tessera/adapters/postgres"
+	"tessera/adapters/secretbox"
+	"tessera/domain"
+	"tessera/handlers"
+)
+
+// Server is a manage instance: its services, handlers and router.
+type Server struct {
+	Config   Config
+	DB       *postgres.DB
+	App      *handlers.App
+	Hosts    *HostResolver
+	Secrets  domain.SecretBox
+	Registry *prometheus.Registry
+	Log      *slog.Logger
+
+	handler http.Handler
+	store   *pgxstore.PostgresStore
+	closers []func()
+}
+
+// NewServer wires the adapters into the handlers. db must be migrated.
+func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	box, err := secretbox.New(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	st, err := loadStatic()
+	if err != nil {
+		return nil, err
+	}
+	hasher := passwd.Default
+	if cfg.FastHashing {
+		hasher = passwd.Fast
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	store := pgxstore.NewWithCleanupInterval(db.Pool, 10*time.Minute)
+	sessions := scs.New()
+	sessions.Store = store
+	sessions.IdleTimeout = cfg.IdleTimeout
+	sessions.Lifetime = cfg.SessionMax
+	sessions.Cookie.Name = "tessera_session"
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Secure = strings.HasPrefix(cfg.PublicURL, "https://")
+	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		slog.ErrorContext(r.Context(), "session store", "err", err, "request_id", handlers.RequestID(r.Context()))
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+	}
+
+	tenants := postgres.NewTenantService(db)
+	users := postgres.NewUserService(db)
+	app := &handlers.App{
+		Tenants:  tenants,
+		Users:    users,
+		Audit:    postgres.NewAuditService(db),
+		Hasher:   hasher,
+		Sessions: sessions,
+		Log:      log,
+		Assets:   st.assets(),
+		Login: &domain.LoginService{
+			Tenants: tenants, Users: users, Hasher: hasher,
+			Limiter: postgres.NewRateLimiter(db), Limits: domain.DefaultLoginLimits,
+		},
+		TrustProxy: cfg.TrustProxy,
+	}
+	s := &Server{
+		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
+		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
+		store: store,
+	}
+	s.handler = s.routes(st, newMetrics(reg))
+	return s, nil
+}
+
+// Handler is the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops background work.
+func (s *Server) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.store.StopCleanup()
+}
+
+// OnClose registers fn to run when the server closes (last registered first).
+func (s *Server) OnClose(fn func()) { s.closers = append(s.closers, fn) }
+
+// ListenAndServe serves until ctx is cancelled, then shuts down gracefully.
+func (s *Server) ListenAndServe(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Log.Info("shutting down", "grace", s.Config.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
