@@ -1,0 +1,135 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// This file is the contract between manage and connect: what manage asks a
+// site to do and what it reads back. adapters/connectapi implements SiteClient
+// over connect's versioned HTTP+JSON API (/connect/v1/...); connect's server
+// implements the same operations over its workflow engine.
+
+// OperationKind is what an operation does to a machine.
+type OperationKind string
+
+const (
+	OpCreate   OperationKind = "create"   // clone from a template, configure, power on
+	OpStart    OperationKind = "start"    // power on
+	OpStop     OperationKind = "stop"     // guest shutdown, then power off if the guest does not stop in time
+	OpPowerOff OperationKind = "poweroff" // hard power off
+	OpReboot   OperationKind = "reboot"
+	OpResize   OperationKind = "resize" // reconfigure vCPU and memory (disk only grows)
+	OpDelete   OperationKind = "delete" // power off and destroy
+)
+
+// OperationState is where an operation is in its life.
+type OperationState string
+
+const (
+	OpQueued    OperationState = "queued"
+	OpRunning   OperationState = "running"
+	OpSucceeded OperationState = "succeeded"
+	OpFailed    OperationState = "failed"
+)
+
+// Done reports whether the state is final.
+func (s OperationState) Done() bool { return s == OpSucceeded || s == OpFailed }
+
+// MachineSpec is the shape of a machine to create or resize to.
+type MachineSpec struct {
+	Name       string `json:"name"`        // the tenant's name for the machine
+	TenantSlug string `json:"tenant_slug"` // for the site's naming template
+	VCPUs      int    `json:"vcpus"`
+	MemoryMiB  int    `json:"memory_mib"`
+	DiskGiB    int    `json:"disk_gib"`
+	Image      string `json:"image"`   // template name in the site
+	Network    string `json:"network"` // port group name in the site; "" for the site's default
+}
+
+// OperationRequest asks a site to act on a machine. Key makes it idempotent:
+// the same key submitted again returns the first operation and runs nothing new.
+type OperationRequest struct {
+	Key       string        `json:"idempotency_key"`
+	Kind      OperationKind `json:"kind"`
+	MachineID string        `json:"machine_id"` // manage's machine id, also tagged on the VM
+	Spec      *MachineSpec  `json:"spec,omitempty"`
+}
+
+// Operation is a site's record of a request.
+type Operation struct {
+	ID         string         `json:"id"`
+	Key        string         `json:"idempotency_key"`
+	Kind       OperationKind  `json:"kind"`
+	MachineID  string         `json:"machine_id"`
+	State      OperationState `json:"state"`
+	Error      string         `json:"error,omitempty"` // user-safe reason when failed
+	Attempts   int            `json:"attempts"`
+	CreatedAt  time.Time      `json:"created_at"`
+	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+}
+
+// Power states a site reports.
+const (
+	PowerOn      = "on"
+	PowerOff     = "off"
+	PowerMissing = "missing" // the VM is gone from the hypervisor
+)
+
+// MachineObservation is what a site last saw of a machine on the hypervisor.
+type MachineObservation struct {
+	MachineID  string    `json:"machine_id"`
+	Power      string    `json:"power"`
+	Addresses  []string  `json:"addresses"`
+	VCPUs      int       `json:"vcpus"`
+	MemoryMiB  int       `json:"memory_mib"`
+	DiskGiB    int       `json:"disk_gib"`
+	Host       string    `json:"host"`
+	ObservedAt time.Time `json:"observed_at"`
+}
+
+// SiteCapacity is a site's size and use.
+type SiteCapacity struct {
+	Clusters        int   `json:"clusters"`
+	Hosts           int   `json:"hosts"`
+	CPUTotalMHz     int64 `json:"cpu_total_mhz"`
+	CPUUsedMHz      int64 `json:"cpu_used_mhz"`
+	VCPUsTotal      int   `json:"vcpus_total"` // physical cores
+	VCPUsAllocated  int   `json:"vcpus_allocated"`
+	MemoryTotalMiB  int64 `json:"memory_total_mib"`
+	MemoryUsedMiB   int64 `json:"memory_used_mib"`
+	MemoryAllocMiB  int64 `json:"memory_allocated_mib"`
+	StorageTotalGiB int64 `json:"storage_total_gib"`
+	StorageFreeGiB  int64 `json:"storage_free_gib"`
+}
+
+// SiteInfo is a site's self-description.
+type SiteInfo struct {
+	Name       string       `json:"name"`
+	APIVersion string       `json:"api_version"`
+	Backend    string       `json:"backend"` // "vsphere"
+	Capacity   SiteCapacity `json:"capacity"`
+	Templates  []string     `json:"templates"`
+	Networks   []string     `json:"networks"`
+	LastSync   time.Time    `json:"last_sync"`
+}
+
+// SiteClient is manage's client for one connect site, authenticated with
+// this manage instance's credential. Every method returns EUNAVAILABLE when
+// the site cannot be reached, so callers wait instead of hanging.
+type SiteClient interface {
+	// Info returns the site's capacity and inventory.
+	Info(ctx context.Context) (*SiteInfo, error)
+	// Submit queues an operation; the same Key returns the same operation. EINVALID.
+	Submit(ctx context.Context, req OperationRequest) (*Operation, error)
+	// Operation returns an operation of this manage instance. ENOTFOUND.
+	Operation(ctx context.Context, id string) (*Operation, error)
+	// Machine returns what the site last saw of a machine. ENOTFOUND.
+	Machine(ctx context.Context, machineID string) (*MachineObservation, error)
+}
+
+// SiteConnector hands out a client for a registered site.
+type SiteConnector interface {
+	// Client returns the client of site id. ENOTFOUND, EUNAVAILABLE (disabled).
+	Client(ctx context.Context, siteID string) (SiteClient, error)
+}
