@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve [--demo] [flags]", "Runs manage (portal, user API, admin pages) on --listen. Migrates the database on start. With --demo it also seeds the demo provider admin, tenants and users (idempotently), uses a fixed demo secret key, and refuses to listen on a non-loopback address unless --force is given.", runServe},
+		{"connect", "connect [flags] | connect token create --manage NAME | connect token list", "Runs a connect site against a real vCenter: durable operations (River on connect's own PostgreSQL database), placement, reconciliation, and the /connect/v1 API for manage instances. 'connect token create' issues a manage instance's token (stored hashed).", runConnect},
 		{"migrate", "migrate up|down|status [flags]", "Applies all pending database migrations (up), rolls back the newest (down), or lists them (status).", runMigrate},
 		{"tenant", "tenant create --name NAME --slug SLUG [--contact-name N] [--contact-email E]", "Creates a tenant (a customer) from the command line, for bootstrapping a real installation.", runTenant},
 		{"user", "user create --login LOGIN [--tenant SLUG] [--role admin|member|viewer] [--password-file F]", "Creates a local user. Without --tenant it creates a provider admin. The password is read from --password-file, or from standard input when that is not a terminal.", runUser},

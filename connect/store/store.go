@@ -239,3 +239,18 @@ func (s *Store) Snapshot(ctx context.Context) (*SiteSnapshot, error) {
 	}
 	return &snap, nil
 }
+
+// EnsureManageInstance registers name with a given token, or updates its
+// token (used by the demo, whose tokens derive from its fixed secret).
+func (s *Store) EnsureManageInstance(ctx context.Context, name, token string) (*ManageInstance, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) < 24 {
+		return nil, domain.Errorf(domain.EINVALID, "A manage token starts with %s and is long.", tokenPrefix)
+	}
+	var m ManageInstance
+	err := s.Pool.QueryRow(ctx, `INSERT INTO connect_manage_instances (id, name, token_hash) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash RETURNING id, name, created_at`, domain.NewID(), name, hashToken(token)).Scan(&m.ID, &m.Name, &m.CreatedAt)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	return &m, nil
+}
