@@ -30,6 +30,11 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Locations, Secrets and CheckSite serve the provider admin's
+	// Locations & sites pages; CheckSite refreshes one site's health now.
+	Locations domain.LocationService
+	Secrets   domain.SecretBox
+	CheckSite siteChecker
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -26,6 +26,10 @@ type Config struct {
 	FastHashing bool
 	// ConnectSites are in-process simulated connect sites to run (demo).
 	ShutdownGrace time.Duration
+
+	// SitePollInterval is how often manage refreshes each site's health
+	// and capacity (0 turns the poller off).
+	SitePollInterval time.Duration
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -37,5 +41,7 @@ func Defaults() Config {
 		IdleTimeout:   2 * time.Hour,
 		SessionMax:    12 * time.Hour,
 		ShutdownGrace: 15 * time.Second,
+
+		SitePollInterval: 30 * time.Second,
 	}
 }

@@ -32,6 +32,9 @@ type Server struct {
 	Registry *prometheus.Registry
 	Log      *slog.Logger
 
+	// Locations stores geo-locations and sites (and their health).
+	Locations *postgres.LocationService
+
 	handler http.Handler
 	store   *pgxstore.PostgresStore
 	closers []func()
@@ -86,11 +89,19 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 			Limiter: postgres.NewRateLimiter(db), Limits: domain.DefaultLoginLimits,
 		},
 		TrustProxy: cfg.TrustProxy,
+
+		Locations: postgres.NewLocationService(db),
+		Secrets:   box,
 	}
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 		store: store,
+	}
+	s.Locations = app.Locations.(*postgres.LocationService)
+	app.CheckSite = s.CheckSite
+	if cfg.SitePollInterval > 0 {
+		s.startSitePoller(cfg.SitePollInterval)
 	}
 	s.handler = s.routes(st, newMetrics(reg))
 	return s, nil

@@ -32,6 +32,9 @@ type Options struct {
 	// Registry collects the site's metrics; nil for a new one with Go and
 	// process collectors, served on /metrics.
 	Registry *prometheus.Registry
+	// Registerer, if set, receives Central's metrics instead of Registry
+	// (the demo adds them to manage's registry with a site label).
+	Registerer prometheus.Registerer
 }
 
 // Site is an assembled connect site.
@@ -68,7 +71,11 @@ func Open(ctx context.Context, o Options) (*Site, error) {
 		st.Close()
 		return nil, err
 	}
-	c, err := central.New(st, b, o.Central, o.Log, reg)
+	var metricsTo prometheus.Registerer = reg
+	if o.Registerer != nil {
+		metricsTo = o.Registerer
+	}
+	c, err := central.New(st, b, o.Central, o.Log, metricsTo)
 	if err != nil {
 		b.Close()
 		st.Close()
