@@ -19,9 +19,9 @@ import (
 // their databases afterwards.
 func startDemo(t *testing.T) *webtest.Env {
 	t.Helper()
-	var env *webtest.Env
+	var name string
 	t.Cleanup(func() { // registered first, so it runs after the server closed
-		if env == nil {
+		if name == "" {
 			return
 		}
 		ctx := context.Background()
@@ -30,13 +30,14 @@ func startDemo(t *testing.T) *webtest.Env {
 			return
 		}
 		defer c.Close(ctx)
-		var name string
-		_ = env.DB.Pool.QueryRow(ctx, "SELECT current_database()").Scan(&name)
 		for _, s := range []string{"berlin", "frankfurt"} {
 			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name + "_connect_" + s}.Sanitize()+" WITH (FORCE)")
 		}
 	})
-	env = webtest.New(t)
+	env := webtest.New(t)
+	if err := env.DB.Pool.QueryRow(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
 	if err := env.Server.StartDemoSites(context.Background()); err != nil {
 		t.Fatal(err)
 	}
