@@ -58,7 +58,11 @@ type Backend struct {
 	logout func()
 
 	mu      sync.Mutex
-	folders map[string]*object.Folder // created or found folder paths
+	folders map[string]*object.Folder               // created or found folder paths
+	refs    map[string]types.ManagedObjectReference // kind/name -> object
+	pools   map[types.ManagedObjectReference]types.ManagedObjectReference
+	// hostNames caches host names by reference.
+	hostNames map[types.ManagedObjectReference]string
 }
 
 var _ domain.Backend = (*Backend)(nil)
@@ -97,14 +101,19 @@ func Connect(ctx context.Context, cfg Config) (*Backend, error) {
 		}
 		return nil, unavailable("log in to vCenter", err)
 	}
-	// Keep the session alive while idle; re-login if it expired anyway.
-	vc.RoundTripper = keepalive.NewHandlerSOAP(sc, 5*time.Minute, nil)
+	// Keep the session alive while idle (vCenter drops idle sessions after
+	// 30 minutes by default).
+	ka := keepalive.NewHandlerSOAP(sc, 5*time.Minute, nil)
+	vc.RoundTripper = ka
+	ka.Start()
 	b, err := New(ctx, vc, cfg)
 	if err != nil {
+		ka.Stop()
 		_ = sm.Logout(context.Background())
 		return nil, err
 	}
 	b.logout = func() {
+		ka.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = sm.Logout(ctx)
@@ -134,7 +143,9 @@ func New(ctx context.Context, vc *vim25.Client, cfg Config) (*Backend, error) {
 		return nil, translate(err, "find the datacenter")
 	}
 	f.SetDatacenter(dc)
-	return &Backend{c: vc, dc: dc, finder: f, cfg: cfg, folders: map[string]*object.Folder{}}, nil
+	return &Backend{c: vc, dc: dc, finder: f, cfg: cfg, folders: map[string]*object.Folder{},
+		refs: map[string]types.ManagedObjectReference{}, pools: map[types.ManagedObjectReference]types.ManagedObjectReference{},
+		hostNames: map[types.ManagedObjectReference]string{}}, nil
 }
 
 // Close logs out.

@@ -26,8 +26,35 @@ func (b *Backend) retrieve(ctx context.Context, kind string, props []string, dst
 	return v.Retrieve(ctx, []string{kind}, props, dst)
 }
 
-// findRef finds an object of kind by name under the datacenter.
+// findRef finds an object of kind by name under the datacenter. Found
+// references are cached: a container view search reads every object's name,
+// which on a busy vCenter waits for locks held by running clones.
 func (b *Backend) findRef(ctx context.Context, kind, name string) (*types.ManagedObjectReference, error) {
+	key := kind + "/" + name
+	b.mu.Lock()
+	ref, ok := b.refs[key]
+	b.mu.Unlock()
+	if ok {
+		return &ref, nil
+	}
+	found, err := b.searchRef(ctx, kind, name)
+	if err == nil && found != nil {
+		b.mu.Lock()
+		b.refs[key] = *found
+		b.mu.Unlock()
+	}
+	return found, err
+}
+
+// forgetRefs drops cached references (after a "not found" from vCenter).
+func (b *Backend) forgetRefs() {
+	b.mu.Lock()
+	clear(b.refs)
+	clear(b.folders)
+	b.mu.Unlock()
+}
+
+func (b *Backend) searchRef(ctx context.Context, kind, name string) (*types.ManagedObjectReference, error) {
 	m := view.NewManager(b.c)
 	v, err := m.CreateContainerView(ctx, b.dc.Reference(), []string{kind}, true)
 	if err != nil {

@@ -56,12 +56,27 @@ func (b *Backend) state(ctx context.Context, vm *object.VirtualMachine) (*domain
 	}
 	s := b.toState(&m)
 	if m.Runtime.Host != nil {
-		var h mo.HostSystem
-		if err := property.DefaultCollector(b.c).RetrieveOne(ctx, *m.Runtime.Host, []string{"name"}, &h); err == nil {
-			s.Host = h.Name
-		}
+		s.Host = b.hostName(ctx, *m.Runtime.Host)
 	}
 	return s, nil
+}
+
+// hostName returns a host's name, cached (hosts are not renamed while in use).
+func (b *Backend) hostName(ctx context.Context, ref types.ManagedObjectReference) string {
+	b.mu.Lock()
+	name, ok := b.hostNames[ref]
+	b.mu.Unlock()
+	if ok {
+		return name
+	}
+	var h mo.HostSystem
+	if err := property.DefaultCollector(b.c).RetrieveOne(ctx, ref, []string{"name"}, &h); err != nil {
+		return ""
+	}
+	b.mu.Lock()
+	b.hostNames[ref] = h.Name
+	b.mu.Unlock()
+	return h.Name
 }
 
 func (b *Backend) toState(m *mo.VirtualMachine) *domain.VMState {
@@ -279,33 +294,44 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 		return nil, err
 	}
 	t, err := tmpl.Clone(ctx, folder, req.Name, spec)
+	var info *types.TaskInfo
 	if err == nil {
-		_, err = t.WaitForResult(ctx)
+		info, err = t.WaitForResult(ctx)
 	}
 	if err != nil {
 		// A concurrent or earlier attempt may have created it meanwhile.
 		if vm, ferr := b.findVM(ctx, req.MachineID); ferr == nil && vm != nil {
 			return b.FindVM(ctx, req.MachineID)
 		}
+		if fault.Is(err, &types.ManagedObjectNotFound{}) {
+			b.forgetRefs() // a cached template, host, datastore or folder went away
+		}
 		if fault.Is(err, &types.DuplicateName{}) {
 			return nil, &domain.Error{Code: domain.ECONFLICT, Message: fmt.Sprintf("vCenter has another VM named %q in folder %s.", req.Name, req.Folder), Err: err}
 		}
 		return nil, translate(err, "clone the template")
 	}
-	vm, err := b.mustFindVM(ctx, req.MachineID)
-	if err != nil {
-		return nil, err
+	ref, ok := info.Result.(types.ManagedObjectReference)
+	if !ok {
+		return nil, domain.Internal(fmt.Errorf("vsphere clone: unexpected result %T", info.Result))
 	}
+	vm := object.NewVirtualMachine(b.c, ref)
 	if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, netBacking); err != nil {
 		return nil, err
 	}
-	return b.FindVM(ctx, req.MachineID)
+	return b.state(ctx, vm)
 }
 
 // poolOf is the configured resource pool or the root pool of host's cluster.
 func (b *Backend) poolOf(ctx context.Context, host types.ManagedObjectReference) (types.ManagedObjectReference, error) {
 	if b.cfg.ResourcePool != "" {
 		return b.defaultPool(ctx)
+	}
+	b.mu.Lock()
+	p, ok := b.pools[host]
+	b.mu.Unlock()
+	if ok {
+		return p, nil
 	}
 	pc := property.DefaultCollector(b.c)
 	var h mo.HostSystem
@@ -316,10 +342,19 @@ func (b *Backend) poolOf(ctx context.Context, host types.ManagedObjectReference)
 	if err := pc.RetrieveOne(ctx, *h.Parent, []string{"resourcePool"}, &cr); err != nil {
 		return types.ManagedObjectReference{}, translate(err, "read the cluster")
 	}
+	b.mu.Lock()
+	b.pools[host] = *cr.ResourcePool
+	b.mu.Unlock()
 	return *cr.ResourcePool, nil
 }
 
 func (b *Backend) defaultPool(ctx context.Context) (types.ManagedObjectReference, error) {
+	b.mu.Lock()
+	ref, ok := b.refs["pool/"]
+	b.mu.Unlock()
+	if ok {
+		return ref, nil
+	}
 	var p *object.ResourcePool
 	var err error
 	switch {
@@ -333,6 +368,9 @@ func (b *Backend) defaultPool(ctx context.Context) (types.ManagedObjectReference
 	if err != nil {
 		return types.ManagedObjectReference{}, &domain.Error{Code: domain.ENOTFOUND, Message: "The configured resource pool or cluster does not exist in vCenter.", Err: err}
 	}
+	b.mu.Lock()
+	b.refs["pool/"] = p.Reference()
+	b.mu.Unlock()
 	return p.Reference(), nil
 }
 
@@ -388,10 +426,7 @@ func (b *Backend) PowerOn(ctx context.Context, machineID string) error {
 	if err != nil {
 		return err
 	}
-	st, err := b.powerState(ctx, vm)
-	if err != nil || st == types.VirtualMachinePowerStatePoweredOn {
-		return err
-	}
+	// No state check first: a running VM answers InvalidPowerState.
 	t, err := vm.PowerOn(ctx)
 	if err == nil {
 		_, err = t.WaitForResult(ctx)

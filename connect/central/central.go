@@ -123,8 +123,12 @@ func New(st *store.Store, backend domain.Backend, cfg Config, log *slog.Logger, 
 		MaxAttempts: cfg.MaxAttempts,
 		RetryPolicy: &backoff{base: cfg.RetryBase, max: cfg.RetryMax},
 		JobTimeout:  -1, // a clone may take long; leases detect dead workers
-		Logger:      log.With("component", "river"),
-		ID:          "connect-" + c.owner[:8],
+		// Pick the next job up promptly: River's default cooldown of 100 ms
+		// would add that much to every operation when workers are busy.
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: 250 * time.Millisecond,
+		Logger:            log.With("component", "river"),
+		ID:                "connect-" + c.owner[:8],
 	})
 	if err != nil {
 		return nil, err

@@ -134,12 +134,9 @@ func (c *Central) run(ctx context.Context, op *store.OpRecord) error {
 }
 
 func (c *Central) create(ctx context.Context, op *store.OpRecord, m *store.Machine) error {
-	// An earlier attempt may have created the VM before its process died.
-	if _, err := c.backend.FindVM(ctx, m.MachineID); err == nil {
-		return nil
-	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
-		return err
-	}
+	// An earlier attempt may have created the VM before its process died:
+	// CreateVM then returns it instead of cloning again (the placement made
+	// here is only a reservation in the snapshot, corrected at the next sync).
 	s := m.Spec
 	pl, err := c.place(ctx, domain.PlacementRequest{VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB})
 	if err != nil {
