@@ -85,6 +85,31 @@ func TestMachineLifecycleThroughConnect(t *testing.T) {
 	if n := site.VMCount(t); n != 0 {
 		t.Errorf("%d VMs left after delete", n)
 	}
+
+	// Prometheus counts operations by kind and result, with durations.
+	mfs, err := site.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]float64{}
+	var observed uint64
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			labels := ""
+			for _, l := range m.GetLabel() {
+				labels += l.GetName() + "=" + l.GetValue() + ","
+			}
+			switch mf.GetName() {
+			case "tessera_connect_operations_total":
+				counts[labels] = m.GetCounter().GetValue()
+			case "tessera_connect_operation_duration_seconds":
+				observed += m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	if counts["kind=create,result=succeeded,"] != 1 || counts["kind=delete,result=succeeded,"] != 1 || observed != 7 {
+		t.Errorf("metrics: %v, %d durations observed", counts, observed)
+	}
 }
 
 func TestIdempotency(t *testing.T) {
