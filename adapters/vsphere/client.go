@@ -104,7 +104,8 @@ func Connect(ctx context.Context, cfg Config) (*Backend, error) {
 	// Keep the session alive while idle (vCenter drops idle sessions after
 	// 30 minutes by default).
 	ka := keepalive.NewHandlerSOAP(sc, 5*time.Minute, nil)
-	vc.RoundTripper = ka
+	userinfo := url.UserPassword(cfg.User, cfg.Password)
+	vc.RoundTripper = &relogin{RoundTripper: ka, login: func(ctx context.Context) error { return sm.Login(ctx, userinfo) }}
 	ka.Start()
 	b, err := New(ctx, vc, cfg)
 	if err != nil {
