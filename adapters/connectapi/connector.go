@@ -32,3 +32,18 @@ func (c *Connector) Client(ctx context.Context, siteID string) (domain.SiteClien
 	}
 	return New(s.APIURL, token, c.HTTP), nil
 }
+
+// ClientAny returns the client of site id even when the site is disabled:
+// disabling stops new workloads, while existing machines there must still be
+// started, stopped and deleted. ENOTFOUND.
+func (c *Connector) ClientAny(ctx context.Context, siteID string) (domain.SiteClient, error) {
+	s, err := c.Sites.FindSiteByID(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	token, err := c.Secrets.Open(s.CredentialSealed)
+	if err != nil {
+		return nil, err
+	}
+	return New(s.APIURL, token, c.HTTP), nil
+}

@@ -46,6 +46,11 @@ func TestConnectorOpensRegisteredSite(t *testing.T) {
 	if _, err := conn.Client(ctx, s.ID); domain.ErrorCode(err) != domain.EUNAVAILABLE {
 		t.Errorf("disabled site: %v, want unavailable", err)
 	}
+	if c, err := conn.ClientAny(ctx, s.ID); err != nil {
+		t.Errorf("ClientAny of a disabled site: %v", err)
+	} else if _, err := c.Info(ctx); err != nil {
+		t.Errorf("a disabled site still serves its existing machines: %v", err)
+	}
 	if _, err := conn.Client(ctx, domain.NewID()); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("unknown site: %v, want not found", err)
 	}
