@@ -63,6 +63,8 @@ type Backend struct {
 	pools   map[types.ManagedObjectReference]types.ManagedObjectReference
 	// hostNames caches host names by reference.
 	hostNames map[types.ManagedObjectReference]string
+	// vms caches VM references by machine id (see withVM).
+	vms map[string]types.ManagedObjectReference
 }
 
 var _ domain.Backend = (*Backend)(nil)
@@ -146,7 +148,7 @@ func New(ctx context.Context, vc *vim25.Client, cfg Config) (*Backend, error) {
 	f.SetDatacenter(dc)
 	return &Backend{c: vc, dc: dc, finder: f, cfg: cfg, folders: map[string]*object.Folder{},
 		refs: map[string]types.ManagedObjectReference{}, pools: map[types.ManagedObjectReference]types.ManagedObjectReference{},
-		hostNames: map[types.ManagedObjectReference]string{}}, nil
+		hostNames: map[types.ManagedObjectReference]string{}, vms: map[string]types.ManagedObjectReference{}}, nil
 }
 
 // Close logs out.

@@ -2,7 +2,6 @@ package vsphere
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -37,7 +36,51 @@ func (b *Backend) findVM(ctx context.Context, machineID string) (*object.Virtual
 	if ref == nil {
 		return nil, nil
 	}
+	b.rememberVM(machineID, ref.Reference())
 	return object.NewVirtualMachine(b.c, ref.Reference()), nil
+}
+
+func (b *Backend) rememberVM(machineID string, ref types.ManagedObjectReference) {
+	b.mu.Lock()
+	b.vms[machineID] = ref
+	b.mu.Unlock()
+}
+
+func (b *Backend) forgetVM(machineID string) {
+	b.mu.Lock()
+	delete(b.vms, machineID)
+	b.mu.Unlock()
+}
+
+// withVM runs fn on machineID's VM. The VM's reference is cached after the
+// first search (a SearchIndex call per step adds up over thousands of
+// machines); if vCenter says a cached reference is gone, it searches again
+// and retries once, so a VM deleted or re-registered behind our back is
+// handled. ENOTFOUND when there is no VM.
+func (b *Backend) withVM(ctx context.Context, machineID string, fn func(vm *object.VirtualMachine) error) error {
+	b.mu.Lock()
+	ref, cached := b.vms[machineID]
+	b.mu.Unlock()
+	if cached {
+		err := fn(object.NewVirtualMachine(b.c, ref))
+		if !gone(err) {
+			return err
+		}
+		b.forgetVM(machineID)
+	}
+	vm, err := b.mustFindVM(ctx, machineID)
+	if err != nil {
+		return err
+	}
+	return fn(vm)
+}
+
+// gone reports whether err says the VM object does not exist.
+func gone(err error) bool {
+	if err == nil {
+		return false
+	}
+	return fault.Is(err, &types.ManagedObjectNotFound{}) || domain.ErrorCode(err) == domain.ENOTFOUND
 }
 
 func (b *Backend) mustFindVM(ctx context.Context, machineID string) (*object.VirtualMachine, error) {
@@ -121,11 +164,11 @@ func (b *Backend) toState(m *mo.VirtualMachine) *domain.VMState {
 
 // FindVM returns the state of machineID's VM.
 func (b *Backend) FindVM(ctx context.Context, machineID string) (*domain.VMState, error) {
-	vm, err := b.mustFindVM(ctx, machineID)
-	if err != nil {
-		return nil, err
-	}
-	s, err := b.state(ctx, vm)
+	var s *domain.VMState
+	err := b.withVM(ctx, machineID, func(vm *object.VirtualMachine) (err error) {
+		s, err = b.state(ctx, vm)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -218,10 +261,10 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 	if req.MachineID == "" || req.Name == "" || req.Template == "" || req.VCPUs < 1 || req.MemoryMiB < 1 {
 		return nil, domain.Errorf(domain.EINVALID, "A machine needs an id, a name, a template, vCPUs and memory.")
 	}
-	if vm, err := b.findVM(ctx, req.MachineID); err != nil {
+	if s, err := b.FindVM(ctx, req.MachineID); err == nil {
+		return s, nil // an earlier attempt created it
+	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
-	} else if vm != nil {
-		return b.FindVM(ctx, req.MachineID)
 	}
 	tref, err := b.findRef(ctx, "VirtualMachine", req.Template)
 	if err != nil {
@@ -315,6 +358,7 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 	if !ok {
 		return nil, domain.Internal(fmt.Errorf("vsphere clone: unexpected result %T", info.Result))
 	}
+	b.rememberVM(req.MachineID, ref)
 	vm := object.NewVirtualMachine(b.c, ref)
 	if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, netBacking); err != nil {
 		return nil, err
@@ -422,28 +466,22 @@ func (b *Backend) powerState(ctx context.Context, vm *object.VirtualMachine) (ty
 
 // PowerOn starts machineID's VM.
 func (b *Backend) PowerOn(ctx context.Context, machineID string) error {
-	vm, err := b.mustFindVM(ctx, machineID)
-	if err != nil {
-		return err
-	}
-	// No state check first: a running VM answers InvalidPowerState.
-	t, err := vm.PowerOn(ctx)
-	if err == nil {
-		_, err = t.WaitForResult(ctx)
-	}
-	if fault.Is(err, &types.InvalidPowerState{}) {
-		return nil // started meanwhile
-	}
-	return translate(err, "power on the virtual machine")
+	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error {
+		// No state check first: a running VM answers InvalidPowerState.
+		t, err := vm.PowerOn(ctx)
+		if err == nil {
+			_, err = t.WaitForResult(ctx)
+		}
+		if fault.Is(err, &types.InvalidPowerState{}) {
+			return nil // running already
+		}
+		return translate(err, "power on the virtual machine")
+	})
 }
 
 // PowerOff stops machineID's VM hard.
 func (b *Backend) PowerOff(ctx context.Context, machineID string) error {
-	vm, err := b.mustFindVM(ctx, machineID)
-	if err != nil {
-		return err
-	}
-	return b.powerOff(ctx, vm)
+	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error { return b.powerOff(ctx, vm) })
 }
 
 func (b *Backend) powerOff(ctx context.Context, vm *object.VirtualMachine) error {
@@ -463,10 +501,10 @@ func (b *Backend) powerOff(ctx context.Context, vm *object.VirtualMachine) error
 
 // Shutdown asks the guest to shut down, then powers off after timeout.
 func (b *Backend) Shutdown(ctx context.Context, machineID string, timeout time.Duration) error {
-	vm, err := b.mustFindVM(ctx, machineID)
-	if err != nil {
-		return err
-	}
+	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error { return b.shutdown(ctx, vm, timeout) })
+}
+
+func (b *Backend) shutdown(ctx context.Context, vm *object.VirtualMachine, timeout time.Duration) error {
 	s, err := b.state(ctx, vm)
 	if err != nil || s.Power == domain.PowerOff {
 		return err
@@ -489,10 +527,10 @@ func (b *Backend) Shutdown(ctx context.Context, machineID string, timeout time.D
 
 // Reboot restarts the guest, or resets the VM when its tools do not run.
 func (b *Backend) Reboot(ctx context.Context, machineID string) error {
-	vm, err := b.mustFindVM(ctx, machineID)
-	if err != nil {
-		return err
-	}
+	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error { return b.reboot(ctx, vm) })
+}
+
+func (b *Backend) reboot(ctx context.Context, vm *object.VirtualMachine) error {
 	s, err := b.state(ctx, vm)
 	if err != nil {
 		return err
@@ -517,32 +555,26 @@ func (b *Backend) Reconfigure(ctx context.Context, machineID string, vcpus, memo
 	if vcpus < 0 || memoryMiB < 0 || diskGiB < 0 {
 		return domain.Errorf(domain.EINVALID, "Sizes cannot be negative.")
 	}
-	vm, err := b.mustFindVM(ctx, machineID)
-	if err != nil {
-		return err
-	}
-	return b.reconfigure(ctx, vm, vcpus, memoryMiB, diskGiB, nil)
+	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error {
+		return b.reconfigure(ctx, vm, vcpus, memoryMiB, diskGiB, nil)
+	})
 }
 
 // Destroy powers machineID's VM off and deletes it with its disks.
 func (b *Backend) Destroy(ctx context.Context, machineID string) error {
-	vm, err := b.findVM(ctx, machineID)
-	if err != nil || vm == nil {
-		return err
+	err := b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error {
+		if err := b.powerOff(ctx, vm); err != nil {
+			return err
+		}
+		t, err := vm.Destroy(ctx)
+		if err == nil {
+			_, err = t.WaitForResult(ctx)
+		}
+		return translate(err, "delete the virtual machine")
+	})
+	b.forgetVM(machineID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil // gone already
 	}
-	if err := b.powerOff(ctx, vm); err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-		return err
-	}
-	t, err := vm.Destroy(ctx)
-	if err == nil {
-		_, err = t.WaitForResult(ctx)
-	}
-	if err != nil && fault.Is(err, &types.ManagedObjectNotFound{}) {
-		return nil
-	}
-	var de *domain.Error
-	if errors.As(translate(err, "delete the virtual machine"), &de) && de.Code == domain.ENOTFOUND {
-		return nil
-	}
-	return translate(err, "delete the virtual machine")
+	return err
 }

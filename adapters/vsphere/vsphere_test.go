@@ -262,3 +262,35 @@ func TestTLSVerification(t *testing.T) {
 		t.Error("connected with a wrong thumbprint")
 	}
 }
+
+// TestCachedReferenceGoneBehindOurBack deletes a VM with a second backend
+// (another process) and checks the first one, which cached the VM's
+// reference, reports it missing instead of failing oddly.
+func TestCachedReferenceGoneBehindOurBack(t *testing.T) {
+	sim, b := startSim(t, vsphere.SimOptions{})
+	ctx := context.Background()
+	id := domain.NewID()
+	create(t, b, id)
+	if err := b.PowerOn(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	other, err := vsphere.Connect(ctx, sim.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Destroy(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.FindVM(ctx, id); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("FindVM after another process deleted the VM: %v", err)
+	}
+	if err := b.PowerOff(ctx, id); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("PowerOff: %v", err)
+	}
+	// Created again (a retried create), the new VM is found.
+	create(t, other, id)
+	if s, err := b.FindVM(ctx, id); err != nil || s.MachineID != id {
+		t.Errorf("FindVM of the re-created VM: %+v, %v", s, err)
+	}
+}
