@@ -264,13 +264,17 @@ func TestOperationFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op, err := c.Submit(ctx, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: domain.NewID(), Spec: tt.spec})
+			machine := domain.NewID()
+			op, err := c.Submit(ctx, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: machine, Spec: tt.spec})
 			if err != nil {
 				t.Fatal(err)
 			}
 			done := connecttest.Wait(t, c, op.ID)
 			if done.State != domain.OpFailed || !strings.Contains(done.Error, tt.reason) || done.Attempts != 1 {
 				t.Errorf("got %s after %d attempts: %q, want failed with %q", done.State, done.Attempts, done.Error, tt.reason)
+			}
+			if m, err := c.Machine(ctx, machine); err != nil || m.Power != domain.PowerMissing {
+				t.Errorf("machine after a failed create: %+v, %v", m, err)
 			}
 		})
 	}

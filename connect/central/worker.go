@@ -83,6 +83,12 @@ func (w *opWorker) Work(ctx context.Context, job *river.Job[opArgs]) error {
 		} else if ok {
 			c.metrics.done(op.Kind, "failed", time.Since(op.CreatedAt), time.Since(start))
 		}
+		if op.Kind == domain.OpCreate {
+			// Record what is there: "missing" when no VM was made.
+			if err := c.observe(fctx, op.MachineID); err != nil {
+				log.Warn("observe after a failed create", "err", err)
+			}
+		}
 		return nil
 	default:
 		log.Warn("operation attempt failed; will retry", "err", runErr)
