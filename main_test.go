@@ -115,7 +115,9 @@ func TestServeDemoStartsAndStops(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var out, errb bytes.Buffer
 		done := make(chan int)
-		go func() { done <- run(ctx, []string{"serve", "--demo", "--listen", addr, "--database-url", dbURL}, &out, &errb) }()
+		go func() {
+			done <- run(ctx, []string{"serve", "--demo", "--listen", addr, "--database-url", dbURL}, &out, &errb)
+		}()
 		var resp *http.Response
 		var err error
 		for i := 0; i < 100; i++ {

@@ -68,7 +68,7 @@ func TestUserValidate(t *testing.T) {
 
 func TestRolePermissions(t *testing.T) {
 	for _, tc := range []struct {
-		role             Role
+		role              Role
 		write, administer bool
 	}{
 		{RoleProviderAdmin, true, true},

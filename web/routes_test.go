@@ -91,12 +91,12 @@ func TestAdminPostsRefuseOthers(t *testing.T) {
 	globex := env.Tenant(t, "globex")
 	dave := env.User(t, "globex", "dave")
 	posts := map[string]url.Values{
-		"/admin/tenants":                                           {"name": {"Evil"}, "slug": {"evil"}},
-		"/admin/tenants/" + globex.ID:                              {"name": {"Renamed"}},
-		"/admin/tenants/" + globex.ID + "/suspend":                 {},
-		"/admin/tenants/" + globex.ID + "/resume":                  {},
-		"/admin/tenants/" + globex.ID + "/users":                   {"login": {"mallory"}, "role": {"admin"}, "password": {"password123"}},
-		"/admin/tenants/" + globex.ID + "/users/" + dave.ID:        {"role": {"admin"}},
+		"/admin/tenants":                                                  {"name": {"Evil"}, "slug": {"evil"}},
+		"/admin/tenants/" + globex.ID:                                     {"name": {"Renamed"}},
+		"/admin/tenants/" + globex.ID + "/suspend":                        {},
+		"/admin/tenants/" + globex.ID + "/resume":                         {},
+		"/admin/tenants/" + globex.ID + "/users":                          {"login": {"mallory"}, "role": {"admin"}, "password": {"password123"}},
+		"/admin/tenants/" + globex.ID + "/users/" + dave.ID:               {"role": {"admin"}},
 		"/admin/tenants/" + globex.ID + "/users/" + dave.ID + "/password": {"password": {"password123"}},
 	}
 	for _, w := range []who{anon, alice, bob, vera} {
