@@ -37,7 +37,7 @@ func (s *Server) seedPricing(ctx context.Context, zone *time.Location) error {
 	}
 	now := time.Now().In(zone)
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, zone)
-	card := &domain.RateCard{Name: DemoRateCard, Currency: "EUR", IsDefault: true}
+	card := &domain.RateCard{Name: DemoRateCard, Currency: "EUR"}
 	v1 := &domain.RateCardVersion{EffectiveFrom: monthStart.AddDate(0, -3, 0), Prices: demoPrices(11000)}
 	if err := ps.CreateRateCard(ctx, card, v1); err != nil {
 		return fmt.Errorf("rate card: %w", err)
@@ -45,6 +45,9 @@ func (s *Server) seedPricing(ctx context.Context, zone *time.Location) error {
 	v2 := &domain.RateCardVersion{EffectiveFrom: monthStart.AddDate(0, -1, 0), Prices: demoPrices(12000)}
 	if err := ps.AddRateCardVersion(ctx, card.ID, v2); err != nil {
 		return fmt.Errorf("rate card version: %w", err)
+	}
+	if err := ps.SetDefaultRateCard(ctx, card.ID); err != nil {
+		return err
 	}
 	for slug, discount := range map[string]int{"acme": 0, "globex": 1000} {
 		t, err := s.App.Tenants.FindTenantBySlug(ctx, slug)
