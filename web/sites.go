@@ -67,10 +67,7 @@ func (s *Server) CheckSites(ctx context.Context) {
 // startSitePoller refreshes every site's health and info at interval until
 // the server closes.
 func (s *Server) startSitePoller(interval time.Duration) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	s.Background(func(ctx context.Context) {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
@@ -81,6 +78,5 @@ func (s *Server) startSitePoller(interval time.Duration) {
 				s.CheckSites(ctx)
 			}
 		}
-	}()
-	s.OnClose(func() { cancel(); <-done })
+	})
 }
