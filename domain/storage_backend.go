@@ -1,0 +1,59 @@
+package domain
+
+import "context"
+
+// This file is the storage and network part of the hypervisor backend port,
+// kept apart from Backend so a backend can offer compute first. connect
+// Storage and Gateway call it; adapters/vsphere implements it.
+
+// DiskCreate asks a backend for a standalone disk.
+type DiskCreate struct {
+	DiskID    string // manage's disk id; names the disk's file, so a retry finds it
+	SizeGiB   int
+	Datastore string // "" for the first usable datastore
+}
+
+// DiskInfo is what a backend reports about a standalone disk.
+type DiskInfo struct {
+	DiskID    string `json:"disk_id"`
+	Datastore string `json:"datastore"`
+	Path      string `json:"path"` // "[datastore] tessera-disks/ID.vmdk"
+	SizeGiB   int    `json:"size_gib"`
+}
+
+// StorageBackend manages standalone disks and machine snapshots. Every
+// method is idempotent: repeating a step that already happened succeeds.
+type StorageBackend interface {
+	// CreateDisk makes a disk, or returns the one an earlier attempt made.
+	// ENOTFOUND (datastore), ECONFLICT (no space).
+	CreateDisk(ctx context.Context, req DiskCreate) (*DiskInfo, error)
+	// AttachDisk attaches a disk to machineID's VM; attached already is fine. ENOTFOUND.
+	AttachDisk(ctx context.Context, machineID string, disk DiskInfo) error
+	// DetachDisk detaches a disk and keeps its file; not attached is fine. ENOTFOUND (VM).
+	DetachDisk(ctx context.Context, machineID string, disk DiskInfo) error
+	// GrowDisk grows a disk (attached to machineID, or standalone when
+	// machineID is ""); the size already reached is fine. EINVALID (shrink).
+	GrowDisk(ctx context.Context, machineID string, disk DiskInfo, sizeGiB int) error
+	// DeleteDisk deletes a detached disk; gone already is fine.
+	DeleteDisk(ctx context.Context, disk DiskInfo) error
+	// CreateSnapshot snapshots machineID's VM under name (the snapshot id);
+	// existing already is fine. ENOTFOUND (VM).
+	CreateSnapshot(ctx context.Context, machineID, name string) error
+	// RevertSnapshot restores the VM to snapshot name. ENOTFOUND.
+	RevertSnapshot(ctx context.Context, machineID, name string) error
+	// RemoveSnapshot removes snapshot name; gone already is fine. ENOTFOUND (VM).
+	RemoveSnapshot(ctx context.Context, machineID, name string) error
+	// Snapshots lists the names of the VM's snapshots. ENOTFOUND.
+	Snapshots(ctx context.Context, machineID string) ([]string, error)
+}
+
+// NetworkBackend manages the port groups that back tenant networks.
+type NetworkBackend interface {
+	// EnsurePortGroup returns port group name, creating it with vlanID on the
+	// site's distributed switch when it does not exist. ENOTFOUND (no switch).
+	EnsurePortGroup(ctx context.Context, name string, vlanID int) error
+	// PortGroups lists the site's port groups.
+	PortGroups(ctx context.Context) ([]string, error)
+	// DeletePortGroup removes a port group; gone already is fine. ECONFLICT (in use).
+	DeletePortGroup(ctx context.Context, name string) error
+}
