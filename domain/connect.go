@@ -56,6 +56,10 @@ type OperationRequest struct {
 	Kind      OperationKind `json:"kind"`
 	MachineID string        `json:"machine_id"` // manage's machine id, also tagged on the VM
 	Spec      *MachineSpec  `json:"spec,omitempty"`
+	// Disk, Snapshot and Network carry storage operations (connect_storage.go).
+	Disk     *DiskRequest    `json:"disk,omitempty"`
+	Snapshot string          `json:"snapshot,omitempty"`
+	Network  *NetworkRequest `json:"network,omitempty"`
 }
 
 // Operation is a site's record of a request.
@@ -149,10 +153,12 @@ func (r *OperationRequest) Validate() error {
 	if k := strings.TrimSpace(r.Key); k == "" || len(k) > 200 {
 		f["idempotency_key"] = "An idempotency key of 1 to 200 characters is required."
 	}
-	if !opKinds[r.Kind] {
-		f["kind"] = "Kind must be one of create, start, stop, poweroff, reboot, resize, delete."
+	if r.Kind.StorageOp() {
+		r.validateStorage(f)
+	} else if !opKinds[r.Kind] {
+		f["kind"] = "Kind must be one of create, start, stop, poweroff, reboot, resize, delete, or a disk, snapshot or network operation."
 	}
-	if !machineRe.MatchString(r.MachineID) {
+	if !r.Kind.StorageOp() && !machineRe.MatchString(r.MachineID) {
 		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
 	}
 	if r.Kind == OpCreate || r.Kind == OpResize {

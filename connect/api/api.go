@@ -43,6 +43,8 @@ func (h *Handler) Routes(r chi.Router) {
 		r.Post("/operations", h.handleSubmit)
 		r.Get("/operations/{id}", h.handleOperation)
 		r.Get("/machines/{id}", h.handleMachine)
+		r.Get("/disks/{id}", h.handleDisk)
+		r.Get("/networks/{id}", h.handleNetwork)
 	})
 }
 
@@ -132,4 +134,22 @@ func (h *Handler) handleMachine(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handlers.WriteJSON(w, http.StatusOK, m)
+}
+
+func (h *Handler) handleDisk(w http.ResponseWriter, r *http.Request) {
+	d, err := h.Central.Disk(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, d)
+}
+
+func (h *Handler) handleNetwork(w http.ResponseWriter, r *http.Request) {
+	n, err := h.Central.Network(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, n)
 }

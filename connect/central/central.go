@@ -54,6 +54,12 @@ type Config struct {
 	// InventoryMaxAge is how old the placement snapshot may get before an
 	// operation reads vCenter again (default 30 s).
 	InventoryMaxAge time.Duration
+	// StorageClasses maps a storage class to a datastore of this site
+	// ("" or missing: the datastore with the most free space).
+	StorageClasses map[string]string
+	// VLANFrom and VLANTo bound the VLAN ids new networks' port groups get
+	// (defaults 100 and 3999).
+	VLANFrom, VLANTo int
 }
 
 func (c *Config) defaults() {
@@ -80,6 +86,9 @@ func (c *Config) defaults() {
 	}
 	if c.InventoryMaxAge <= 0 {
 		c.InventoryMaxAge = 30 * time.Second
+	}
+	if c.VLANFrom <= 0 || c.VLANTo < c.VLANFrom {
+		c.VLANFrom, c.VLANTo = 100, 3999
 	}
 	if c.Naming.Name == "" {
 		c.Naming = domain.DefaultNaming
@@ -221,7 +230,11 @@ func (c *Central) Submit(ctx context.Context, manageID string, req domain.Operat
 		if !created {
 			return nil
 		}
-		if req.Kind == domain.OpCreate {
+		if req.Kind.StorageOp() {
+			if err := c.claimStorage(ctx, tx, manageID, req); err != nil {
+				return err
+			}
+		} else if req.Kind == domain.OpCreate {
 			if err := store.ClaimMachine(ctx, tx, manageID, req.MachineID, req.Spec); err != nil {
 				return err
 			}

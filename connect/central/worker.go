@@ -103,6 +103,9 @@ func (w *opWorker) Work(ctx context.Context, job *river.Job[opArgs]) error {
 // run carries out one operation against the backend. Every step is
 // idempotent, so running it again after a crash is safe.
 func (c *Central) run(ctx context.Context, op *store.OpRecord) error {
+	if op.Kind.StorageOp() {
+		return c.runStorage(ctx, op)
+	}
 	b := c.backend
 	id := op.MachineID
 	m, err := c.store.MachineByID(ctx, id)

@@ -16,17 +16,31 @@ type OpRecord struct {
 	domain.Operation
 	ManageID string
 	Spec     *domain.MachineSpec
+	Subject  string
+	Payload  opPayload
 }
 
-const opCols = `id, manage_id, idem_key, kind, machine_id, spec, state, error, attempts, created_at, finished_at`
+// opPayload holds a storage operation's disk, snapshot or network.
+type opPayload struct {
+	Disk     *domain.DiskRequest    `json:"disk,omitempty"`
+	Snapshot string                 `json:"snapshot,omitempty"`
+	Network  *domain.NetworkRequest `json:"network,omitempty"`
+}
+
+const opCols = `id, manage_id, idem_key, kind, machine_id, spec, state, error, attempts, created_at, finished_at, coalesce(subject, machine_id), payload`
 
 func scanOp(row pgx.Row) (*OpRecord, error) {
 	var r OpRecord
 	var kind, state string
-	var spec []byte
-	err := row.Scan(&r.ID, &r.ManageID, &r.Key, &kind, &r.MachineID, &spec, &state, &r.Error, &r.Attempts, &r.CreatedAt, &r.FinishedAt)
+	var spec, payload []byte
+	err := row.Scan(&r.ID, &r.ManageID, &r.Key, &kind, &r.MachineID, &spec, &state, &r.Error, &r.Attempts, &r.CreatedAt, &r.FinishedAt, &r.Subject, &payload)
 	if err != nil {
 		return nil, err
+	}
+	if len(payload) > 0 {
+		if err := json.Unmarshal(payload, &r.Payload); err != nil {
+			return nil, err
+		}
 	}
 	r.Kind, r.State = domain.OperationKind(kind), domain.OperationState(state)
 	if len(spec) > 0 && string(spec) != "null" {
@@ -55,9 +69,15 @@ func InsertOperation(ctx context.Context, tx pgx.Tx, manageID string, req domain
 	if err != nil {
 		return nil, false, domain.Internal(err)
 	}
+	var payload []byte
+	if req.Kind.StorageOp() {
+		if payload, err = json.Marshal(opPayload{Disk: req.Disk, Snapshot: req.Snapshot, Network: req.Network}); err != nil {
+			return nil, false, domain.Internal(err)
+		}
+	}
 	id := domain.NewID()
-	tag, err := tx.Exec(ctx, `INSERT INTO connect_operations (id, manage_id, idem_key, kind, machine_id, spec) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (manage_id, idem_key) DO NOTHING`, id, manageID, req.Key, string(req.Kind), req.MachineID, spec)
+	tag, err := tx.Exec(ctx, `INSERT INTO connect_operations (id, manage_id, idem_key, kind, machine_id, spec, subject, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (manage_id, idem_key) DO NOTHING`, id, manageID, req.Key, string(req.Kind), req.MachineID, spec, req.Subject(), payload)
 	if err != nil {
 		return nil, false, domain.Internal(err)
 	}
@@ -66,7 +86,7 @@ func InsertOperation(ctx context.Context, tx pgx.Tx, manageID string, req domain
 	if err != nil {
 		return nil, false, domain.Internal(err)
 	}
-	if !created && (r.Kind != req.Kind || r.MachineID != req.MachineID) {
+	if !created && (r.Kind != req.Kind || r.MachineID != req.MachineID || r.Subject != req.Subject()) {
 		return nil, false, &domain.Error{Code: domain.ECONFLICT, Message: "This idempotency key was used for a different operation.", Fields: map[string]string{"idempotency_key": "Use a new key for a new operation."}}
 	}
 	return r, created, nil
@@ -113,8 +133,8 @@ func (s *Store) Claim(ctx context.Context, opID, owner string, lease time.Durati
 			return nil
 		}
 		var earlier bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM connect_operations WHERE machine_id = $1 AND state IN ('queued', 'running') AND (created_at, id) < ($2, $3))`,
-			r.MachineID, r.CreatedAt, r.ID).Scan(&earlier); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM connect_operations WHERE coalesce(subject, machine_id) = $1 AND state IN ('queued', 'running') AND (created_at, id) < ($2, $3))`,
+			r.Subject, r.CreatedAt, r.ID).Scan(&earlier); err != nil {
 			return domain.Internal(err)
 		}
 		if earlier {

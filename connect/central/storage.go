@@ -1,0 +1,196 @@
+package central
+
+import (
+	"context"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"tessera/connect/store"
+	"tessera/domain"
+)
+
+// This file is connect Storage and Gateway inside Central: disk, snapshot
+// and network operations run through the same leased, retried River
+// workflow as machine operations, and every backend step is idempotent.
+
+// claimStorage checks and records, in the submitting transaction, what a
+// storage operation acts on. ENOTFOUND for another manage instance's disk,
+// network or machine.
+func (c *Central) claimStorage(ctx context.Context, tx pgx.Tx, manageID string, req domain.OperationRequest) error {
+	if req.MachineID != "" {
+		if _, err := store.OwnedMachine(ctx, tx, manageID, req.MachineID); err != nil {
+			return err
+		}
+	}
+	switch req.Kind {
+	case domain.OpDiskCreate:
+		return store.ClaimDisk(ctx, tx, manageID, req.Disk)
+	case domain.OpDiskAttach, domain.OpDiskDetach, domain.OpDiskGrow, domain.OpDiskDelete:
+		_, err := store.OwnedDisk(ctx, tx, manageID, req.Disk.ID)
+		return err
+	case domain.OpNetworkCreate:
+		return store.ClaimNetwork(ctx, tx, manageID, req.Network, c.cfg.VLANFrom, c.cfg.VLANTo)
+	case domain.OpNetworkDelete:
+		_, err := store.OwnedNetwork(ctx, tx, manageID, req.Network.ID)
+		return err
+	}
+	return nil
+}
+
+func (c *Central) storageBackend() (domain.StorageBackend, error) {
+	sb, ok := c.backend.(domain.StorageBackend)
+	if !ok {
+		return nil, domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage disks.")
+	}
+	return sb, nil
+}
+
+func (c *Central) networkBackend() (domain.NetworkBackend, error) {
+	nb, ok := c.backend.(domain.NetworkBackend)
+	if !ok {
+		return nil, domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage networks.")
+	}
+	return nb, nil
+}
+
+// runStorage carries out one disk, snapshot or network operation.
+func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
+	p := op.Payload
+	switch op.Kind {
+	case domain.OpNetworkCreate, domain.OpNetworkDelete:
+		return c.runNetwork(ctx, op)
+	case domain.OpSnapshotCreate, domain.OpSnapshotRevert, domain.OpSnapshotDelete:
+		sb, err := c.storageBackend()
+		if err != nil {
+			return err
+		}
+		switch op.Kind {
+		case domain.OpSnapshotCreate:
+			return sb.CreateSnapshot(ctx, op.MachineID, p.Snapshot)
+		case domain.OpSnapshotRevert:
+			if err := sb.RevertSnapshot(ctx, op.MachineID, p.Snapshot); err != nil {
+				return err
+			}
+			return c.observe(ctx, op.MachineID)
+		default:
+			return sb.RemoveSnapshot(ctx, op.MachineID, p.Snapshot)
+		}
+	}
+	sb, err := c.storageBackend()
+	if err != nil {
+		return err
+	}
+	d, err := c.store.DiskByID(ctx, p.Disk.ID)
+	if err != nil {
+		return err
+	}
+	switch op.Kind {
+	case domain.OpDiskCreate:
+		if d.State != "pending" {
+			return nil // an earlier attempt finished it
+		}
+		info, err := sb.CreateDisk(ctx, domain.DiskCreate{DiskID: d.DiskID, SizeGiB: d.SizeGiB, Datastore: c.cfg.StorageClasses[d.Class]})
+		if err != nil {
+			return err
+		}
+		return c.store.DiskCreated(ctx, info)
+	case domain.OpDiskAttach:
+		if d.State == "attached" && d.MachineID == op.MachineID {
+			return nil
+		}
+		if d.State != "available" {
+			return domain.Errorf(domain.ECONFLICT, "The disk is %s; only an available disk can be attached.", d.State)
+		}
+		if err := sb.AttachDisk(ctx, op.MachineID, d.Info()); err != nil {
+			return err
+		}
+		return c.store.SetDisk(ctx, d.DiskID, "attached", op.MachineID, d.SizeGiB)
+	case domain.OpDiskDetach:
+		if d.State == "available" {
+			return nil
+		}
+		if d.MachineID != op.MachineID {
+			return domain.Errorf(domain.ECONFLICT, "The disk is not attached to this machine.")
+		}
+		if err := sb.DetachDisk(ctx, op.MachineID, d.Info()); err != nil {
+			return err
+		}
+		return c.store.SetDisk(ctx, d.DiskID, "available", "", d.SizeGiB)
+	case domain.OpDiskGrow:
+		if p.Disk.SizeGiB == d.SizeGiB {
+			return nil
+		}
+		if p.Disk.SizeGiB < d.SizeGiB {
+			return domain.Invalid(map[string]string{"disk.size_gib": "A disk can only grow."})
+		}
+		if err := sb.GrowDisk(ctx, d.MachineID, d.Info(), p.Disk.SizeGiB); err != nil {
+			return err
+		}
+		return c.store.SetDisk(ctx, d.DiskID, d.State, d.MachineID, p.Disk.SizeGiB)
+	case domain.OpDiskDelete:
+		if d.State == "attached" {
+			return domain.Errorf(domain.ECONFLICT, "The disk is attached to a machine; detach it first.")
+		}
+		if d.Path != "" {
+			if err := sb.DeleteDisk(ctx, d.Info()); err != nil {
+				return err
+			}
+		}
+		return c.store.SetDisk(ctx, d.DiskID, "deleted", "", d.SizeGiB)
+	}
+	return domain.Errorf(domain.EINVALID, "Unknown operation kind %q.", op.Kind)
+}
+
+func (c *Central) runNetwork(ctx context.Context, op *store.OpRecord) error {
+	nb, err := c.networkBackend()
+	if err != nil {
+		return err
+	}
+	n, err := c.store.NetworkByID(ctx, op.Payload.Network.ID)
+	if err != nil {
+		return err
+	}
+	if op.Kind == domain.OpNetworkCreate {
+		if n.VLAN > 0 {
+			if err := nb.EnsurePortGroup(ctx, n.PortGroup, n.VLAN); err != nil {
+				return err
+			}
+		} else {
+			pgs, err := nb.PortGroups(ctx)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(pgs, n.PortGroup) {
+				return domain.Errorf(domain.ENOTFOUND, "Port group %q does not exist in this site.", n.PortGroup)
+			}
+		}
+		return c.store.SetNetworkState(ctx, n.NetworkID, "ready")
+	}
+	if n.VLAN > 0 { // only port groups Tessera made are removed
+		if err := nb.DeletePortGroup(ctx, n.PortGroup); err != nil {
+			return err
+		}
+	}
+	return c.store.SetNetworkState(ctx, n.NetworkID, "deleted")
+}
+
+// Disk returns what the site knows of manageID's disk. ENOTFOUND.
+func (c *Central) Disk(ctx context.Context, manageID, diskID string) (*domain.DiskObservation, error) {
+	d, err := c.store.FindDisk(ctx, manageID, diskID)
+	if err != nil {
+		return nil, err
+	}
+	obs := d.DiskObservation
+	return &obs, nil
+}
+
+// Network returns what the site knows of manageID's network. ENOTFOUND.
+func (c *Central) Network(ctx context.Context, manageID, networkID string) (*domain.NetworkObservation, error) {
+	n, err := c.store.FindNetwork(ctx, manageID, networkID)
+	if err != nil {
+		return nil, err
+	}
+	obs := n.NetworkObservation
+	return &obs, nil
+}

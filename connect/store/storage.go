@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"tessera/domain"
+)
+
+// storageSchema is connect Storage's and Gateway's tables, and the columns
+// storage operations add to connect_operations. Idempotent, like schema.
+const storageSchema = `
+ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS subject text;
+ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS payload jsonb;
+CREATE INDEX IF NOT EXISTS connect_operations_subject_idx ON connect_operations ((coalesce(subject, machine_id)), created_at) WHERE state IN ('queued', 'running');
+CREATE TABLE IF NOT EXISTS connect_disks (
+    disk_id    text PRIMARY KEY,
+    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    size_gib   integer NOT NULL CHECK (size_gib > 0),
+    class      text NOT NULL,
+    datastore  text NOT NULL DEFAULT '',
+    path       text NOT NULL DEFAULT '',
+    machine_id text NOT NULL DEFAULT '',
+    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'available', 'attached', 'deleted')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS connect_networks (
+    network_id text PRIMARY KEY,
+    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    port_group text NOT NULL,
+    vlan       integer NOT NULL DEFAULT 0, -- 0: an existing port group the provider assigned
+    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ready', 'deleted')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS connect_networks_vlan_idx ON connect_networks (vlan) WHERE vlan > 0 AND state <> 'deleted';
+`
+
+// Disk is connect's record of a disk.
+type Disk struct {
+	domain.DiskObservation
+	ManageID string
+	Path     string
+}
+
+// Info is the backend's view of the disk.
+func (d *Disk) Info() domain.DiskInfo {
+	return domain.DiskInfo{DiskID: d.DiskID, Datastore: d.Datastore, Path: d.Path, SizeGiB: d.SizeGiB}
+}
+
+const diskCols = `disk_id, manage_id, size_gib, class, datastore, path, machine_id, state`
+
+func scanDisk(row pgx.Row) (*Disk, error) {
+	var d Disk
+	err := row.Scan(&d.DiskID, &d.ManageID, &d.SizeGiB, &d.Class, &d.Datastore, &d.Path, &d.MachineID, &d.State)
+	return &d, err
+}
+
+// ClaimDisk records a new disk of manageID in tx. ECONFLICT if another
+// manage instance has a disk with this id.
+func ClaimDisk(ctx context.Context, tx pgx.Tx, manageID string, req *domain.DiskRequest) error {
+	class := req.Class
+	if class == "" {
+		class = domain.ClassStandard
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO connect_disks (disk_id, manage_id, size_gib, class) VALUES ($1, $2, $3, $4) ON CONFLICT (disk_id) DO NOTHING`,
+		req.ID, manageID, req.SizeGiB, class); err != nil {
+		return domain.Internal(err)
+	}
+	if _, err := OwnedDisk(ctx, tx, manageID, req.ID); err != nil {
+		return &domain.Error{Code: domain.ECONFLICT, Message: "This disk id is in use at this site.", Fields: map[string]string{"disk.id": "Choose another disk id."}}
+	}
+	return nil
+}
+
+// OwnedDisk returns manageID's disk in tx. ENOTFOUND.
+func OwnedDisk(ctx context.Context, tx pgx.Tx, manageID, diskID string) (*Disk, error) {
+	d, err := scanDisk(tx.QueryRow(ctx, `SELECT `+diskCols+` FROM connect_disks WHERE disk_id = $1 AND manage_id = $2`, diskID, manageID))
+	return d, notFoundOr(err, "Disk not found.")
+}
+
+// FindDisk returns manageID's disk. ENOTFOUND, also for another manage
+// instance's disk.
+func (s *Store) FindDisk(ctx context.Context, manageID, diskID string) (*Disk, error) {
+	if !domain.IsID(manageID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Disk not found.")
+	}
+	d, err := scanDisk(s.Pool.QueryRow(ctx, `SELECT `+diskCols+` FROM connect_disks WHERE disk_id = $1 AND manage_id = $2`, diskID, manageID))
+	return d, notFoundOr(err, "Disk not found.")
+}
+
+// DiskByID returns a disk for the worker (no owner check).
+func (s *Store) DiskByID(ctx context.Context, diskID string) (*Disk, error) {
+	d, err := scanDisk(s.Pool.QueryRow(ctx, `SELECT `+diskCols+` FROM connect_disks WHERE disk_id = $1`, diskID))
+	return d, notFoundOr(err, "Disk not found.")
+}
+
+// DiskCreated records where the backend made a disk.
+func (s *Store) DiskCreated(ctx context.Context, info *domain.DiskInfo) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE connect_disks SET datastore = $2, path = $3, state = 'available' WHERE disk_id = $1 AND state = 'pending'`,
+		info.DiskID, info.Datastore, info.Path)
+	return notFoundOr(err, "")
+}
+
+// SetDisk records a disk's attachment, size and state.
+func (s *Store) SetDisk(ctx context.Context, diskID, state, machineID string, sizeGiB int) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE connect_disks SET state = $2, machine_id = $3, size_gib = $4 WHERE disk_id = $1`, diskID, state, machineID, sizeGiB)
+	return notFoundOr(err, "")
+}
+
+// Network is connect's record of a network.
+type Network struct {
+	domain.NetworkObservation
+	ManageID string
+}
+
+const networkCols = `network_id, manage_id, port_group, vlan, state`
+
+func scanNetwork(row pgx.Row) (*Network, error) {
+	var n Network
+	err := row.Scan(&n.NetworkID, &n.ManageID, &n.PortGroup, &n.VLAN, &n.State)
+	return &n, err
+}
+
+// ClaimNetwork records a new network of manageID in tx: with portGroup (an
+// existing one) or with the lowest free VLAN id in [vlanFrom, vlanTo] and a
+// port group named after it. ECONFLICT (id taken, no VLAN left).
+func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, vlanFrom, vlanTo int) error {
+	if n, err := scanNetwork(tx.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1`, req.ID)); err == nil {
+		if n.ManageID != manageID {
+			return &domain.Error{Code: domain.ECONFLICT, Message: "This network id is in use at this site.", Fields: map[string]string{"network.id": "Choose another network id."}}
+		}
+		return nil
+	} else if domain.ErrorCode(notFoundOr(err, "")) != domain.ENOTFOUND {
+		return domain.Internal(err)
+	}
+	pg, vlan := req.PortGroup, 0
+	if pg == "" {
+		// One VLAN allocation at a time per site.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7346520012)`); err != nil {
+			return domain.Internal(err)
+		}
+		err := tx.QueryRow(ctx, `SELECT v FROM generate_series($1::int, $2::int) v
+			WHERE NOT EXISTS (SELECT 1 FROM connect_networks WHERE vlan = v AND state <> 'deleted') ORDER BY v LIMIT 1`, vlanFrom, vlanTo).Scan(&vlan)
+		if err == pgx.ErrNoRows {
+			return domain.Errorf(domain.ECONFLICT, "This site has no free VLAN id left for a new network.")
+		}
+		if err != nil {
+			return domain.Internal(err)
+		}
+		short := req.ID
+		if len(short) > 8 {
+			short = short[:8]
+		}
+		pg = fmt.Sprintf("tessera-%d-%s", vlan, short)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO connect_networks (network_id, manage_id, port_group, vlan) VALUES ($1, $2, $3, $4)`, req.ID, manageID, pg, vlan)
+	if err != nil {
+		return domain.Internal(err)
+	}
+	return nil
+}
+
+// OwnedNetwork returns manageID's network in tx. ENOTFOUND.
+func OwnedNetwork(ctx context.Context, tx pgx.Tx, manageID, networkID string) (*Network, error) {
+	n, err := scanNetwork(tx.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1 AND manage_id = $2`, networkID, manageID))
+	return n, notFoundOr(err, "Network not found.")
+}
+
+// FindNetwork returns manageID's network. ENOTFOUND.
+func (s *Store) FindNetwork(ctx context.Context, manageID, networkID string) (*Network, error) {
+	if !domain.IsID(manageID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Network not found.")
+	}
+	n, err := scanNetwork(s.Pool.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1 AND manage_id = $2`, networkID, manageID))
+	return n, notFoundOr(err, "Network not found.")
+}
+
+// NetworkByID returns a network for the worker.
+func (s *Store) NetworkByID(ctx context.Context, networkID string) (*Network, error) {
+	n, err := scanNetwork(s.Pool.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1`, networkID))
+	return n, notFoundOr(err, "Network not found.")
+}
+
+// SetNetworkState records a network's state.
+func (s *Store) SetNetworkState(ctx context.Context, networkID, state string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE connect_networks SET state = $2 WHERE network_id = $1`, networkID, state)
+	return notFoundOr(err, "")
+}

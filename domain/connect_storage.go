@@ -1,0 +1,128 @@
+package domain
+
+import (
+	"context"
+	"strings"
+)
+
+// This file extends the manage–connect contract (connect.go) with connect
+// Storage's and Gateway's operations. They travel as OperationRequests
+// through the same durable, idempotent workflows as machine operations.
+
+// Operation kinds for disks, snapshots and networks.
+const (
+	OpDiskCreate     OperationKind = "disk_create"     // Disk: id, size, class
+	OpDiskAttach     OperationKind = "disk_attach"     // MachineID, Disk.ID
+	OpDiskDetach     OperationKind = "disk_detach"     // MachineID, Disk.ID
+	OpDiskGrow       OperationKind = "disk_grow"       // Disk: id, new size
+	OpDiskDelete     OperationKind = "disk_delete"     // Disk.ID
+	OpSnapshotCreate OperationKind = "snapshot_create" // MachineID, Snapshot
+	OpSnapshotRevert OperationKind = "snapshot_revert" // MachineID, Snapshot
+	OpSnapshotDelete OperationKind = "snapshot_delete" // MachineID, Snapshot
+	OpNetworkCreate  OperationKind = "network_create"  // Network.ID
+	OpNetworkDelete  OperationKind = "network_delete"  // Network.ID
+)
+
+// DiskRequest names the disk of a disk operation.
+type DiskRequest struct {
+	ID      string `json:"id"`
+	SizeGiB int    `json:"size_gib,omitempty"` // create and grow
+	Class   string `json:"class,omitempty"`    // create; "" for standard
+}
+
+// NetworkRequest names the network of a network operation. The site picks
+// the port group: PortGroup if given (an existing one the provider admin
+// assigned), else a new one with a VLAN id from the site's pool.
+type NetworkRequest struct {
+	ID        string `json:"id"`
+	PortGroup string `json:"port_group,omitempty"`
+}
+
+// StorageOp reports whether k is a disk, snapshot or network operation.
+func (k OperationKind) StorageOp() bool {
+	switch k {
+	case OpDiskCreate, OpDiskAttach, OpDiskDetach, OpDiskGrow, OpDiskDelete,
+		OpSnapshotCreate, OpSnapshotRevert, OpSnapshotDelete, OpNetworkCreate, OpNetworkDelete:
+		return true
+	}
+	return false
+}
+
+// Subject is the object an operation acts on; a site runs the operations of
+// one subject one after another. For attach and detach it is the machine
+// (whose VM is reconfigured).
+func (r *OperationRequest) Subject() string {
+	switch r.Kind {
+	case OpDiskCreate, OpDiskGrow, OpDiskDelete:
+		if r.Disk != nil {
+			return "disk:" + r.Disk.ID
+		}
+	case OpNetworkCreate, OpNetworkDelete:
+		if r.Network != nil {
+			return "network:" + r.Network.ID
+		}
+	}
+	return r.MachineID
+}
+
+// validateStorage checks the parts of a storage operation into f.
+func (r *OperationRequest) validateStorage(f map[string]string) {
+	needMachine := false
+	switch r.Kind {
+	case OpDiskCreate, OpDiskAttach, OpDiskDetach, OpDiskGrow, OpDiskDelete:
+		needMachine = r.Kind == OpDiskAttach || r.Kind == OpDiskDetach
+		if r.Disk == nil || !machineRe.MatchString(r.Disk.ID) {
+			f["disk.id"] = "A disk id of letters, digits, '-' and '_' is required."
+			break
+		}
+		if (r.Kind == OpDiskCreate || r.Kind == OpDiskGrow) && (r.Disk.SizeGiB < MinDiskGiB || r.Disk.SizeGiB > MaxDiskGiB) {
+			f["disk.size_gib"] = "The size must be between 1 and 16384 GiB."
+		}
+		if r.Kind == OpDiskCreate && r.Disk.Class != "" && !ValidStorageClass(r.Disk.Class) {
+			f["disk.class"] = "The class must be standard or fast."
+		}
+	case OpSnapshotCreate, OpSnapshotRevert, OpSnapshotDelete:
+		needMachine = true
+		if !machineRe.MatchString(r.Snapshot) {
+			f["snapshot"] = "A snapshot id of letters, digits, '-' and '_' is required."
+		}
+	case OpNetworkCreate, OpNetworkDelete:
+		if r.Network == nil || !machineRe.MatchString(r.Network.ID) {
+			f["network.id"] = "A network id of letters, digits, '-' and '_' is required."
+		} else if len(r.Network.PortGroup) > 80 || strings.ContainsAny(r.Network.PortGroup, "/\\%") {
+			f["network.port_group"] = "The port group name is not valid."
+		}
+	}
+	if needMachine && !machineRe.MatchString(r.MachineID) {
+		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
+	} else if !needMachine && r.MachineID != "" && !machineRe.MatchString(r.MachineID) {
+		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
+	}
+}
+
+// DiskObservation is what a site knows of a disk.
+type DiskObservation struct {
+	DiskID    string `json:"disk_id"`
+	State     string `json:"state"` // pending, available, attached, deleted
+	SizeGiB   int    `json:"size_gib"`
+	Class     string `json:"class"`
+	Datastore string `json:"datastore"`
+	MachineID string `json:"machine_id,omitempty"`
+}
+
+// NetworkObservation is what a site knows of a network.
+type NetworkObservation struct {
+	NetworkID string `json:"network_id"`
+	State     string `json:"state"` // pending, ready, deleted
+	PortGroup string `json:"port_group"`
+	VLAN      int    `json:"vlan"`
+}
+
+// SiteStorageClient is the Storage and Gateway part of a site's client;
+// adapters/connectapi's client implements it next to SiteClient.
+type SiteStorageClient interface {
+	// Disk returns what the site knows of a disk of this manage instance. ENOTFOUND.
+	Disk(ctx context.Context, diskID string) (*DiskObservation, error)
+	// Network returns what the site knows of a network of this manage instance. ENOTFOUND.
+	Network(ctx context.Context, networkID string) (*NetworkObservation, error)
+}
