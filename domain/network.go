@@ -358,3 +358,43 @@ type NetworkService interface {
 	// DeleteRule removes a rule. ENOTFOUND.
 	DeleteRule(ctx context.Context, tenantID, networkID, ruleID string) error
 }
+
+// PoolRange returns the offsets a public pool hands out: all of a /30 or
+// smaller, else without the network, gateway and broadcast addresses.
+func PoolRange(p netip.Prefix) (first, last int) {
+	if p.Bits() >= 30 {
+		return 0, Size(p) - 1
+	}
+	return 2, Size(p) - 2
+}
+
+// PublicAddressFilter selects a tenant's public addresses.
+type PublicAddressFilter struct {
+	TenantID   string
+	LocationID string
+	MachineID  string
+	Limit      int
+	Cursor     string
+}
+
+// AddressService manages public pools (provider admin) and the public
+// addresses tenants hold. Tenant methods take the tenant id; another
+// tenant's address is ENOTFOUND.
+type AddressService interface {
+	// CreatePool adds a pool to a location. EINVALID, ECONFLICT (overlaps a pool).
+	CreatePool(ctx context.Context, p *PublicPool) error
+	// Pools lists a location's pools ("" for all).
+	Pools(ctx context.Context, locationID string) ([]*PublicPool, error)
+	// AllocatePublic gives the tenant a free address of the location's
+	// pools; concurrent calls never get the same address. ECONFLICT (none left).
+	AllocatePublic(ctx context.Context, tenantID, locationID string) (*PublicAddress, error)
+	// PublicAddress returns one address. ENOTFOUND.
+	PublicAddress(ctx context.Context, tenantID, id string) (*PublicAddress, error)
+	// PublicAddresses lists addresses, newest first, and the next cursor.
+	PublicAddresses(ctx context.Context, f PublicAddressFilter) ([]*PublicAddress, string, error)
+	// SetPublicAddressState moves an address from one state to another
+	// (compare and set), writing machineID. ECONFLICT when not in from.
+	SetPublicAddressState(ctx context.Context, tenantID, id string, from, to PublicAddressState, machineID string) error
+	// ReleasePublic gives an unattached address back to its pool. ECONFLICT, ENOTFOUND.
+	ReleasePublic(ctx context.Context, tenantID, id string) error
+}

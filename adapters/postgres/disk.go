@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"tessera/domain"
+)
+
+// DiskService implements domain.DiskService.
+type DiskService struct{ db *DB }
+
+var _ domain.DiskService = (*DiskService)(nil)
+
+// NewDiskService returns a DiskService over db.
+func NewDiskService(db *DB) *DiskService { return &DiskService{db: db} }
+
+const diskCols = `id, tenant_id, name, location_id, coalesce(site_id::text, ''), size_gib, class, state, coalesce(machine_id::text, ''), created_at`
+
+func scanDisk(row pgx.Row) (*domain.Disk, error) {
+	var d domain.Disk
+	var state string
+	err := row.Scan(&d.ID, &d.TenantID, &d.Name, &d.LocationID, &d.SiteID, &d.SizeGiB, &d.Class, &state, &d.MachineID, &d.CreatedAt)
+	d.State = domain.DiskState(state)
+	return &d, err
+}
+
+func (s *DiskService) CreateDisk(ctx context.Context, d *domain.Disk) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if !domain.IsID(d.LocationID) {
+		return domain.Invalid(map[string]string{"location": "Choose a location."})
+	}
+	d.ID = domain.NewID()
+	d.State = domain.DiskCreating
+	d.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO disks (id, tenant_id, name, location_id, site_id, size_gib, class, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		d.ID, d.TenantID, d.Name, d.LocationID, nullID(d.SiteID), d.SizeGiB, d.Class, string(d.State), d.CreatedAt)
+	if isUniqueViolation(err, "disks_name_idx") {
+		return &domain.Error{Code: domain.ECONFLICT, Message: "You have a disk with this name already.", Fields: map[string]string{"name": "This name is taken."}}
+	}
+	if isForeignKeyViolation(err) {
+		return domain.Invalid(map[string]string{"location": "This location does not exist."})
+	}
+	return translate(err, "")
+}
+
+func (s *DiskService) Disk(ctx context.Context, tenantID, id string) (*domain.Disk, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Disk not found.")
+	}
+	d, err := scanDisk(s.db.Pool.QueryRow(ctx, `SELECT `+diskCols+` FROM disks WHERE id = $1 AND tenant_id = $2 AND state <> 'deleted'`, id, tenantID))
+	return d, translate(err, "Disk not found.")
+}
+
+func (s *DiskService) Disks(ctx context.Context, f domain.DiskFilter) ([]*domain.Disk, string, error) {
+	if !domain.IsID(f.TenantID) {
+		return nil, "", nil
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	q := `SELECT ` + diskCols + ` FROM disks WHERE tenant_id = $1 AND state <> 'deleted'`
+	args := []any{f.TenantID}
+	if f.LocationID != "" {
+		if !domain.IsID(f.LocationID) {
+			return nil, "", nil
+		}
+		args = append(args, f.LocationID)
+		q += ` AND location_id = $` + itoa(len(args))
+	}
+	if f.MachineID != "" {
+		if !domain.IsID(f.MachineID) {
+			return nil, "", nil
+		}
+		args = append(args, f.MachineID)
+		q += ` AND machine_id = $` + itoa(len(args))
+	}
+	if cur != nil {
+		args = append(args, cur.Key, cur.ID)
+		q += ` AND (created_at, id) < ($` + itoa(len(args)-1) + `::timestamptz, $` + itoa(len(args)) + `::uuid)`
+	}
+	args = append(args, limit+1)
+	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + itoa(len(args))
+	rows, err := s.db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Disk, error) { return scanDisk(r) })
+	if err != nil {
+		return nil, "", domain.Internal(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(last.CreatedAt.Format(time.RFC3339Nano), last.ID)
+	}
+	return out, next, nil
+}
+
+func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, from, to domain.DiskState, machineID *string, sizeGiB *int) error {
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return domain.Errorf(domain.ENOTFOUND, "Disk not found.")
+	}
+	var m any = false // keep
+	if machineID != nil {
+		m = true
+	}
+	var mid any
+	if machineID != nil {
+		mid = nullID(*machineID)
+	}
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE disks SET state = $4,
+			machine_id = CASE WHEN $5::bool THEN $6::uuid ELSE machine_id END,
+			size_gib = coalesce($7, size_gib)
+		WHERE id = $1 AND tenant_id = $2 AND state = $3`, id, tenantID, string(from), string(to), m, mid, sizeGiB)
+	if err != nil {
+		return translate(err, "")
+	}
+	if tag.RowsAffected() == 0 {
+		d, err := s.Disk(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		return domain.Errorf(domain.ECONFLICT, "Disk %q is %s now, not %s.", d.Name, d.State, from)
+	}
+	return nil
+}
+
+// isForeignKeyViolation reports whether err is a foreign_key_violation.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}

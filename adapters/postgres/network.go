@@ -1,0 +1,280 @@
+package postgres
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tessera/domain"
+)
+
+// NetworkService implements domain.NetworkService.
+type NetworkService struct{ db *DB }
+
+var _ domain.NetworkService = (*NetworkService)(nil)
+
+// NewNetworkService returns a NetworkService over db.
+func NewNetworkService(db *DB) *NetworkService { return &NetworkService{db: db} }
+
+const networkCols = `id, tenant_id, name, location_id, host(cidr) || '/' || masklen(cidr), host(gateway), port_group, is_default, state, created_at`
+
+func scanNetwork(row pgx.Row) (*domain.Network, error) {
+	var n domain.Network
+	var state string
+	err := row.Scan(&n.ID, &n.TenantID, &n.Name, &n.LocationID, &n.CIDR, &n.Gateway, &n.PortGroup, &n.Default, &state, &n.CreatedAt)
+	n.State = domain.NetworkState(state)
+	return &n, err
+}
+
+// CreateNetwork checks the CIDR against the tenant's networks in the same
+// location under a per-tenant-and-location lock, so two concurrent creates
+// cannot both take overlapping ranges.
+func (s *NetworkService) CreateNetwork(ctx context.Context, n *domain.Network) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	if !domain.IsID(n.TenantID) || !domain.IsID(n.LocationID) {
+		return domain.Invalid(map[string]string{"location": "Choose a location."})
+	}
+	n.ID = domain.NewID()
+	n.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	if n.State == "" {
+		n.State = domain.NetworkCreating
+	}
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('networks:' || $1 || ':' || $2))`, n.TenantID, n.LocationID); err != nil {
+			return domain.Internal(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT `+networkCols+` FROM networks WHERE tenant_id = $1 AND location_id = $2 AND cidr && $3::cidr`, n.TenantID, n.LocationID, n.CIDR)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		clash, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Network, error) { return scanNetwork(r) })
+		if err != nil {
+			return domain.Internal(err)
+		}
+		if err := domain.CheckNoOverlap(n.CIDR, clash); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO networks (id, tenant_id, name, location_id, cidr, gateway, port_group, is_default, state, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, n.ID, n.TenantID, n.Name, n.LocationID, n.CIDR, n.Gateway, n.PortGroup, n.Default, string(n.State), n.CreatedAt)
+		if isUniqueViolation(err, "networks_name_idx") {
+			return &domain.Error{Code: domain.ECONFLICT, Message: "You have a network with this name already.", Fields: map[string]string{"name": "This name is taken."}}
+		}
+		if isUniqueViolation(err, "networks_default_idx") {
+			return domain.Errorf(domain.ECONFLICT, "This location has a default network already.")
+		}
+		return translate(err, "")
+	})
+}
+
+func (s *NetworkService) Network(ctx context.Context, tenantID, id string) (*domain.Network, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Network not found.")
+	}
+	n, err := scanNetwork(s.db.Pool.QueryRow(ctx, `SELECT `+networkCols+` FROM networks WHERE id = $1 AND tenant_id = $2`, id, tenantID))
+	return n, translate(err, "Network not found.")
+}
+
+func (s *NetworkService) Networks(ctx context.Context, f domain.NetworkFilter) ([]*domain.Network, string, error) {
+	if !domain.IsID(f.TenantID) {
+		return nil, "", nil
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	cur, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	q := `SELECT ` + networkCols + ` FROM networks WHERE tenant_id = $1`
+	args := []any{f.TenantID}
+	if f.LocationID != "" {
+		if !domain.IsID(f.LocationID) {
+			return nil, "", nil
+		}
+		args = append(args, f.LocationID)
+		q += ` AND location_id = $` + itoa(len(args))
+	}
+	if cur != nil {
+		args = append(args, cur.Key, cur.ID)
+		q += ` AND (created_at, id) < ($` + itoa(len(args)-1) + `::timestamptz, $` + itoa(len(args)) + `::uuid)`
+	}
+	args = append(args, limit+1)
+	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + itoa(len(args))
+	rows, err := s.db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Network, error) { return scanNetwork(r) })
+	if err != nil {
+		return nil, "", domain.Internal(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(last.CreatedAt.Format(time.RFC3339Nano), last.ID)
+	}
+	return out, next, nil
+}
+
+// SetNetwork records a network's state and port group (after its site
+// operation).
+func (s *NetworkService) SetNetwork(ctx context.Context, tenantID, id string, state domain.NetworkState, portGroup string) error {
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE networks SET state = $3, port_group = $4 WHERE id = $1 AND tenant_id = $2`, id, tenantID, string(state), portGroup)
+	if err == nil && tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Network not found.")
+	}
+	return translate(err, "")
+}
+
+// DeleteNetwork refuses while machines hold addresses in the network and
+// names them (by id; the caller shows their names).
+func (s *NetworkService) DeleteNetwork(ctx context.Context, tenantID, id string) error {
+	if _, err := s.Network(ctx, tenantID, id); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM networks WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return domain.Internal(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT DISTINCT machine_id::text FROM network_addresses WHERE network_id = $1 ORDER BY 1 LIMIT 20`, id)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		users, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return domain.Internal(err)
+		}
+		if len(users) > 0 {
+			return &domain.Error{Code: domain.ECONFLICT, Message: "The network is in use by machines: " + strings.Join(users, ", ") + ".",
+				Fields: map[string]string{"machines": strings.Join(users, ",")}}
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM networks WHERE id = $1 AND tenant_id = $2`, id, tenantID)
+		return translate(err, "")
+	})
+}
+
+// NetworkUsers returns the ids of the machines with addresses in a network.
+func (s *NetworkService) NetworkUsers(ctx context.Context, tenantID, id string) ([]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT machine_id::text FROM network_addresses WHERE network_id = $1 AND tenant_id = $2 ORDER BY 1`, id, tenantID)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, translate(err, "")
+}
+
+// AllocateAddress locks the network row (allocations in one network are
+// serialised; other networks proceed in parallel), takes the lowest free
+// host offset and inserts it; the primary key on (network_id, address)
+// backs this up.
+func (s *NetworkService) AllocateAddress(ctx context.Context, tenantID, networkID, machineID string) (netip.Addr, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(networkID) || !domain.IsID(machineID) {
+		return netip.Addr{}, domain.Errorf(domain.ENOTFOUND, "Network not found.")
+	}
+	var out netip.Addr
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var cidr string
+		err := tx.QueryRow(ctx, `SELECT host(cidr) || '/' || masklen(cidr) FROM networks WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, networkID, tenantID).Scan(&cidr)
+		if err != nil {
+			return translate(err, "Network not found.")
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		var offset *int
+		err = tx.QueryRow(ctx, `SELECT min(c.o) FROM (SELECT $2::int AS o UNION ALL SELECT host_offset + 1 FROM network_addresses WHERE network_id = $1) c
+			WHERE c.o <= $3 AND NOT EXISTS (SELECT 1 FROM network_addresses a WHERE a.network_id = $1 AND a.host_offset = c.o)`,
+			networkID, domain.FirstHost(p), domain.LastHost(p)).Scan(&offset)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		if offset == nil {
+			return domain.Errorf(domain.ECONFLICT, "Network %s has no free address left.", cidr)
+		}
+		out = domain.AddressAt(p, *offset)
+		_, err = tx.Exec(ctx, `INSERT INTO network_addresses (network_id, address, host_offset, tenant_id, machine_id) VALUES ($1, $2, $3, $4, $5)`,
+			networkID, out.String(), *offset, tenantID, machineID)
+		return translate(err, "")
+	})
+	return out, err
+}
+
+// ReleaseAddresses frees machineID's addresses in the network.
+func (s *NetworkService) ReleaseAddresses(ctx context.Context, tenantID, networkID, machineID string) error {
+	_, err := s.db.Pool.Exec(ctx, `DELETE FROM network_addresses WHERE network_id = $1 AND tenant_id = $2 AND machine_id = $3`, networkID, tenantID, machineID)
+	return translate(err, "")
+}
+
+// MachineInterface is one of a machine's addresses in a network.
+type MachineInterface struct {
+	NetworkID   string
+	NetworkName string
+	Address     string
+}
+
+// MachineInterfaces lists a machine's private addresses.
+func (s *NetworkService) MachineInterfaces(ctx context.Context, tenantID, machineID string) ([]MachineInterface, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
+		return nil, nil
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT n.id, n.name, host(a.address) FROM network_addresses a JOIN networks n ON n.id = a.network_id
+		WHERE a.tenant_id = $1 AND a.machine_id = $2 ORDER BY a.created_at`, tenantID, machineID)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MachineInterface, error) {
+		var m MachineInterface
+		return m, r.Scan(&m.NetworkID, &m.NetworkName, &m.Address)
+	})
+	return out, translate(err, "")
+}
+
+const ruleCols = `id, tenant_id, network_id, protocol, port_from, port_to, host(source) || '/' || masklen(source), description, created_at`
+
+func (s *NetworkService) AddRule(ctx context.Context, r *domain.FirewallRule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if _, err := s.Network(ctx, r.TenantID, r.NetworkID); err != nil {
+		return err
+	}
+	r.ID = domain.NewID()
+	r.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO firewall_rules (id, tenant_id, network_id, protocol, port_from, port_to, source, description, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.ID, r.TenantID, r.NetworkID, r.Protocol, r.PortFrom, r.PortTo, r.Source, r.Description, r.CreatedAt)
+	return translate(err, "")
+}
+
+func (s *NetworkService) Rules(ctx context.Context, tenantID, networkID string) ([]*domain.FirewallRule, error) {
+	if _, err := s.Network(ctx, tenantID, networkID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+ruleCols+` FROM firewall_rules WHERE network_id = $1 AND tenant_id = $2 ORDER BY created_at, id LIMIT 500`, networkID, tenantID)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*domain.FirewallRule, error) {
+		var r domain.FirewallRule
+		return &r, row.Scan(&r.ID, &r.TenantID, &r.NetworkID, &r.Protocol, &r.PortFrom, &r.PortTo, &r.Source, &r.Description, &r.CreatedAt)
+	})
+	return out, translate(err, "")
+}
+
+func (s *NetworkService) DeleteRule(ctx context.Context, tenantID, networkID, ruleID string) error {
+	if !domain.IsID(tenantID) || !domain.IsID(networkID) || !domain.IsID(ruleID) {
+		return domain.Errorf(domain.ENOTFOUND, "Rule not found.")
+	}
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM firewall_rules WHERE id = $1 AND network_id = $2 AND tenant_id = $3`, ruleID, networkID, tenantID)
+	if err == nil && tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Rule not found.")
+	}
+	return translate(err, "")
+}
