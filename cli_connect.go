@@ -106,8 +106,8 @@ func clusterPolicy(cluster string) domain.PlacementPolicy {
 
 // runConnectToken creates or lists the tokens manage instances use.
 func runConnectToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
-		return usageError{"expected 'connect token create --manage NAME' or 'connect token list'"}
+	if len(args) == 0 || (args[0] != "create" && args[0] != "rotate" && args[0] != "list") {
+		return usageError{"expected 'connect token create|rotate --manage NAME' or 'connect token list'"}
 	}
 	fs := newFlagSet("connect token", stderr)
 	var dbURL, name string
@@ -137,7 +137,13 @@ func runConnectToken(ctx context.Context, args []string, stdout, stderr io.Write
 	if name == "" {
 		return usageError{"--manage NAME is required"}
 	}
-	_, token, err := st.CreateManageInstance(ctx, name)
+	var token string
+	if args[0] == "rotate" {
+		// A new token replaces the old one at once: the way to revoke a leaked token.
+		token, err = st.RotateToken(ctx, name)
+	} else {
+		_, token, err = st.CreateManageInstance(ctx, name)
+	}
 	if err != nil {
 		return fmt.Errorf("%s", domain.ErrorMessage(err))
 	}

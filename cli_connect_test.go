@@ -78,6 +78,17 @@ func TestConnectCommand(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Rotating the token revokes the old one at once.
+	out.Reset()
+	if code := run(context.Background(), []string{"connect", "token", "rotate", "--manage", "manage-1", "--database-url", dbURL}, &out, &errOut); code != 0 {
+		t.Fatalf("token rotate: %d %s", code, errOut.String())
+	}
+	if _, err := c.Info(context.Background()); err == nil {
+		t.Error("the old token still works after rotation")
+	}
+	if _, err := connectapi.New("http://"+addr, strings.TrimSpace(out.String()), nil).Info(context.Background()); err != nil {
+		t.Errorf("the new token: %v", err)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("connect exited with %d", code)

@@ -254,3 +254,19 @@ func (s *Store) EnsureManageInstance(ctx context.Context, name, token string) (*
 	}
 	return &m, nil
 }
+
+// RotateToken gives an existing manage instance a new token; the old one
+// stops working at once. ENOTFOUND.
+func (s *Store) RotateToken(ctx context.Context, name string) (string, error) {
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	tag, err := s.Pool.Exec(ctx, `UPDATE connect_manage_instances SET token_hash = $2 WHERE name = $1`, strings.TrimSpace(name), hashToken(token))
+	if err != nil {
+		return "", domain.Internal(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", domain.Errorf(domain.ENOTFOUND, "No manage instance named %q; create its token first.", name)
+	}
+	return token, nil
+}
