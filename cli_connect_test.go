@@ -46,6 +46,13 @@ func TestConnectCommand(t *testing.T) {
 		t.Fatalf("token %q", token)
 	}
 
+	// manage's database is refused.
+	manageDB := pgtest.MustOpen(t)
+	var stderr0 bytes.Buffer
+	if code := run(context.Background(), []string{"connect", "token", "list", "--database-url", manageDB.Pool.Config().ConnString()}, &out, &stderr0); code == 0 || !strings.Contains(stderr0.String(), "manage's") {
+		t.Errorf("connect on manage's database: exit %d, %s", code, stderr0.String())
+	}
+
 	// Without a CA file the simulator's self-signed certificate is refused.
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"connect", "--listen", addr, "--database-url", dbURL, "--vcenter-url", sim.URL,
