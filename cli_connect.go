@@ -31,8 +31,11 @@ func runConnect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		dc, cluster, folder, pool, naming, siteName string
 		syncEvery                                   time.Duration
 		workers                                     int
+		tlsCert, tlsKey                             string
 	)
 	fs.StringVar(&listen, "listen", "127.0.0.1:8443", "address to serve the connect API (/connect/v1) and /metrics on")
+	fs.StringVar(&tlsCert, "tls-cert", "", "PEM certificate to serve the API over HTTPS (recommended: manage's tokens travel in each request)")
+	fs.StringVar(&tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.StringVar(&dbURL, "database-url", defaultConnectDB, "PostgreSQL URL of connect's own database (River's queue and connect's tables; never manage's); created if missing")
 	fs.StringVar(&siteName, "site-name", "site", "the site's name, as manage shows it")
 	fs.StringVar(&vcURL, "vcenter-url", "", "vCenter SDK URL, e.g. https://vcenter.example.net/sdk")
@@ -63,6 +66,9 @@ func runConnect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageError{fmt.Sprintf("--naming-template/--folder: %v", domain.ErrorFields(err))}
 	}
+	if (tlsCert == "") != (tlsKey == "") {
+		return usageError{"--tls-cert and --tls-key go together"}
+	}
 	if syncEvery < time.Second {
 		return usageError{"--sync-interval must be at least 1s"}
 	}
@@ -85,8 +91,11 @@ func runConnect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", listen, err)
 	}
-	log.Info("connect site serving", "site", siteName, "listen", ln.Addr().String(), "vcenter", vcURL)
-	return site.Serve(ctx, ln)
+	log.Info("connect site serving", "site", siteName, "listen", ln.Addr().String(), "tls", tlsCert != "", "vcenter", vcURL)
+	if tlsCert == "" && !isLoopback(listen) {
+		log.Warn("serving the connect API without TLS on a non-loopback address: manage's tokens cross the network in clear; set --tls-cert and --tls-key")
+	}
+	return site.ServeTLS(ctx, ln, tlsCert, tlsKey)
 }
 
 func clusterPolicy(cluster string) domain.PlacementPolicy {
@@ -97,8 +106,8 @@ func clusterPolicy(cluster string) domain.PlacementPolicy {
 
 // runConnectToken creates or lists the tokens manage instances use.
 func runConnectToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
-		return usageError{"expected 'connect token create --manage NAME' or 'connect token list'"}
+	if len(args) == 0 || (args[0] != "create" && args[0] != "rotate" && args[0] != "list") {
+		return usageError{"expected 'connect token create|rotate --manage NAME' or 'connect token list'"}
 	}
 	fs := newFlagSet("connect token", stderr)
 	var dbURL, name string
@@ -128,11 +137,29 @@ func runConnectToken(ctx context.Context, args []string, stdout, stderr io.Write
 	if name == "" {
 		return usageError{"--manage NAME is required"}
 	}
-	_, token, err := st.CreateManageInstance(ctx, name)
+	var token string
+	if args[0] == "rotate" {
+		// A new token replaces the old one at once: the way to revoke a leaked token.
+		token, err = st.RotateToken(ctx, name)
+	} else {
+		_, token, err = st.CreateManageInstance(ctx, name)
+	}
 	if err != nil {
 		return fmt.Errorf("%s", domain.ErrorMessage(err))
 	}
 	fmt.Fprintf(stderr, "Token for manage instance %q (shown once; connect stores only its hash). Enter it as the site's credential in manage:\n", name)
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+func isLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -46,6 +46,13 @@ func TestConnectCommand(t *testing.T) {
 		t.Fatalf("token %q", token)
 	}
 
+	// manage's database is refused.
+	manageDB := pgtest.MustOpen(t)
+	var stderr0 bytes.Buffer
+	if code := run(context.Background(), []string{"connect", "token", "list", "--database-url", manageDB.Pool.Config().ConnString()}, &out, &stderr0); code == 0 || !strings.Contains(stderr0.String(), "manage's") {
+		t.Errorf("connect on manage's database: exit %d, %s", code, stderr0.String())
+	}
+
 	// Without a CA file the simulator's self-signed certificate is refused.
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"connect", "--listen", addr, "--database-url", dbURL, "--vcenter-url", sim.URL,
@@ -77,6 +84,17 @@ func TestConnectCommand(t *testing.T) {
 			t.Fatalf("connect did not answer: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// Rotating the token revokes the old one at once.
+	out.Reset()
+	if code := run(context.Background(), []string{"connect", "token", "rotate", "--manage", "manage-1", "--database-url", dbURL}, &out, &errOut); code != 0 {
+		t.Fatalf("token rotate: %d %s", code, errOut.String())
+	}
+	if _, err := c.Info(context.Background()); err == nil {
+		t.Error("the old token still works after rotation")
+	}
+	if _, err := connectapi.New("http://"+addr, strings.TrimSpace(out.String()), nil).Info(context.Background()); err != nil {
+		t.Errorf("the new token: %v", err)
 	}
 	cancel()
 	if code := <-done; code != 0 {

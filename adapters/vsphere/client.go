@@ -53,7 +53,6 @@ type Config struct {
 type Backend struct {
 	c      *vim25.Client
 	dc     *object.Datacenter
-	finder *find.Finder
 	cfg    Config
 	logout func()
 
@@ -146,7 +145,7 @@ func New(ctx context.Context, vc *vim25.Client, cfg Config) (*Backend, error) {
 		return nil, translate(err, "find the datacenter")
 	}
 	f.SetDatacenter(dc)
-	return &Backend{c: vc, dc: dc, finder: f, cfg: cfg, folders: map[string]*object.Folder{},
+	return &Backend{c: vc, dc: dc, cfg: cfg, folders: map[string]*object.Folder{},
 		refs: map[string]types.ManagedObjectReference{}, pools: map[types.ManagedObjectReference]types.ManagedObjectReference{},
 		hostNames: map[types.ManagedObjectReference]string{}, vms: map[string]types.ManagedObjectReference{}}, nil
 }

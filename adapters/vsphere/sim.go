@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/vmware/govmomi"
@@ -28,6 +29,11 @@ type SimOptions struct {
 	// {"CloneVM_Task": 50}, to give the simulator a real vCenter's latency.
 	MethodDelay map[string]int
 }
+
+// createMu serialises simulator start-ups: govmomi's Model.Create writes
+// package-level state of the simulator package (its license manager), so
+// two sites started at once (the demo) would race.
+var createMu sync.Mutex
 
 // Simulator is govmomi's vCenter simulator serving HTTPS on a loopback port.
 type Simulator struct {
@@ -67,6 +73,8 @@ func StartSimulator(o SimOptions) (*Simulator, error) {
 	if len(o.MethodDelay) > 0 {
 		m.DelayConfig.MethodDelay = o.MethodDelay
 	}
+	createMu.Lock()
+	defer createMu.Unlock()
 	if err := m.Create(); err != nil {
 		return nil, fmt.Errorf("vcsim: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -399,15 +400,18 @@ func (b *Backend) defaultPool(ctx context.Context) (types.ManagedObjectReference
 	if ok {
 		return ref, nil
 	}
+	// A Finder caches what it walks and is not safe for concurrent use.
+	finder := find.NewFinder(b.c, true)
+	finder.SetDatacenter(b.dc)
 	var p *object.ResourcePool
 	var err error
 	switch {
 	case b.cfg.ResourcePool != "":
-		p, err = b.finder.ResourcePool(ctx, b.cfg.ResourcePool)
+		p, err = finder.ResourcePool(ctx, b.cfg.ResourcePool)
 	case b.cfg.Cluster != "":
-		p, err = b.finder.ResourcePool(ctx, b.cfg.Cluster+"/Resources")
+		p, err = finder.ResourcePool(ctx, b.cfg.Cluster+"/Resources")
 	default:
-		p, err = b.finder.DefaultResourcePool(ctx)
+		p, err = finder.DefaultResourcePool(ctx)
 	}
 	if err != nil {
 		return types.ManagedObjectReference{}, &domain.Error{Code: domain.ENOTFOUND, Message: "The configured resource pool or cluster does not exist in vCenter.", Err: err}

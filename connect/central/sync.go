@@ -11,7 +11,7 @@ import (
 // placement) and the state of every machine, so a VM powered off or deleted
 // behind Tessera's back shows so. A failed read is recorded and returned.
 func (c *Central) Sync(ctx context.Context) error {
-	start := time.Now()
+	start := time.Now().UTC()
 	inv, err := c.backend.Inventory(ctx)
 	if err != nil {
 		c.metrics.syncs.WithLabelValues("failed").Inc()
@@ -25,25 +25,10 @@ func (c *Central) Sync(ctx context.Context) error {
 		_ = c.store.SaveSyncError(context.WithoutCancel(ctx), domain.ErrorMessage(err))
 		return err
 	}
-	byID := make(map[string]*domain.VMState, len(vms))
-	for _, vm := range vms {
-		byID[vm.MachineID] = vm
-	}
-	ids, err := c.store.LiveMachines(ctx)
-	if err != nil {
+	// Machines being created have no VM yet (power "pending") and are left
+	// alone, as are VMs of machines this site does not know.
+	if err := c.store.ApplySync(ctx, vms, start); err != nil {
 		return err
-	}
-	// Machines being created have no VM yet (power "pending") and are not
-	// listed; VMs of machines we do not know are left alone.
-	for _, id := range ids {
-		if vm := byID[id]; vm != nil {
-			err = c.store.Observe(ctx, id, vm)
-		} else {
-			err = c.store.SetPower(ctx, id, domain.PowerMissing)
-		}
-		if err != nil {
-			return err
-		}
 	}
 	if err := c.store.SaveSnapshot(ctx, inv, time.Now().UTC()); err != nil {
 		return err

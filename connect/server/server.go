@@ -103,12 +103,25 @@ func (s *Site) Close() {
 	s.Store.Close()
 }
 
-// Serve serves the API on ln until ctx is cancelled.
+// Serve serves the API on ln until ctx is cancelled, with TLS when certFile
+// and keyFile are given (ServeTLS).
 func (s *Site) Serve(ctx context.Context, ln net.Listener) error {
+	return s.ServeTLS(ctx, ln, "", "")
+}
+
+// ServeTLS serves the API on ln until ctx is cancelled; with a certificate
+// and key it speaks HTTPS, so manage's tokens never cross the network in clear.
+func (s *Site) ServeTLS(ctx context.Context, ln net.Listener, certFile, keyFile string) error {
 	srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if certFile != "" {
+			errc <- srv.ServeTLS(ln, certFile, keyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,16 +111,35 @@ func (s *Store) SetPower(ctx context.Context, machineID, power string) error {
 	return notFoundOr(err, "")
 }
 
-// LiveMachines lists machines whose VM should exist (neither pending nor
-// deleted), for the reconciler.
-func (s *Store) LiveMachines(ctx context.Context) ([]string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT machine_id FROM connect_machines WHERE power NOT IN ('pending', 'deleted') ORDER BY machine_id`)
-	if err != nil {
-		return nil, domain.Internal(err)
+// ApplySync records one reconciliation in two statements, whatever the
+// number of machines: every listed VM's state for the machines it belongs to,
+// and "missing" for live machines without a VM. Rows a worker observed after
+// since (the moment the sync started reading vCenter) are left alone, so a
+// sync never overwrites a fresher observation.
+func (s *Store) ApplySync(ctx context.Context, vms []*domain.VMState, since time.Time) error {
+	n := len(vms)
+	ids, names, powers, hosts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	vcpus, mem, disk := make([]int32, n), make([]int32, n), make([]int32, n)
+	addrs := make([]string, n) // comma-joined; addresses never contain commas
+	for i, v := range vms {
+		ids[i], names[i], powers[i], hosts[i] = v.MachineID, v.Name, v.Power, v.Host
+		vcpus[i], mem[i], disk[i] = int32(v.VCPUs), int32(v.MemoryMiB), int32(v.DiskGiB)
+		addrs[i] = strings.Join(v.Addresses, ",")
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, domain.Internal(err)
-	}
-	return ids, nil
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE connect_machines m SET vm_name = v.name, power = v.power, vcpus = v.vcpus, memory_mib = v.mem, disk_gib = v.disk,
+				host = v.host, addresses = coalesce(string_to_array(nullif(v.addrs, ''), ','), '{}'), observed_at = now()
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[]) AS v(id, name, power, vcpus, mem, disk, host, addrs)
+			WHERE m.machine_id = v.id AND m.power NOT IN ('pending', 'deleted') AND (m.observed_at IS NULL OR m.observed_at < $9)`,
+			ids, names, powers, vcpus, mem, disk, hosts, addrs, since)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		_, err = tx.Exec(ctx, `UPDATE connect_machines SET power = 'missing', observed_at = now()
+			WHERE power NOT IN ('pending', 'deleted', 'missing') AND NOT (machine_id = ANY($1)) AND (observed_at IS NULL OR observed_at < $2)`, ids, since)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		return nil
+	})
 }

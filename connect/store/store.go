@@ -98,6 +98,15 @@ CREATE TABLE IF NOT EXISTS connect_site (
 // tables up to date. Connect's tables are created idempotently; they are
 // not part of manage's goose migrations.
 func (s *Store) Migrate(ctx context.Context) error {
+	// Both commands read TESSERA_DATABASE_URL; refuse manage's database so a
+	// shared environment cannot mix the two.
+	var manage bool
+	if err := s.Pool.QueryRow(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL AND to_regclass('tenants') IS NOT NULL`).Scan(&manage); err != nil {
+		return err
+	}
+	if manage {
+		return errors.New("this database is manage's (it has manage's tables): connect needs a database of its own, e.g. …/tessera_connect")
+	}
 	m, err := rivermigrate.New(riverpgxv5.New(s.Pool), nil)
 	if err != nil {
 		return err
@@ -256,4 +265,20 @@ func (s *Store) EnsureManageInstance(ctx context.Context, name, token string) (*
 		return nil, domain.Internal(err)
 	}
 	return &m, nil
+}
+
+// RotateToken gives an existing manage instance a new token; the old one
+// stops working at once. ENOTFOUND.
+func (s *Store) RotateToken(ctx context.Context, name string) (string, error) {
+	var raw [32]byte
+	_, _ = rand.Read(raw[:])
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	tag, err := s.Pool.Exec(ctx, `UPDATE connect_manage_instances SET token_hash = $2 WHERE name = $1`, strings.TrimSpace(name), hashToken(token))
+	if err != nil {
+		return "", domain.Internal(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", domain.Errorf(domain.ENOTFOUND, "No manage instance named %q; create its token first.", name)
+	}
+	return token, nil
 }
