@@ -35,6 +35,8 @@ type App struct {
 	Locations domain.LocationService
 	Secrets   domain.SecretBox
 	CheckSite siteChecker
+	// Storage serves the Disks and Networks pages (issue 9).
+	Storage *domain.StorageManager
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

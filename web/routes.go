@@ -43,8 +43,7 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 				r.Group(func(r chi.Router) {
 					r.Use(a.RequireTenantUser)
 					r.Get("/machines", a.HandlePlaceholder("Machines", "machines", "Machines arrive with the next release: create, start, stop, resize and delete virtual machines, with their price in plain sight."))
-					r.Get("/disks", a.HandlePlaceholder("Disks", "disks", "Extra disks for your machines will be managed here."))
-					r.Get("/networks", a.HandlePlaceholder("Networks", "networks", "Private networks, public addresses and firewall rules will be managed here."))
+					storageRoutes(r, a)
 					r.Get("/billing", a.HandlePlaceholder("Usage & billing", "billing", "Month-to-date spend, a forecast and your invoices will appear here."))
 					r.Get("/settings", a.HandleSettings)
 					r.Get("/settings/tokens", a.HandlePlaceholder("API tokens", "tokens", "Personal API tokens for the user API will be managed here."))

@@ -99,6 +99,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 	}
 	s.Locations = app.Locations.(*postgres.LocationService)
+	app.Storage = newStorageManager(db, app.Locations, box)
 	app.CheckSite = s.CheckSite
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)

@@ -1,0 +1,240 @@
+package domain
+
+import (
+	"context"
+	"net/netip"
+)
+
+// StorageManager is manage's side of disks and networks: it records what a
+// tenant asks for, sends the matching operation to a site in the location,
+// and advances the record when the site's operation finishes. Every
+// operation's idempotency key derives from the object's id and the step, so
+// sending it again (after a crash, or while a site was down) never runs
+// anything twice, and reading its outcome is sending it again.
+type StorageManager struct {
+	Disks     DiskService
+	Networks  NetworkService
+	Locations LocationService
+	Connector SiteConnector
+	// Pricing gives the tenant's prices for the Disks page; nil hides them.
+	Pricing PricingService
+	// SetNetwork records a network's state and port group.
+	SetNetwork func(ctx context.Context, tenantID, id string, state NetworkState, portGroup string) error
+}
+
+// siteFor picks the first enabled site of a location.
+func (m *StorageManager) siteFor(ctx context.Context, locationID string) (*Site, error) {
+	sites, err := m.Locations.FindSites(ctx, locationID)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sites {
+		if s.Enabled && s.LocationID == locationID {
+			return s, nil
+		}
+	}
+	if len(sites) == 0 {
+		return nil, Invalid(map[string]string{"location": "This location has no site yet."})
+	}
+	return nil, Errorf(EUNAVAILABLE, "No site in this location takes new resources right now.")
+}
+
+// submit sends req to a site and returns the operation, or nil when the
+// site cannot be reached (the next Refresh sends it again).
+func (m *StorageManager) submit(ctx context.Context, siteID string, req OperationRequest) (*Operation, error) {
+	c, err := m.Connector.Client(ctx, siteID)
+	if err != nil {
+		if ErrorCode(err) == EUNAVAILABLE {
+			return nil, nil
+		}
+		return nil, err
+	}
+	op, err := c.Submit(ctx, req)
+	if ErrorCode(err) == EUNAVAILABLE {
+		return nil, nil
+	}
+	return op, err
+}
+
+// CreateDisk records the disk in state creating and asks its location's site
+// to create it. EINVALID, ECONFLICT, EUNAVAILABLE.
+func (m *StorageManager) CreateDisk(ctx context.Context, d *Disk) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	site, err := m.siteFor(ctx, d.LocationID)
+	if err != nil {
+		return err
+	}
+	d.SiteID = site.ID
+	if err := m.Disks.CreateDisk(ctx, d); err != nil {
+		return err
+	}
+	return m.advanceDisk(ctx, d)
+}
+
+// DeleteDisk asks the site to delete a detached disk. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) DeleteDisk(ctx context.Context, tenantID, id string) error {
+	d, err := m.Disks.Disk(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if err := d.CanDelete(); err != nil {
+		return err
+	}
+	if err := m.Disks.SetDiskState(ctx, tenantID, id, d.State, DiskDeleting, nil, nil); err != nil {
+		return err
+	}
+	d.State = DiskDeleting
+	return m.advanceDisk(ctx, d)
+}
+
+// diskStep is the operation a disk in a transitional state waits for and
+// the states it ends in.
+func diskStep(d *Disk) (req OperationRequest, ok, failed DiskState, wait bool) {
+	switch d.State {
+	case DiskCreating:
+		return OperationRequest{Key: "disk_create:" + d.ID, Kind: OpDiskCreate, Disk: &DiskRequest{ID: d.ID, SizeGiB: d.SizeGiB, Class: d.Class}}, DiskAvailable, DiskError, true
+	case DiskDeleting:
+		return OperationRequest{Key: "disk_delete:" + d.ID, Kind: OpDiskDelete, Disk: &DiskRequest{ID: d.ID}}, DiskDeleted, DiskError, true
+	}
+	return OperationRequest{}, "", "", false
+}
+
+// advanceDisk sends a transitional disk's operation and, when it has
+// finished, moves the disk on.
+func (m *StorageManager) advanceDisk(ctx context.Context, d *Disk) error {
+	req, ok, failed, wait := diskStep(d)
+	if !wait || d.SiteID == "" {
+		return nil
+	}
+	op, err := m.submit(ctx, d.SiteID, req)
+	if err != nil || op == nil || !op.State.Done() {
+		return err
+	}
+	to := ok
+	if op.State == OpFailed {
+		to = failed
+	}
+	if err := m.Disks.SetDiskState(ctx, d.TenantID, d.ID, d.State, to, nil, nil); err != nil && ErrorCode(err) != ECONFLICT {
+		return err
+	}
+	d.State = to
+	return nil
+}
+
+// CreateNetwork records the network and asks the site for its port group.
+// EINVALID (CIDR, overlap), ECONFLICT, EUNAVAILABLE.
+func (m *StorageManager) CreateNetwork(ctx context.Context, n *Network) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	site, err := m.siteFor(ctx, n.LocationID)
+	if err != nil {
+		return err
+	}
+	n.State = NetworkCreating
+	if err := m.Networks.CreateNetwork(ctx, n); err != nil {
+		return err
+	}
+	return m.advanceNetwork(ctx, n, site.ID)
+}
+
+// DeleteNetwork refuses a network in use (naming its machines) and asks
+// the site to remove its port group. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) DeleteNetwork(ctx context.Context, tenantID, id string) error {
+	n, err := m.Networks.Network(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	site, err := m.siteFor(ctx, n.LocationID)
+	if err != nil {
+		return err
+	}
+	op, err := m.submit(ctx, site.ID, OperationRequest{Key: "network_delete:" + n.ID, Kind: OpNetworkDelete, Network: &NetworkRequest{ID: n.ID}})
+	if err != nil && ErrorCode(err) != ENOTFOUND { // never created at the site: nothing to remove
+		return err
+	}
+	if op != nil && op.State == OpFailed {
+		return Errorf(ECONFLICT, "The site could not remove the network: %s", op.Error)
+	}
+	return m.Networks.DeleteNetwork(ctx, tenantID, id)
+}
+
+func (m *StorageManager) advanceNetwork(ctx context.Context, n *Network, siteID string) error {
+	if n.State != NetworkCreating {
+		return nil
+	}
+	op, err := m.submit(ctx, siteID, OperationRequest{Key: "network_create:" + n.ID, Kind: OpNetworkCreate, Network: &NetworkRequest{ID: n.ID, PortGroup: n.PortGroup}})
+	if err != nil || op == nil || !op.State.Done() {
+		return err
+	}
+	if op.State == OpFailed {
+		n.State = NetworkError
+		return m.SetNetwork(ctx, n.TenantID, n.ID, n.State, n.PortGroup)
+	}
+	c, err := m.Connector.Client(ctx, siteID)
+	if err != nil {
+		return err
+	}
+	sc, ok := c.(SiteStorageClient)
+	if !ok {
+		return Errorf(EUNAVAILABLE, "The site's client cannot read networks.")
+	}
+	obs, err := sc.Network(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	n.State, n.PortGroup = NetworkReady, obs.PortGroup
+	return m.SetNetwork(ctx, n.TenantID, n.ID, n.State, n.PortGroup)
+}
+
+// Refresh advances a tenant's transitional disks and networks (called by a
+// page before it renders, and by the background tracker).
+func (m *StorageManager) Refresh(ctx context.Context, tenantID string) error {
+	disks, _, err := m.Disks.Disks(ctx, DiskFilter{TenantID: tenantID, Limit: 200})
+	if err != nil {
+		return err
+	}
+	for _, d := range disks {
+		if _, _, _, wait := diskStep(d); wait {
+			if err := m.advanceDisk(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	nets, _, err := m.Networks.Networks(ctx, NetworkFilter{TenantID: tenantID, Limit: 200})
+	if err != nil {
+		return err
+	}
+	for _, n := range nets {
+		if n.State != NetworkCreating {
+			continue
+		}
+		site, err := m.siteFor(ctx, n.LocationID)
+		if err != nil {
+			continue
+		}
+		if err := m.advanceNetwork(ctx, n, site.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FreeAddresses is how many host addresses a network has left, given used.
+func FreeAddresses(cidr string, used int) int {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return 0
+	}
+	return LastHost(p) - FirstHost(p) + 1 - used
+}
+
+// DiskMonthly is what a disk costs per month at a location with e: the
+// class's GiB-month price after the location multiplier, times the size,
+// after the tenant's discount.
+func DiskMonthly(e *EffectivePrices, locationID, class string, sizeGiB int) Micros {
+	unit := UnitPrice(e.Prices.Disk(class), e.Multiplier(locationID))
+	return Discounted(unit*Micros(sizeGiB), e.DiscountBP)
+}

@@ -1,0 +1,37 @@
+package web
+
+import (
+	"github.com/go-chi/chi/v5"
+
+	"tessera/adapters/connectapi"
+	"tessera/adapters/postgres"
+	"tessera/domain"
+	"tessera/handlers"
+)
+
+// newStorageManager wires manage's side of disks and networks (issue 9).
+func newStorageManager(db *postgres.DB, locations domain.LocationService, box domain.SecretBox) *domain.StorageManager {
+	nets := postgres.NewNetworkService(db)
+	return &domain.StorageManager{
+		Disks: postgres.NewDiskService(db), Networks: nets, Locations: locations,
+		Connector:  &connectapi.Connector{Sites: locations, Secrets: box},
+		Pricing:    postgres.NewPricingService(db),
+		SetNetwork: nets.SetNetwork,
+	}
+}
+
+// storageRoutes are the portal's Disks and Networks pages.
+func storageRoutes(r chi.Router, a *handlers.App) {
+	r.Get("/disks", a.HandleDisks)
+	r.Get("/networks", a.HandleNetworks)
+	r.Get("/networks/{networkID}", a.HandleNetworkShow)
+	r.Group(func(r chi.Router) {
+		r.Use(a.RequireWriter)
+		r.Post("/disks", a.HandleDiskCreate)
+		r.Post("/disks/{diskID}/delete", a.HandleDiskDelete)
+		r.Post("/networks", a.HandleNetworkCreate)
+		r.Post("/networks/{networkID}/delete", a.HandleNetworkDelete)
+		r.Post("/networks/{networkID}/rules", a.HandleRuleCreate)
+		r.Post("/networks/{networkID}/rules/{ruleID}/delete", a.HandleRuleDelete)
+	})
+}

@@ -1,0 +1,121 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"tessera/domain"
+	"tessera/web/webtest"
+)
+
+// waitFor reloads path until its body contains want.
+func waitFor(t *testing.T, c *webtest.Client, path, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		body := webtest.Body(t, c.Get(path))
+		if strings.Contains(body, want) {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never showed %q:\n%s", path, want, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestDisksAndNetworksPages(t *testing.T) {
+	env := startDemo(t)
+	ctx := context.Background()
+	locs, _ := env.Server.Locations.FindLocations(ctx)
+	var berlin string
+	for _, l := range locs {
+		if l.Name == "Berlin" {
+			berlin = l.ID
+		}
+	}
+	alice := env.Client(t, "acme.localhost")
+	alice.Login("", "alice", "demo")
+
+	// A bad range gets field errors, and nothing is stored.
+	resp := alice.PostForm("/networks", url.Values{"name": {"backend"}, "location": {berlin}, "cidr": {"8.8.8.0/24"}})
+	if body := webtest.Body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-cidr"`) {
+		t.Fatalf("bad cidr: %d", resp.StatusCode)
+	}
+	resp = alice.PostForm("/networks", url.Values{"name": {"backend"}, "location": {berlin}, "cidr": {"10.0.0.0/24"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create network: %d %s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	netPath := resp.Header.Get("Location")
+	// The site creates a port group with a VLAN id; the page shows it ready.
+	body := waitFor(t, alice, netPath, ">ready<")
+	if !strings.Contains(body, "tessera-100-") || !strings.Contains(body, "10.0.0.1") {
+		t.Errorf("network page lacks its port group or gateway")
+	}
+	// Overlap in the same location is refused.
+	resp = alice.PostForm("/networks", url.Values{"name": {"other"}, "location": {berlin}, "cidr": {"10.0.0.128/25"}})
+	if body := webtest.Body(t, resp); !strings.Contains(body, "overlaps network") {
+		t.Errorf("overlap: %d", resp.StatusCode)
+	}
+	// Firewall rules, with the note that vSphere does not enforce them.
+	resp = alice.PostForm(netPath+"/rules", url.Values{"protocol": {"tcp"}, "port_from": {"22"}, "source": {"198.51.100.0/24"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add rule: %d %s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	resp = alice.PostForm(netPath+"/rules", url.Values{"protocol": {"tcp"}, "port_from": {"99999"}})
+	if body := webtest.Body(t, resp); !strings.Contains(body, `data-testid="error-port_from"`) {
+		t.Errorf("bad rule: %d", resp.StatusCode)
+	}
+	body = webtest.Body(t, alice.Get(netPath))
+	if !strings.Contains(body, "tcp 22") || !strings.Contains(body, "198.51.100.0/24") || !strings.Contains(body, "does not enforce") {
+		t.Error("network page lacks the rule or the enforcement note")
+	}
+
+	// Disks, with their monthly price.
+	resp = alice.PostForm("/disks", url.Values{"name": {"data"}, "location": {berlin}, "size_gib": {"0"}, "class": {"gold"}})
+	if body := webtest.Body(t, resp); !strings.Contains(body, `data-testid="error-size_gib"`) || !strings.Contains(body, `data-testid="error-class"`) {
+		t.Errorf("bad disk: %d", resp.StatusCode)
+	}
+	resp = alice.PostForm("/disks", url.Values{"name": {"data"}, "location": {berlin}, "size_gib": {"50"}, "class": {"fast"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create disk: %d %s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	body = waitFor(t, alice, "/disks", ">available<")
+	if !strings.Contains(body, "50 GiB") || !strings.Contains(body, "fast") {
+		t.Error("disks page lacks the disk")
+	}
+	if m := regexp.MustCompile(`data-testid="disk-price">([^<]*)<`).FindStringSubmatch(body); m == nil || !strings.ContainsAny(m[1], "0123456789") {
+		t.Errorf("disk price %v", m)
+	}
+
+	// Another tenant sees none of it.
+	bob := env.Client(t, "globex.localhost")
+	bob.Login("", "dave", "demo")
+	if resp := bob.Get(netPath); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("globex reads acme's network: %d", resp.StatusCode)
+	}
+	if body := webtest.Body(t, bob.Get("/disks")); strings.Contains(body, "disk-data") {
+		t.Error("globex sees acme's disk")
+	}
+	if body := webtest.Body(t, bob.Get("/networks")); strings.Contains(body, `data-testid="network-backend"`) {
+		t.Error("globex sees acme's network")
+	}
+
+	// Delete the disk and the network; the port group goes from the site.
+	disks, _, _ := env.Server.App.Storage.Disks.Disks(ctx, domain.DiskFilter{TenantID: env.Tenant(t, "acme").ID})
+	if resp := alice.PostForm("/disks/"+disks[0].ID+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete disk: %d", resp.StatusCode)
+	}
+	waitFor(t, alice, "/disks", "No disks yet")
+	if resp := alice.PostForm(netPath+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete network: %d %s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	if resp := alice.Get(netPath); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("deleted network: %d", resp.StatusCode)
+	}
+}
