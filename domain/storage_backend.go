@@ -57,3 +57,10 @@ type NetworkBackend interface {
 	// DeletePortGroup removes a port group; gone already is fine. ECONFLICT (in use).
 	DeletePortGroup(ctx context.Context, name string) error
 }
+
+// ImageBackend imports images from connect Storage's image cache.
+type ImageBackend interface {
+	// ImportImage imports the OVA or OVF at path as template name; a
+	// template of that name already there is fine. EINVALID, ECONFLICT.
+	ImportImage(ctx context.Context, name, path string) error
+}

@@ -1,0 +1,80 @@
+package vsphere
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/ovf/importer"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"tessera/domain"
+)
+
+var _ domain.ImageBackend = (*Backend)(nil)
+
+// ImportImage imports an OVA (or an OVF with its disks next to it) from
+// the site's image cache as template name, into the images folder on the
+// datastore with the most free space. A template of that name already
+// there is fine. This is how an image reaches a second vCenter: vCenter
+// cannot export to another vCenter's content library across sites here, so
+// connect Storage keeps each image once, content-addressed, and imports it
+// into every site that needs it.
+func (b *Backend) ImportImage(ctx context.Context, name, path string) error {
+	if name == "" || path == "" {
+		return domain.Errorf(domain.EINVALID, "An image needs a name and a file.")
+	}
+	if ref, err := b.findRef(ctx, "VirtualMachine", name); err != nil {
+		return translate(err, "find the template")
+	} else if ref != nil {
+		return nil
+	}
+	dsName, dsRef, err := b.datastoreFor(ctx, "")
+	if err != nil {
+		return err
+	}
+	poolRef, err := b.defaultPool(ctx)
+	if err != nil {
+		return err
+	}
+	folder, err := b.folder(ctx, "tessera/images")
+	if err != nil {
+		return err
+	}
+	ds := object.NewDatastore(b.c, dsRef)
+	ds.InventoryPath = dsName
+	finder := find.NewFinder(b.c, true)
+	finder.SetDatacenter(b.dc)
+	opener := importer.Opener{Client: b.c}
+	var archive importer.Archive = &importer.FileArchive{Path: path, Opener: opener}
+	ovfName := path
+	if strings.HasSuffix(strings.ToLower(path), ".ova") {
+		archive = &importer.TapeArchive{Path: path, Opener: opener}
+		ovfName = "*.ovf"
+	}
+	imp := &importer.Importer{
+		Log:          func(string) (int, error) { return 0, nil },
+		Name:         name,
+		Client:       b.c,
+		Finder:       finder,
+		Datacenter:   b.dc,
+		Datastore:    ds,
+		ResourcePool: object.NewResourcePool(b.c, poolRef),
+		Folder:       folder,
+		Archive:      archive,
+	}
+	ref, err := imp.Import(ctx, ovfName, importer.Options{Name: &name, DiskProvisioning: string(types.OvfCreateImportSpecParamsDiskProvisioningTypeThin)})
+	if err != nil {
+		if r, ferr := b.searchRef(ctx, "VirtualMachine", name); ferr == nil && r != nil {
+			return nil // a concurrent attempt imported it
+		}
+		return translate(fmt.Errorf("import %s: %w", name, err), "import the image")
+	}
+	vm := object.NewVirtualMachine(b.c, *ref)
+	if err := vm.MarkAsTemplate(ctx); err != nil {
+		return translate(err, "mark the image as a template")
+	}
+	return nil
+}

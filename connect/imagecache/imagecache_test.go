@@ -1,0 +1,122 @@
+package imagecache_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"tessera/adapters/vsphere"
+	"tessera/connect/imagecache"
+	"tessera/domain"
+)
+
+const ovf = `<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+  xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+  xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData">
+  <References><File ovf:href="debian-disk1.vmdk" ovf:id="file1" ovf:size="SIZE"/></References>
+  <DiskSection><Info>Disks</Info>
+    <Disk ovf:capacity="2" ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="vmdisk1" ovf:fileRef="file1"
+      ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+  </DiskSection>
+  <VirtualSystem ovf:id="debian-12">
+    <Info>A virtual machine</Info>
+    <Name>debian-12</Name>
+    <VirtualHardwareSection><Info>Hardware</Info>
+      <System><vssd:ElementName>Virtual Hardware Family</vssd:ElementName><vssd:InstanceID>0</vssd:InstanceID><vssd:VirtualSystemType>vmx-13</vssd:VirtualSystemType></System>
+      <Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits><rasd:ElementName>1 vCPU</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ElementName>512 MB</rasd:ElementName><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>
+      <Item><rasd:Address>0</rasd:Address><rasd:ElementName>scsi0</rasd:ElementName><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
+      <Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:ElementName>disk0</rasd:ElementName><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>`
+
+// ova builds a small OVA: the descriptor first, then its disk.
+func ova(t *testing.T) []byte {
+	t.Helper()
+	disk := bytes.Repeat([]byte("tessera-disk-"), 1000)
+	desc := strings.Replace(ovf, "SIZE", strconv.Itoa(len(disk)), 1)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"debian-12.ovf", []byte(desc)}, {"debian-disk1.vmdk", disk}} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func site(t *testing.T) *vsphere.Backend {
+	t.Helper()
+	sim, err := vsphere.StartSimulator(vsphere.SimOptions{HostsPerCluster: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	b, err := vsphere.Connect(context.Background(), sim.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// TestReplicateAcrossVCenters publishes an image once into the cache and
+// replicates it into two simulated vCenters, where machines can then be
+// created from it.
+func TestReplicateAcrossVCenters(t *testing.T) {
+	ctx := context.Background()
+	berlin, frankfurt := site(t), site(t)
+	cache := &imagecache.Cache{Dir: t.TempDir()}
+	data := ova(t)
+	digest, err := cache.Put(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := cache.Put(bytes.NewReader(data)); again != digest {
+		t.Errorf("same content, digests %s and %s", digest, again)
+	}
+	sites := map[string]domain.ImageBackend{"berlin": berlin, "frankfurt": frankfurt}
+	for round := range 2 { // the second round finds the templates and imports nothing
+		for name, err := range cache.Replicate(ctx, digest, "debian-12", sites) {
+			if err != nil {
+				t.Fatalf("round %d, %s: %v", round, name, err)
+			}
+		}
+	}
+	for name, b := range map[string]*vsphere.Backend{"berlin": berlin, "frankfurt": frankfurt} {
+		inv, err := b.Inventory(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, tpl := range inv.Templates {
+			if tpl == "debian-12" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%s: %d templates named debian-12 (%v), want 1", name, n, inv.Templates)
+		}
+		if _, err := b.CreateVM(ctx, domain.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "from-image", Folder: "tessera/acme",
+			Template: "debian-12", VCPUs: 1, MemoryMiB: 512}); err != nil {
+			t.Errorf("%s: create from the replicated image: %v", name, err)
+		}
+	}
+	if errs := cache.Replicate(ctx, strings.Repeat("0", 64), "x", sites); domain.ErrorCode(errs["berlin"]) != domain.ENOTFOUND {
+		t.Errorf("unknown image: %v", errs)
+	}
+}
