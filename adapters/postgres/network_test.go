@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"net/netip"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -17,7 +18,11 @@ type storageFixture struct {
 	berlin, fra  string
 }
 
-func newStorageFixture(t *testing.T) *storageFixture {
+func newStorageFixture(t *testing.T) *storageFixture { return newStorageFixtureTB(t) }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func newStorageFixtureTB(t testing.TB) *storageFixture {
 	t.Helper()
 	db := pgtest.MustOpen(t)
 	ctx := context.Background()
