@@ -14,6 +14,7 @@ import (
 type StorageManager struct {
 	Disks     DiskService
 	Networks  NetworkService
+	Addresses AddressService
 	Locations LocationService
 	Connector SiteConnector
 	// Pricing gives the tenant's prices for the Disks page; nil hides them.
@@ -237,4 +238,9 @@ func FreeAddresses(cidr string, used int) int {
 func DiskMonthly(e *EffectivePrices, locationID, class string, sizeGiB int) Micros {
 	unit := UnitPrice(e.Prices.Disk(class), e.Multiplier(locationID))
 	return Discounted(unit*Micros(sizeGiB), e.DiscountBP)
+}
+
+// AddressHourly is what a public address costs per hour at a location with e.
+func AddressHourly(e *EffectivePrices, locationID string) Micros {
+	return Discounted(UnitPrice(e.Prices.PublicIPHour, e.Multiplier(locationID)), e.DiscountBP)
 }

@@ -125,8 +125,15 @@ func (a *App) renderNetworks(w http.ResponseWriter, r *http.Request, status int,
 		a.Error(w, r, err)
 		return
 	}
+	addrs, err := a.addressesSection(r, tid)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	addrs.Locations, addrs.LocationNames, addrs.Form = opts, names, f
+	addrs.CanWrite = PrincipalFrom(r.Context()).User.Role.CanWrite()
 	a.page(w, r, status, "Networks", "networks", views.Networks(views.NetworksProps{Networks: nets, Next: next, Locations: opts, LocationNames: names, Form: f,
-		CanWrite: PrincipalFrom(r.Context()).User.Role.CanWrite()}))
+		CanWrite: addrs.CanWrite, Addresses: addrs}))
 }
 
 // HandleNetworkCreate creates a private network.

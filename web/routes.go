@@ -81,6 +81,7 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Post("/locations/sites/{siteID}/check", a.HandleSiteCheck)
 					r.Post("/locations/sites/{siteID}/disable", a.HandleSiteSetEnabled(false))
 					r.Post("/locations/sites/{siteID}/enable", a.HandleSiteSetEnabled(true))
+					poolRoutes(r, a)
 					r.Get("/catalogue", a.HandlePlaceholder("Catalogue", "catalogue", "Flavors and images offered to tenants will be managed here."))
 					r.Get("/pricing", a.HandlePlaceholder("Pricing", "pricing", "Rate cards and tenant prices will be managed here."))
 					r.Get("/audit", a.HandleAdminAudit)

@@ -13,7 +13,7 @@ import (
 func newStorageManager(db *postgres.DB, locations domain.LocationService, box domain.SecretBox) *domain.StorageManager {
 	nets := postgres.NewNetworkService(db)
 	return &domain.StorageManager{
-		Disks: postgres.NewDiskService(db), Networks: nets, Locations: locations,
+		Disks: postgres.NewDiskService(db), Networks: nets, Locations: locations, Addresses: postgres.NewAddressService(db),
 		Connector:  &connectapi.Connector{Sites: locations, Secrets: box},
 		Pricing:    postgres.NewPricingService(db),
 		SetNetwork: nets.SetNetwork,
@@ -33,5 +33,13 @@ func storageRoutes(r chi.Router, a *handlers.App) {
 		r.Post("/networks/{networkID}/delete", a.HandleNetworkDelete)
 		r.Post("/networks/{networkID}/rules", a.HandleRuleCreate)
 		r.Post("/networks/{networkID}/rules/{ruleID}/delete", a.HandleRuleDelete)
+		r.Post("/addresses", a.HandleAddressAllocate)
+		r.Post("/addresses/{addressID}/release", a.HandleAddressRelease)
 	})
+}
+
+// poolRoutes are the provider admin's public address pools.
+func poolRoutes(r chi.Router, a *handlers.App) {
+	r.Get("/pools", a.HandlePools)
+	r.Post("/pools", a.HandlePoolCreate)
 }

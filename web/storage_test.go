@@ -119,3 +119,52 @@ func TestDisksAndNetworksPages(t *testing.T) {
 		t.Errorf("deleted network: %d", resp.StatusCode)
 	}
 }
+
+func TestPublicAddressesPages(t *testing.T) {
+	env := webtest.New(t)
+	ctx := context.Background()
+	berlin := &domain.GeoLocation{Name: "Berlin", CountryCode: "DE"}
+	if err := env.Server.Locations.CreateLocation(ctx, berlin); err != nil {
+		t.Fatal(err)
+	}
+	admin := env.Client(t, "localhost")
+	admin.Login("", "admin", "demo")
+	resp := admin.PostForm("/admin/pools", url.Values{"location": {berlin.ID}, "cidr": {"10.0.0.0/24"}})
+	if body := webtest.Body(t, resp); !strings.Contains(body, `data-testid="error-cidr"`) {
+		t.Errorf("private pool: %d", resp.StatusCode)
+	}
+	if resp := admin.PostForm("/admin/pools", url.Values{"location": {berlin.ID}, "cidr": {"203.0.113.0/30"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add pool: %d", resp.StatusCode)
+	}
+	alice := env.Client(t, "acme.localhost")
+	alice.Login("", "alice", "demo")
+	if resp := alice.Get("/admin/pools"); resp.StatusCode == http.StatusOK {
+		t.Error("a tenant user reads the pools page")
+	}
+	if resp := alice.PostForm("/addresses", url.Values{"address_location": {berlin.ID}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("allocate: %d %s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	body := webtest.Body(t, alice.Get("/networks"))
+	if !strings.Contains(body, `data-testid="address-203.0.113.0"`) {
+		t.Fatal("networks page lacks the address")
+	}
+	if m := regexp.MustCompile(`data-testid="address-price">([^<]*)<`).FindStringSubmatch(body); m == nil || !strings.ContainsAny(m[1], "0123456789") {
+		t.Errorf("address price %v", m)
+	}
+	// Another tenant neither sees nor releases it.
+	dave := env.Client(t, "globex.localhost")
+	dave.Login("", "dave", "demo")
+	if body := webtest.Body(t, dave.Get("/networks")); strings.Contains(body, "203.0.113.0") {
+		t.Error("globex sees acme's address")
+	}
+	addrs, _, _ := env.Server.App.Storage.Addresses.PublicAddresses(ctx, domain.PublicAddressFilter{TenantID: env.Tenant(t, "acme").ID})
+	if resp := dave.PostForm("/addresses/"+addrs[0].ID+"/release", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("globex releases acme's address: %d", resp.StatusCode)
+	}
+	if resp := alice.PostForm("/addresses/"+addrs[0].ID+"/release", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("release: %d", resp.StatusCode)
+	}
+	if body := webtest.Body(t, alice.Get("/networks")); strings.Contains(body, "203.0.113.0") {
+		t.Error("released address still listed")
+	}
+}
