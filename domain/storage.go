@@ -51,8 +51,12 @@ type Disk struct {
 	SizeGiB    int       `json:"size_gib"`
 	Class      string    `json:"class"`
 	State      DiskState `json:"state"`
-	MachineID  string    `json:"machine_id,omitempty"` // attached to
-	CreatedAt  time.Time `json:"created_at"`
+	MachineID  string    `json:"machine_id,omitempty"` // attached to, or being attached to or detached from
+	// OpKey and PendingSizeGiB describe an attach, detach or grow in
+	// progress: its operation's idempotency key and the size a grow asks for.
+	OpKey          string    `json:"-"`
+	PendingSizeGiB int       `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 var resourceNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$`)
@@ -201,4 +205,6 @@ type DiskService interface {
 	// ECONFLICT when it is no longer in from. machineID and sizeGiB are
 	// written when not nil.
 	SetDiskState(ctx context.Context, tenantID, id string, from, to DiskState, machineID *string, sizeGiB *int) error
+	// SetDiskOp records the operation in progress ("" and 0 clear it).
+	SetDiskOp(ctx context.Context, tenantID, id, key string, pendingSizeGiB int) error
 }

@@ -90,14 +90,24 @@ func (m *StorageManager) DeleteDisk(ctx context.Context, tenantID, id string) er
 	return m.advanceDisk(ctx, d)
 }
 
-// diskStep is the operation a disk in a transitional state waits for and
-// the states it ends in.
+// diskStep is the operation a disk in a transitional state waits for, and
+// the state it ends in when that operation succeeds or fails.
 func diskStep(d *Disk) (req OperationRequest, ok, failed DiskState, wait bool) {
+	back := DiskAvailable
+	if d.MachineID != "" {
+		back = DiskAttached
+	}
 	switch d.State {
 	case DiskCreating:
 		return OperationRequest{Key: "disk_create:" + d.ID, Kind: OpDiskCreate, Disk: &DiskRequest{ID: d.ID, SizeGiB: d.SizeGiB, Class: d.Class}}, DiskAvailable, DiskError, true
 	case DiskDeleting:
 		return OperationRequest{Key: "disk_delete:" + d.ID, Kind: OpDiskDelete, Disk: &DiskRequest{ID: d.ID}}, DiskDeleted, DiskError, true
+	case DiskAttaching:
+		return OperationRequest{Key: d.OpKey, Kind: OpDiskAttach, MachineID: d.MachineID, Disk: &DiskRequest{ID: d.ID}}, DiskAttached, DiskAvailable, d.OpKey != ""
+	case DiskDetaching:
+		return OperationRequest{Key: d.OpKey, Kind: OpDiskDetach, MachineID: d.MachineID, Disk: &DiskRequest{ID: d.ID}}, DiskAvailable, DiskAttached, d.OpKey != ""
+	case DiskResizing:
+		return OperationRequest{Key: d.OpKey, Kind: OpDiskGrow, Disk: &DiskRequest{ID: d.ID, SizeGiB: d.PendingSizeGiB}}, back, back, d.OpKey != ""
 	}
 	return OperationRequest{}, "", "", false
 }
@@ -117,11 +127,100 @@ func (m *StorageManager) advanceDisk(ctx context.Context, d *Disk) error {
 	if op.State == OpFailed {
 		to = failed
 	}
-	if err := m.Disks.SetDiskState(ctx, d.TenantID, d.ID, d.State, to, nil, nil); err != nil && ErrorCode(err) != ECONFLICT {
+	var machine *string
+	var size *int
+	switch {
+	case d.State == DiskDetaching && to == DiskAvailable, d.State == DiskAttaching && to == DiskAvailable:
+		none := ""
+		machine = &none
+	case d.State == DiskResizing && op.State == OpSucceeded:
+		size = &d.PendingSizeGiB
+	}
+	if err := m.Disks.SetDiskState(ctx, d.TenantID, d.ID, d.State, to, machine, size); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return nil // another refresh moved it on
+		}
 		return err
+	}
+	if d.OpKey != "" {
+		if err := m.Disks.SetDiskOp(ctx, d.TenantID, d.ID, "", 0); err != nil {
+			return err
+		}
 	}
 	d.State = to
 	return nil
+}
+
+// MachinePlace is where a machine runs, for attaching disks to it.
+type MachinePlace struct {
+	LocationID string
+	SiteID     string
+}
+
+// AttachDisk attaches an available disk to a machine in the same location
+// and site. ECONFLICT (state), EINVALID (another location), ENOTFOUND.
+func (m *StorageManager) AttachDisk(ctx context.Context, tenantID, diskID, machineID string, at MachinePlace) error {
+	d, err := m.Disks.Disk(ctx, tenantID, diskID)
+	if err != nil {
+		return err
+	}
+	if err := d.CanAttach(at.LocationID); err != nil {
+		return err
+	}
+	if at.SiteID != d.SiteID {
+		return Invalid(map[string]string{"machine_id": "The machine runs at another site of the location than the disk."})
+	}
+	if err := m.Disks.SetDiskOp(ctx, tenantID, diskID, "disk_attach:"+NewID(), 0); err != nil {
+		return err
+	}
+	if err := m.Disks.SetDiskState(ctx, tenantID, diskID, DiskAvailable, DiskAttaching, &machineID, nil); err != nil {
+		return err
+	}
+	return m.refreshDisk(ctx, tenantID, diskID)
+}
+
+// DetachDisk detaches an attached disk. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) DetachDisk(ctx context.Context, tenantID, diskID string) error {
+	d, err := m.Disks.Disk(ctx, tenantID, diskID)
+	if err != nil {
+		return err
+	}
+	if err := d.CanDetach(); err != nil {
+		return err
+	}
+	if err := m.Disks.SetDiskOp(ctx, tenantID, diskID, "disk_detach:"+NewID(), 0); err != nil {
+		return err
+	}
+	if err := m.Disks.SetDiskState(ctx, tenantID, diskID, DiskAttached, DiskDetaching, nil, nil); err != nil {
+		return err
+	}
+	return m.refreshDisk(ctx, tenantID, diskID)
+}
+
+// GrowDisk grows a disk, attached or not. EINVALID, ECONFLICT, ENOTFOUND.
+func (m *StorageManager) GrowDisk(ctx context.Context, tenantID, diskID string, sizeGiB int) error {
+	d, err := m.Disks.Disk(ctx, tenantID, diskID)
+	if err != nil {
+		return err
+	}
+	if err := d.CanGrow(sizeGiB); err != nil {
+		return err
+	}
+	if err := m.Disks.SetDiskOp(ctx, tenantID, diskID, "disk_grow:"+NewID(), sizeGiB); err != nil {
+		return err
+	}
+	if err := m.Disks.SetDiskState(ctx, tenantID, diskID, d.State, DiskResizing, nil, nil); err != nil {
+		return err
+	}
+	return m.refreshDisk(ctx, tenantID, diskID)
+}
+
+func (m *StorageManager) refreshDisk(ctx context.Context, tenantID, diskID string) error {
+	d, err := m.Disks.Disk(ctx, tenantID, diskID)
+	if err != nil {
+		return err
+	}
+	return m.advanceDisk(ctx, d)
 }
 
 // CreateNetwork records the network and asks the site for its port group.

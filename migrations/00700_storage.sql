@@ -12,6 +12,10 @@ CREATE TABLE disks (
     class       text NOT NULL CHECK (class IN ('standard', 'fast')),
     state       text NOT NULL CHECK (state IN ('creating', 'available', 'attaching', 'attached', 'detaching', 'resizing', 'deleting', 'deleted', 'error')),
     machine_id  uuid,
+    -- The operation in progress (attach, detach, grow): its idempotency key,
+    -- made when the user asked, and the size a grow asks for.
+    op_key           text,
+    pending_size_gib integer,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX disks_name_idx ON disks (tenant_id, lower(name)) WHERE state <> 'deleted';

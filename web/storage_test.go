@@ -168,3 +168,98 @@ func TestPublicAddressesPages(t *testing.T) {
 		t.Error("released address still listed")
 	}
 }
+
+// TestDiskAttachGrowDetach runs manage's disk operations against a demo
+// site's machine: attach, grow while attached, detach, each through the
+// site's workflows, and checks what the site reports.
+func TestDiskAttachGrowDetach(t *testing.T) {
+	env := startDemo(t)
+	ctx := context.Background()
+	sm := env.Server.App.Storage
+	sites, _ := env.Server.Locations.FindSites(ctx, "")
+	var site *domain.Site
+	for _, s := range sites {
+		if s.Name == "Berlin" {
+			site = s
+		}
+	}
+	acme := env.Tenant(t, "acme").ID
+	c, err := sm.Connector.Client(ctx, site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	machine := domain.NewID()
+	op, err := c.Submit(ctx, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: machine,
+		Spec: &domain.MachineSpec{Name: "web", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitState("the machine", func() bool { o, _ := c.Operation(ctx, op.ID); return o.State.Done() })
+
+	d := &domain.Disk{TenantID: acme, Name: "data", LocationID: site.LocationID, SizeGiB: 10}
+	if err := sm.CreateDisk(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	disk := func() *domain.Disk {
+		_ = sm.Refresh(ctx, acme)
+		got, err := sm.Disks.Disk(ctx, acme, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	waitState("the disk", func() bool { return disk().State == domain.DiskAvailable })
+	place := domain.MachinePlace{LocationID: site.LocationID, SiteID: site.ID}
+	if err := sm.AttachDisk(ctx, acme, d.ID, machine, domain.MachinePlace{LocationID: domain.NewID(), SiteID: site.ID}); domain.ErrorCode(err) != domain.EINVALID {
+		t.Errorf("attach across locations: %v", err)
+	}
+	if err := sm.AttachDisk(ctx, acme, d.ID, machine, place); err != nil {
+		t.Fatal(err)
+	}
+	waitState("attached", func() bool { return disk().State == domain.DiskAttached })
+	if err := sm.AttachDisk(ctx, acme, d.ID, machine, place); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Errorf("attach twice: %v", err)
+	}
+	if err := sm.DeleteDisk(ctx, acme, d.ID); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Errorf("delete attached: %v", err)
+	}
+	sc := c.(domain.SiteStorageClient)
+	if obs, _ := sc.Disk(ctx, d.ID); obs.State != "attached" || obs.MachineID != machine {
+		t.Errorf("site sees %+v", obs)
+	}
+	if err := sm.GrowDisk(ctx, acme, d.ID, 5); domain.ErrorFields(err)["size_gib"] == "" {
+		t.Errorf("shrink: %v", err)
+	}
+	if err := sm.GrowDisk(ctx, acme, d.ID, 30); err != nil {
+		t.Fatal(err)
+	}
+	waitState("grown", func() bool { g := disk(); return g.State == domain.DiskAttached && g.SizeGiB == 30 })
+	if obs, _ := sc.Disk(ctx, d.ID); obs.SizeGiB != 30 {
+		t.Errorf("site sees size %d", obs.SizeGiB)
+	}
+	if err := sm.DetachDisk(ctx, acme, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitState("detached", func() bool { g := disk(); return g.State == domain.DiskAvailable && g.MachineID == "" })
+	// Attaching again after a detach is a new operation, not the old one.
+	if err := sm.AttachDisk(ctx, acme, d.ID, machine, place); err != nil {
+		t.Fatal(err)
+	}
+	waitState("attached again", func() bool { return disk().State == domain.DiskAttached })
+	if obs, _ := sc.Disk(ctx, d.ID); obs.State != "attached" {
+		t.Errorf("site sees %+v after the second attach", obs)
+	}
+	if _, err := sm.Disks.Disk(ctx, env.Tenant(t, "globex").ID, d.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("cross-tenant: %v", err)
+	}
+}

@@ -19,12 +19,12 @@ var _ domain.DiskService = (*DiskService)(nil)
 // NewDiskService returns a DiskService over db.
 func NewDiskService(db *DB) *DiskService { return &DiskService{db: db} }
 
-const diskCols = `id, tenant_id, name, location_id, coalesce(site_id::text, ''), size_gib, class, state, coalesce(machine_id::text, ''), created_at`
+const diskCols = `id, tenant_id, name, location_id, coalesce(site_id::text, ''), size_gib, class, state, coalesce(machine_id::text, ''), coalesce(op_key, ''), coalesce(pending_size_gib, 0), created_at`
 
 func scanDisk(row pgx.Row) (*domain.Disk, error) {
 	var d domain.Disk
 	var state string
-	err := row.Scan(&d.ID, &d.TenantID, &d.Name, &d.LocationID, &d.SiteID, &d.SizeGiB, &d.Class, &state, &d.MachineID, &d.CreatedAt)
+	err := row.Scan(&d.ID, &d.TenantID, &d.Name, &d.LocationID, &d.SiteID, &d.SizeGiB, &d.Class, &state, &d.MachineID, &d.OpKey, &d.PendingSizeGiB, &d.CreatedAt)
 	d.State = domain.DiskState(state)
 	return &d, err
 }
@@ -142,4 +142,19 @@ func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, fro
 func isForeignKeyViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+func (s *DiskService) SetDiskOp(ctx context.Context, tenantID, id, key string, sizeGiB int) error {
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return domain.Errorf(domain.ENOTFOUND, "Disk not found.")
+	}
+	var v any
+	if sizeGiB > 0 {
+		v = sizeGiB
+	}
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE disks SET op_key = nullif($3, ''), pending_size_gib = $4 WHERE id = $1 AND tenant_id = $2`, id, tenantID, key, v)
+	if err == nil && tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Disk not found.")
+	}
+	return translate(err, "")
 }
