@@ -343,3 +343,50 @@ func DiskMonthly(e *EffectivePrices, locationID, class string, sizeGiB int) Micr
 func AddressHourly(e *EffectivePrices, locationID string) Micros {
 	return Discounted(UnitPrice(e.Prices.PublicIPHour, e.Multiplier(locationID)), e.DiscountBP)
 }
+
+// DefaultNetworkName is the name of the network each tenant gets per
+// location at first use.
+const DefaultNetworkName = "default"
+
+// DefaultNetwork returns the tenant's default network in a location,
+// creating it at first use with the first /24 of 10.0.0.0/8 that overlaps
+// none of the tenant's networks there.
+func (m *StorageManager) DefaultNetwork(ctx context.Context, tenantID, locationID string) (*Network, error) {
+	var existing []*Network
+	cursor := ""
+	for {
+		page, next, err := m.Networks.Networks(ctx, NetworkFilter{TenantID: tenantID, LocationID: locationID, Limit: 200, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		existing = append(existing, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	for _, n := range existing {
+		if n.Default {
+			return n, nil
+		}
+	}
+	for i := 0; i < 256*256; i++ {
+		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24).String()
+		if CheckNoOverlap(cidr, existing) != nil {
+			continue
+		}
+		name := DefaultNetworkName
+		for _, n := range existing {
+			if n.Name == name {
+				name = DefaultNetworkName + "-" + NewID()[:4]
+			}
+		}
+		n := &Network{TenantID: tenantID, Name: name, LocationID: locationID, CIDR: cidr, Default: true}
+		err := m.CreateNetwork(ctx, n)
+		if ErrorCode(err) == ECONFLICT { // a concurrent first use made it
+			return m.DefaultNetwork(ctx, tenantID, locationID)
+		}
+		return n, err
+	}
+	return nil, Errorf(ECONFLICT, "No free range left for a default network.")
+}

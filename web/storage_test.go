@@ -118,6 +118,22 @@ func TestDisksAndNetworksPages(t *testing.T) {
 	if resp := alice.Get(netPath); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("deleted network: %d", resp.StatusCode)
 	}
+
+	// Each tenant gets one default network per location at first use,
+	// avoiding its other ranges.
+	acme := env.Tenant(t, "acme").ID
+	sm := env.Server.App.Storage
+	if err := sm.CreateNetwork(ctx, &domain.Network{TenantID: acme, Name: "mine", LocationID: berlin, CIDR: "10.0.0.0/23"}); err != nil {
+		t.Fatal(err)
+	}
+	def, err := sm.DefaultNetwork(ctx, acme, berlin)
+	if err != nil || !def.Default || def.CIDR != "10.0.2.0/24" || def.Name != "default" {
+		t.Fatalf("default network %+v, %v", def, err)
+	}
+	if again, _ := sm.DefaultNetwork(ctx, acme, berlin); again.ID != def.ID {
+		t.Errorf("second use made another default network")
+	}
+	waitFor(t, alice, "/networks/"+def.ID, ">ready<")
 }
 
 func TestPublicAddressesPages(t *testing.T) {
