@@ -149,6 +149,7 @@ const (
 	SnapshotReady     SnapshotState = "ready"
 	SnapshotReverting SnapshotState = "reverting"
 	SnapshotDeleting  SnapshotState = "deleting"
+	SnapshotDeleted   SnapshotState = "deleted"
 	SnapshotError     SnapshotState = "error"
 )
 
@@ -157,9 +158,26 @@ type Snapshot struct {
 	ID        string        `json:"id"`
 	TenantID  string        `json:"-"`
 	MachineID string        `json:"machine_id"`
+	SiteID    string        `json:"-"`
 	Name      string        `json:"name"`
 	State     SnapshotState `json:"state"`
+	OpKey     string        `json:"-"` // the revert in progress
 	CreatedAt time.Time     `json:"created_at"`
+}
+
+// SnapshotService stores machines' snapshots. Another tenant's is ENOTFOUND.
+type SnapshotService interface {
+	// CreateSnapshot records a snapshot in state creating. EINVALID,
+	// ECONFLICT (MaxSnapshotsPerMachine reached).
+	CreateSnapshot(ctx context.Context, s *Snapshot) error
+	// Snapshot returns one snapshot. ENOTFOUND.
+	Snapshot(ctx context.Context, tenantID, id string) (*Snapshot, error)
+	// Snapshots lists a machine's snapshots, oldest first ("" for all the
+	// tenant's unfinished ones).
+	Snapshots(ctx context.Context, tenantID, machineID string) ([]*Snapshot, error)
+	// SetSnapshotState moves a snapshot from one state to another, setting
+	// its operation key. ECONFLICT when no longer in from.
+	SetSnapshotState(ctx context.Context, tenantID, id string, from, to SnapshotState, opKey string) error
 }
 
 // MaxSnapshotsPerMachine bounds a machine's snapshot chain (long chains slow

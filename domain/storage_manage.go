@@ -15,6 +15,7 @@ type StorageManager struct {
 	Disks     DiskService
 	Networks  NetworkService
 	Addresses AddressService
+	Snapshots SnapshotService
 	Locations LocationService
 	Connector SiteConnector
 	// Pricing gives the tenant's prices for the Disks page; nil hides them.
@@ -303,6 +304,17 @@ func (m *StorageManager) Refresh(ctx context.Context, tenantID string) error {
 			}
 		}
 	}
+	if m.Snapshots != nil {
+		snaps, err := m.Snapshots.Snapshots(ctx, tenantID, "")
+		if err != nil {
+			return err
+		}
+		for _, sn := range snaps {
+			if err := m.advanceSnapshot(ctx, sn); err != nil {
+				return err
+			}
+		}
+	}
 	nets, _, err := m.Networks.Networks(ctx, NetworkFilter{TenantID: tenantID, Limit: 200})
 	if err != nil {
 		return err
@@ -389,4 +401,81 @@ func (m *StorageManager) DefaultNetwork(ctx context.Context, tenantID, locationI
 		return n, err
 	}
 	return nil, Errorf(ECONFLICT, "No free range left for a default network.")
+}
+
+// TakeSnapshot snapshots a machine's disks through its site. EINVALID,
+// ECONFLICT (too many snapshots).
+func (m *StorageManager) TakeSnapshot(ctx context.Context, tenantID, machineID string, at MachinePlace, name string) (*Snapshot, error) {
+	sn := &Snapshot{TenantID: tenantID, MachineID: machineID, SiteID: at.SiteID, Name: name}
+	if err := m.Snapshots.CreateSnapshot(ctx, sn); err != nil {
+		return nil, err
+	}
+	return sn, m.advanceSnapshot(ctx, sn)
+}
+
+// RevertSnapshot restores a machine to a ready snapshot. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) RevertSnapshot(ctx context.Context, tenantID, id string) error {
+	sn, err := m.Snapshots.Snapshot(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if err := sn.CanRevert(); err != nil {
+		return err
+	}
+	key := "snapshot_revert:" + NewID()
+	if err := m.Snapshots.SetSnapshotState(ctx, tenantID, id, SnapshotReady, SnapshotReverting, key); err != nil {
+		return err
+	}
+	sn.State, sn.OpKey = SnapshotReverting, key
+	return m.advanceSnapshot(ctx, sn)
+}
+
+// DeleteSnapshot removes a ready or failed snapshot. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) DeleteSnapshot(ctx context.Context, tenantID, id string) error {
+	sn, err := m.Snapshots.Snapshot(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if sn.State != SnapshotReady && sn.State != SnapshotError {
+		return Errorf(ECONFLICT, "Snapshot %q is %s; wait until it is ready.", sn.Name, sn.State)
+	}
+	if err := m.Snapshots.SetSnapshotState(ctx, tenantID, id, sn.State, SnapshotDeleting, ""); err != nil {
+		return err
+	}
+	sn.State = SnapshotDeleting
+	return m.advanceSnapshot(ctx, sn)
+}
+
+// advanceSnapshot sends a transitional snapshot's operation and moves the
+// snapshot on when it has finished.
+func (m *StorageManager) advanceSnapshot(ctx context.Context, sn *Snapshot) error {
+	var req OperationRequest
+	ok, failed := SnapshotReady, SnapshotError
+	switch sn.State {
+	case SnapshotCreating:
+		req = OperationRequest{Key: "snapshot_create:" + sn.ID, Kind: OpSnapshotCreate}
+	case SnapshotDeleting:
+		req, ok = OperationRequest{Key: "snapshot_delete:" + sn.ID, Kind: OpSnapshotDelete}, SnapshotDeleted
+	case SnapshotReverting:
+		req, failed = OperationRequest{Key: sn.OpKey, Kind: OpSnapshotRevert}, SnapshotReady
+	default:
+		return nil
+	}
+	if req.Key == "" || sn.SiteID == "" {
+		return nil
+	}
+	req.MachineID, req.Snapshot = sn.MachineID, sn.ID
+	op, err := m.submit(ctx, sn.SiteID, req)
+	if err != nil || op == nil || !op.State.Done() {
+		return err
+	}
+	to := ok
+	if op.State == OpFailed {
+		to = failed
+	}
+	if err := m.Snapshots.SetSnapshotState(ctx, sn.TenantID, sn.ID, sn.State, to, ""); err != nil && ErrorCode(err) != ECONFLICT {
+		return err
+	}
+	sn.State = to
+	return nil
 }

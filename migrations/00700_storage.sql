@@ -26,8 +26,10 @@ CREATE TABLE snapshots (
     id         uuid PRIMARY KEY,
     tenant_id  uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     machine_id uuid NOT NULL,
+    site_id    uuid REFERENCES sites (id),
     name       text NOT NULL,
-    state      text NOT NULL CHECK (state IN ('creating', 'ready', 'reverting', 'deleting', 'error')),
+    state      text NOT NULL CHECK (state IN ('creating', 'ready', 'reverting', 'deleting', 'deleted', 'error')),
+    op_key     text,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX snapshots_machine_idx ON snapshots (tenant_id, machine_id, created_at);

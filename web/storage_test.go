@@ -278,4 +278,37 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 	if _, err := sm.Disks.Disk(ctx, env.Tenant(t, "globex").ID, d.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("cross-tenant: %v", err)
 	}
+
+	// Snapshots: take, restore, delete.
+	sn, err := sm.TakeSnapshot(ctx, acme, machine, place, "before upgrade")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := func() *domain.Snapshot {
+		_ = sm.Refresh(ctx, acme)
+		got, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	waitState("snapshot ready", func() bool { return snap().State == domain.SnapshotReady })
+	if err := sm.RevertSnapshot(ctx, acme, sn.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitState("restored", func() bool { return snap().State == domain.SnapshotReady })
+	if _, err := sm.Snapshots.Snapshot(ctx, env.Tenant(t, "globex").ID, sn.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("cross-tenant snapshot: %v", err)
+	}
+	if err := sm.DeleteSnapshot(ctx, acme, sn.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitState("snapshot deleted", func() bool {
+		_ = sm.Refresh(ctx, acme)
+		_, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
+		return domain.ErrorCode(err) == domain.ENOTFOUND
+	})
+	if err := sm.RevertSnapshot(ctx, acme, sn.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("revert a deleted snapshot: %v", err)
+	}
 }
