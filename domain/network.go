@@ -40,6 +40,7 @@ type Network struct {
 	PortGroup  string       `json:"port_group,omitempty"`
 	Default    bool         `json:"default"`
 	State      NetworkState `json:"state"`
+	IdemKey    string       `json:"-"` // the API's Idempotency-Key of the create
 	CreatedAt  time.Time    `json:"created_at"`
 }
 
@@ -337,9 +338,10 @@ type NetworkFilter struct {
 // addresses and firewall rules. Every method takes the tenant id; another
 // tenant's object is ENOTFOUND.
 type NetworkService interface {
-	// CreateNetwork records a network in state creating. EINVALID (bad or
-	// overlapping CIDR), ECONFLICT (name taken).
-	CreateNetwork(ctx context.Context, n *Network) error
+	// CreateNetwork records a network in state creating; with an IdemKey
+	// used before it fills n with that network and reports existed.
+	// EINVALID (bad or overlapping CIDR), ECONFLICT (name taken).
+	CreateNetwork(ctx context.Context, n *Network) (existed bool, err error)
 	// Network returns one network. ENOTFOUND.
 	Network(ctx context.Context, tenantID, id string) (*Network, error)
 	// Networks lists networks and the cursor of the next page.
@@ -387,7 +389,9 @@ type AddressService interface {
 	Pools(ctx context.Context, locationID string) ([]*PublicPool, error)
 	// AllocatePublic gives the tenant a free address of the location's
 	// pools; concurrent calls never get the same address. ECONFLICT (none left).
-	AllocatePublic(ctx context.Context, tenantID, locationID string) (*PublicAddress, error)
+	// key is the API's Idempotency-Key ("" for none): a key used before
+	// returns that address.
+	AllocatePublic(ctx context.Context, tenantID, locationID, key string) (*PublicAddress, error)
 	// PublicAddress returns one address. ENOTFOUND.
 	PublicAddress(ctx context.Context, tenantID, id string) (*PublicAddress, error)
 	// PublicAddresses lists addresses, newest first, and the next cursor.

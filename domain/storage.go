@@ -56,6 +56,9 @@ type Disk struct {
 	// progress: its operation's idempotency key and the size a grow asks for.
 	OpKey          string    `json:"-"`
 	PendingSizeGiB int       `json:"-"`
+	// IdemKey is the API's Idempotency-Key of the create: the same key
+	// returns this disk instead of creating another.
+	IdemKey string `json:"-"`
 	CreatedAt      time.Time `json:"created_at"`
 }
 
@@ -213,8 +216,10 @@ type DiskFilter struct {
 // DiskService stores a tenant's disks. Every method takes the tenant id;
 // another tenant's disk is ENOTFOUND.
 type DiskService interface {
-	// CreateDisk records a new disk in state creating. EINVALID, ECONFLICT (name taken).
-	CreateDisk(ctx context.Context, d *Disk) error
+	// CreateDisk records a new disk in state creating; with an IdemKey used
+	// before it fills d with that disk and reports existed. EINVALID,
+	// ECONFLICT (name taken).
+	CreateDisk(ctx context.Context, d *Disk) (existed bool, err error)
 	// Disk returns one disk. ENOTFOUND.
 	Disk(ctx context.Context, tenantID, id string) (*Disk, error)
 	// Disks lists disks, newest first, and the cursor of the next page.

@@ -69,7 +69,7 @@ func (m *StorageManager) CreateDisk(ctx context.Context, d *Disk) error {
 		return err
 	}
 	d.SiteID = site.ID
-	if err := m.Disks.CreateDisk(ctx, d); err != nil {
+	if _, err := m.Disks.CreateDisk(ctx, d); err != nil {
 		return err
 	}
 	return m.advanceDisk(ctx, d)
@@ -235,7 +235,7 @@ func (m *StorageManager) CreateNetwork(ctx context.Context, n *Network) error {
 		return err
 	}
 	n.State = NetworkCreating
-	if err := m.Networks.CreateNetwork(ctx, n); err != nil {
+	if _, err := m.Networks.CreateNetwork(ctx, n); err != nil {
 		return err
 	}
 	return m.advanceNetwork(ctx, n, site.ID)

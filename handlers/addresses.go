@@ -31,7 +31,7 @@ func (a *App) addressesSection(r *http.Request, tid string) (views.AddressesProp
 func (a *App) HandleAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "address_location")
 	tid := PrincipalFrom(r.Context()).TenantID()
-	addr, err := a.Storage.Addresses.AllocatePublic(r.Context(), tid, v["address_location"])
+	addr, err := a.Storage.Addresses.AllocatePublic(r.Context(), tid, v["address_location"], "")
 	a.auditAction(r, tid, "address.allocate", v["address_location"], err)
 	if err != nil {
 		if fe := domain.ErrorFields(err); fe != nil {
@@ -74,7 +74,7 @@ func (a *App) renderPools(w http.ResponseWriter, r *http.Request, status int, f 
 		a.Error(w, r, err)
 		return
 	}
-	opts, names, err := a.locationNames(r.Context())
+	opts, names, err := a.storageLocationNames(r.Context())
 	if err != nil {
 		a.Error(w, r, err)
 		return

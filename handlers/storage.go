@@ -23,7 +23,7 @@ func (a *App) refreshStorage(r *http.Request, tenantID string) {
 	}
 }
 
-func (a *App) locationNames(ctx context.Context) ([][2]string, map[string]string, error) {
+func (a *App) storageLocationNames(ctx context.Context) ([][2]string, map[string]string, error) {
 	locs, err := a.Locations.FindLocations(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -50,7 +50,7 @@ func (a *App) renderDisks(w http.ResponseWriter, r *http.Request, status int, f 
 		a.Error(w, r, err)
 		return
 	}
-	opts, names, err := a.locationNames(r.Context())
+	opts, names, err := a.storageLocationNames(r.Context())
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -120,7 +120,7 @@ func (a *App) renderNetworks(w http.ResponseWriter, r *http.Request, status int,
 		a.Error(w, r, err)
 		return
 	}
-	opts, names, err := a.locationNames(r.Context())
+	opts, names, err := a.storageLocationNames(r.Context())
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -172,7 +172,7 @@ func (a *App) renderNetwork(w http.ResponseWriter, r *http.Request, status int, 
 		a.Error(w, r, err)
 		return
 	}
-	_, names, err := a.locationNames(r.Context())
+	_, names, err := a.storageLocationNames(r.Context())
 	if err != nil {
 		a.Error(w, r, err)
 		return

@@ -16,9 +16,11 @@ CREATE TABLE disks (
     -- made when the user asked, and the size a grow asks for.
     op_key           text,
     pending_size_gib integer,
+    idem_key    text, -- the API's Idempotency-Key of the create
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX disks_name_idx ON disks (tenant_id, lower(name)) WHERE state <> 'deleted';
+CREATE UNIQUE INDEX disks_idem_idx ON disks (tenant_id, idem_key) WHERE idem_key IS NOT NULL;
 CREATE INDEX disks_tenant_idx ON disks (tenant_id, created_at DESC, id DESC);
 CREATE INDEX disks_machine_idx ON disks (machine_id) WHERE machine_id IS NOT NULL;
 
@@ -45,9 +47,11 @@ CREATE TABLE networks (
     port_group  text NOT NULL DEFAULT '',
     is_default  boolean NOT NULL DEFAULT false,
     state       text NOT NULL CHECK (state IN ('creating', 'ready', 'deleting', 'error')),
+    idem_key    text,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX networks_name_idx ON networks (tenant_id, lower(name));
+CREATE UNIQUE INDEX networks_idem_idx ON networks (tenant_id, idem_key) WHERE idem_key IS NOT NULL;
 CREATE UNIQUE INDEX networks_default_idx ON networks (tenant_id, location_id) WHERE is_default;
 CREATE INDEX networks_tenant_idx ON networks (tenant_id, location_id, created_at DESC, id DESC);
 
@@ -93,10 +97,12 @@ CREATE TABLE public_addresses (
     host_offset integer NOT NULL,
     state       text NOT NULL CHECK (state IN ('allocated', 'attaching', 'attached', 'detaching')),
     machine_id  uuid,
+    idem_key    text,
     created_at  timestamptz NOT NULL DEFAULT now(),
     UNIQUE (pool_id, address),
     UNIQUE (pool_id, host_offset)
 );
+CREATE UNIQUE INDEX public_addresses_idem_idx ON public_addresses (tenant_id, idem_key) WHERE idem_key IS NOT NULL;
 CREATE INDEX public_addresses_tenant_idx ON public_addresses (tenant_id, created_at DESC, id DESC);
 
 -- +goose Down

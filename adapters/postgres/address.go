@@ -80,9 +80,18 @@ func scanAddr(row pgx.Row) (*domain.PublicAddress, error) {
 
 // AllocatePublic walks the location's pools, locking each pool row while
 // it takes the pool's lowest free offset.
-func (s *AddressService) AllocatePublic(ctx context.Context, tenantID, locationID string) (*domain.PublicAddress, error) {
+func (s *AddressService) AllocatePublic(ctx context.Context, tenantID, locationID, key string) (*domain.PublicAddress, error) {
 	if !domain.IsID(tenantID) || !domain.IsID(locationID) {
 		return nil, domain.Invalid(map[string]string{"location": "Choose a location."})
+	}
+	if key != "" {
+		prev, err := scanAddr(s.db.Pool.QueryRow(ctx, `SELECT `+addrCols+` FROM public_addresses WHERE tenant_id = $1 AND idem_key = $2`, tenantID, key))
+		if err == nil {
+			return prev, nil
+		}
+		if err != pgx.ErrNoRows {
+			return nil, domain.Internal(err)
+		}
 	}
 	pools, err := s.Pools(ctx, locationID)
 	if err != nil {
@@ -115,8 +124,11 @@ func (s *AddressService) AllocatePublic(ctx context.Context, tenantID, locationI
 				return nil
 			}
 			a.Address = domain.AddressAt(p, *offset).String()
-			_, err = tx.Exec(ctx, `INSERT INTO public_addresses (id, tenant_id, location_id, pool_id, address, host_offset, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				a.ID, tenantID, locationID, pool.ID, a.Address, *offset, string(a.State), a.CreatedAt)
+			_, err = tx.Exec(ctx, `INSERT INTO public_addresses (id, tenant_id, location_id, pool_id, address, host_offset, state, idem_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), $9)`,
+				a.ID, tenantID, locationID, pool.ID, a.Address, *offset, string(a.State), key, a.CreatedAt)
+			if isUniqueViolation(err, "public_addresses_idem_idx") {
+				return domain.Errorf(domain.ECONFLICT, "A request with this Idempotency-Key is being processed; retry it.")
+			}
 			return translate(err, "")
 		})
 		if err != nil {

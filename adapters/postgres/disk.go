@@ -29,25 +29,39 @@ func scanDisk(row pgx.Row) (*domain.Disk, error) {
 	return &d, err
 }
 
-func (s *DiskService) CreateDisk(ctx context.Context, d *domain.Disk) error {
+func (s *DiskService) CreateDisk(ctx context.Context, d *domain.Disk) (bool, error) {
 	if err := d.Validate(); err != nil {
-		return err
+		return false, err
 	}
 	if !domain.IsID(d.LocationID) {
-		return domain.Invalid(map[string]string{"location": "Choose a location."})
+		return false, domain.Invalid(map[string]string{"location": "Choose a location."})
+	}
+	if d.IdemKey != "" {
+		prev, err := scanDisk(s.db.Pool.QueryRow(ctx, `SELECT `+diskCols+` FROM disks WHERE tenant_id = $1 AND idem_key = $2`, d.TenantID, d.IdemKey))
+		if err == nil {
+			*d = *prev
+			return true, nil
+		}
+		if err != pgx.ErrNoRows {
+			return false, domain.Internal(err)
+		}
 	}
 	d.ID = domain.NewID()
 	d.State = domain.DiskCreating
 	d.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO disks (id, tenant_id, name, location_id, site_id, size_gib, class, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		d.ID, d.TenantID, d.Name, d.LocationID, nullID(d.SiteID), d.SizeGiB, d.Class, string(d.State), d.CreatedAt)
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO disks (id, tenant_id, name, location_id, site_id, size_gib, class, state, idem_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, ''), $10)`,
+		d.ID, d.TenantID, d.Name, d.LocationID, nullID(d.SiteID), d.SizeGiB, d.Class, string(d.State), d.IdemKey, d.CreatedAt)
+	if isUniqueViolation(err, "disks_idem_idx") { // a concurrent request with the same key won
+		d.ID = ""
+		return s.CreateDisk(ctx, d)
+	}
 	if isUniqueViolation(err, "disks_name_idx") {
-		return &domain.Error{Code: domain.ECONFLICT, Message: "You have a disk with this name already.", Fields: map[string]string{"name": "This name is taken."}}
+		return false, &domain.Error{Code: domain.ECONFLICT, Message: "You have a disk with this name already.", Fields: map[string]string{"name": "This name is taken."}}
 	}
 	if isForeignKeyViolation(err) {
-		return domain.Invalid(map[string]string{"location": "This location does not exist."})
+		return false, domain.Invalid(map[string]string{"location": "This location does not exist."})
 	}
-	return translate(err, "")
+	return false, translate(err, "")
 }
 
 func (s *DiskService) Disk(ctx context.Context, tenantID, id string) (*domain.Disk, error) {

@@ -23,7 +23,7 @@ func BenchmarkIPAMAllocate(b *testing.B) {
 	for b.Loop() {
 		i++
 		nw := &domain.Network{TenantID: f.acme, Name: "bench-" + itoa(i), LocationID: f.berlin, CIDR: "10." + itoa(i) + ".0.0/22"}
-		if err := s.CreateNetwork(ctx, nw); err != nil {
+		if _, err := s.CreateNetwork(ctx, nw); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()

@@ -32,19 +32,29 @@ func scanNetwork(row pgx.Row) (*domain.Network, error) {
 // CreateNetwork checks the CIDR against the tenant's networks in the same
 // location under a per-tenant-and-location lock, so two concurrent creates
 // cannot both take overlapping ranges.
-func (s *NetworkService) CreateNetwork(ctx context.Context, n *domain.Network) error {
+func (s *NetworkService) CreateNetwork(ctx context.Context, n *domain.Network) (bool, error) {
 	if err := n.Validate(); err != nil {
-		return err
+		return false, err
 	}
 	if !domain.IsID(n.TenantID) || !domain.IsID(n.LocationID) {
-		return domain.Invalid(map[string]string{"location": "Choose a location."})
+		return false, domain.Invalid(map[string]string{"location": "Choose a location."})
+	}
+	if n.IdemKey != "" {
+		prev, err := scanNetwork(s.db.Pool.QueryRow(ctx, `SELECT `+networkCols+` FROM networks WHERE tenant_id = $1 AND idem_key = $2`, n.TenantID, n.IdemKey))
+		if err == nil {
+			*n = *prev
+			return true, nil
+		}
+		if err != pgx.ErrNoRows {
+			return false, domain.Internal(err)
+		}
 	}
 	n.ID = domain.NewID()
 	n.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
 	if n.State == "" {
 		n.State = domain.NetworkCreating
 	}
-	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+	return false, s.db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('networks:' || $1 || ':' || $2))`, n.TenantID, n.LocationID); err != nil {
 			return domain.Internal(err)
 		}
@@ -59,8 +69,11 @@ func (s *NetworkService) CreateNetwork(ctx context.Context, n *domain.Network) e
 		if err := domain.CheckNoOverlap(n.CIDR, clash); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO networks (id, tenant_id, name, location_id, cidr, gateway, port_group, is_default, state, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, n.ID, n.TenantID, n.Name, n.LocationID, n.CIDR, n.Gateway, n.PortGroup, n.Default, string(n.State), n.CreatedAt)
+		_, err = tx.Exec(ctx, `INSERT INTO networks (id, tenant_id, name, location_id, cidr, gateway, port_group, is_default, state, idem_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nullif($10, ''), $11)`, n.ID, n.TenantID, n.Name, n.LocationID, n.CIDR, n.Gateway, n.PortGroup, n.Default, string(n.State), n.IdemKey, n.CreatedAt)
+		if isUniqueViolation(err, "networks_idem_idx") {
+			return domain.Errorf(domain.ECONFLICT, "A request with this Idempotency-Key is being processed; retry it.")
+		}
 		if isUniqueViolation(err, "networks_name_idx") {
 			return &domain.Error{Code: domain.ECONFLICT, Message: "You have a network with this name already.", Fields: map[string]string{"name": "This name is taken."}}
 		}

@@ -57,24 +57,24 @@ func TestNetworks(t *testing.T) {
 	s := postgres.NewNetworkService(f.db)
 	ctx := context.Background()
 	n := &domain.Network{TenantID: f.acme, Name: "backend", LocationID: f.berlin, CIDR: "10.0.0.0/24"}
-	if err := s.CreateNetwork(ctx, n); err != nil {
+	if _, err := s.CreateNetwork(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	if n.Gateway != "10.0.0.1" || n.State != domain.NetworkCreating {
 		t.Errorf("network %+v", n)
 	}
 	// Overlap in the same tenant and location is refused with a field error.
-	if err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.acme, Name: "b2", LocationID: f.berlin, CIDR: "10.0.0.0/16"}); domain.ErrorFields(err)["cidr"] == "" {
+	if _, err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.acme, Name: "b2", LocationID: f.berlin, CIDR: "10.0.0.0/16"}); domain.ErrorFields(err)["cidr"] == "" {
 		t.Errorf("overlap: %v", err)
 	}
 	// The same range in another location, or for another tenant, is fine.
-	if err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.acme, Name: "fra", LocationID: f.fra, CIDR: "10.0.0.0/24"}); err != nil {
+	if _, err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.acme, Name: "fra", LocationID: f.fra, CIDR: "10.0.0.0/24"}); err != nil {
 		t.Errorf("other location: %v", err)
 	}
-	if err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.globex, Name: "backend", LocationID: f.berlin, CIDR: "10.0.0.0/24"}); err != nil {
+	if _, err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.globex, Name: "backend", LocationID: f.berlin, CIDR: "10.0.0.0/24"}); err != nil {
 		t.Errorf("other tenant: %v", err)
 	}
-	if err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.acme, Name: "Backend", LocationID: f.berlin, CIDR: "10.9.0.0/24"}); domain.ErrorFields(err)["name"] == "" {
+	if _, err := s.CreateNetwork(ctx, &domain.Network{TenantID: f.acme, Name: "Backend", LocationID: f.berlin, CIDR: "10.9.0.0/24"}); domain.ErrorFields(err)["name"] == "" {
 		t.Errorf("duplicate name: %v", err)
 	}
 	// Tenants never see each other's networks.
@@ -138,7 +138,7 @@ func TestIPAMConcurrency(t *testing.T) {
 	s := postgres.NewNetworkService(f.db)
 	ctx := context.Background()
 	n := &domain.Network{TenantID: f.acme, Name: "big", LocationID: f.berlin, CIDR: "10.20.0.0/22"}
-	if err := s.CreateNetwork(ctx, n); err != nil {
+	if _, err := s.CreateNetwork(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	p := netip.MustParsePrefix(n.CIDR)
@@ -186,16 +186,25 @@ func TestDisksAndPublicAddresses(t *testing.T) {
 	ds := postgres.NewDiskService(f.db)
 	ctx := context.Background()
 	d := &domain.Disk{TenantID: f.acme, Name: "data", LocationID: f.berlin, SizeGiB: 10}
-	if err := ds.CreateDisk(ctx, d); err != nil {
+	if _, err := ds.CreateDisk(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	if d.Class != "standard" || d.State != domain.DiskCreating {
 		t.Errorf("disk %+v", d)
 	}
-	if err := ds.CreateDisk(ctx, &domain.Disk{TenantID: f.acme, Name: "DATA", LocationID: f.berlin, SizeGiB: 1}); domain.ErrorFields(err)["name"] == "" {
+	// An Idempotency-Key used again returns the first disk.
+	k1 := &domain.Disk{TenantID: f.acme, Name: "keyed", LocationID: f.berlin, SizeGiB: 1, IdemKey: "k-1"}
+	k2 := &domain.Disk{TenantID: f.acme, Name: "keyed", LocationID: f.berlin, SizeGiB: 1, IdemKey: "k-1"}
+	if existed, err := ds.CreateDisk(ctx, k1); err != nil || existed {
+		t.Fatal(existed, err)
+	}
+	if existed, err := ds.CreateDisk(ctx, k2); err != nil || !existed || k2.ID != k1.ID {
+		t.Errorf("same key: existed %v, %v, ids %s %s", existed, err, k1.ID, k2.ID)
+	}
+	if _, err := ds.CreateDisk(ctx, &domain.Disk{TenantID: f.acme, Name: "DATA", LocationID: f.berlin, SizeGiB: 1}); domain.ErrorFields(err)["name"] == "" {
 		t.Errorf("duplicate name: %v", err)
 	}
-	if err := ds.CreateDisk(ctx, &domain.Disk{TenantID: f.acme, Name: "x", LocationID: domain.NewID(), SizeGiB: 1}); domain.ErrorFields(err)["location"] == "" {
+	if _, err := ds.CreateDisk(ctx, &domain.Disk{TenantID: f.acme, Name: "x", LocationID: domain.NewID(), SizeGiB: 1}); domain.ErrorFields(err)["location"] == "" {
 		t.Errorf("unknown location: %v", err)
 	}
 	if _, err := ds.Disk(ctx, f.globex, d.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -222,7 +231,7 @@ func TestDisksAndPublicAddresses(t *testing.T) {
 	}
 
 	as := postgres.NewAddressService(f.db)
-	if _, err := as.AllocatePublic(ctx, f.acme, f.berlin); domain.ErrorCode(err) != domain.ECONFLICT {
+	if _, err := as.AllocatePublic(ctx, f.acme, f.berlin, ""); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("no pool: %v", err)
 	}
 	if err := as.CreatePool(ctx, &domain.PublicPool{LocationID: f.berlin, CIDR: "203.0.113.0/30"}); err != nil {
@@ -233,7 +242,7 @@ func TestDisksAndPublicAddresses(t *testing.T) {
 	}
 	var got4 []string
 	for range 4 {
-		a, err := as.AllocatePublic(ctx, f.acme, f.berlin)
+		a, err := as.AllocatePublic(ctx, f.acme, f.berlin, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +251,7 @@ func TestDisksAndPublicAddresses(t *testing.T) {
 	if got4[0] != "203.0.113.0" || got4[3] != "203.0.113.3" {
 		t.Errorf("allocated %v", got4)
 	}
-	if _, err := as.AllocatePublic(ctx, f.globex, f.berlin); domain.ErrorCode(err) != domain.ECONFLICT {
+	if _, err := as.AllocatePublic(ctx, f.globex, f.berlin, ""); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("exhausted pool: %v", err)
 	}
 	addrs, _, _ := as.PublicAddresses(ctx, domain.PublicAddressFilter{TenantID: f.acme})
@@ -262,7 +271,7 @@ func TestDisksAndPublicAddresses(t *testing.T) {
 	if err := as.ReleasePublic(ctx, f.acme, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := as.AllocatePublic(ctx, f.globex, f.berlin); err != nil || b.Address != a.Address {
+	if b, err := as.AllocatePublic(ctx, f.globex, f.berlin, ""); err != nil || b.Address != a.Address {
 		t.Errorf("released address not reused: %+v, %v", b, err)
 	}
 }
