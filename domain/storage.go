@@ -54,12 +54,12 @@ type Disk struct {
 	MachineID  string    `json:"machine_id,omitempty"` // attached to, or being attached to or detached from
 	// OpKey and PendingSizeGiB describe an attach, detach or grow in
 	// progress: its operation's idempotency key and the size a grow asks for.
-	OpKey          string    `json:"-"`
-	PendingSizeGiB int       `json:"-"`
+	OpKey          string `json:"-"`
+	PendingSizeGiB int    `json:"-"`
 	// IdemKey is the API's Idempotency-Key of the create: the same key
 	// returns this disk instead of creating another.
-	IdemKey string `json:"-"`
-	CreatedAt      time.Time `json:"created_at"`
+	IdemKey   string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 var resourceNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$`)
