@@ -37,6 +37,9 @@ type App struct {
 	CheckSite siteChecker
 	// Storage serves the Disks and Networks pages (issue 9).
 	Storage *domain.StorageManager
+	// MachinePlace tells where a tenant's machine runs (wired by machines;
+	// nil: attaching disks and addresses answers EUNAVAILABLE).
+	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -1,0 +1,450 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"tessera/domain"
+)
+
+// StorageAPIRoutes mounts the user API's disks, networks and public
+// addresses (issue 9). Mount it inside /api/v1's authenticated group; it
+// refuses changes by viewers itself.
+func (a *App) StorageAPIRoutes(r chi.Router) {
+	r.Get("/disks", a.handleAPIDiskList)
+	r.Get("/disks/{id}", a.handleAPIDiskGet)
+	r.Get("/networks", a.handleAPINetworkList)
+	r.Get("/networks/{id}", a.handleAPINetworkGet)
+	r.Get("/networks/{id}/rules", a.handleAPIRuleList)
+	r.Get("/addresses", a.handleAPIAddressList)
+	r.Get("/addresses/{id}", a.handleAPIAddressGet)
+	r.Group(func(r chi.Router) {
+		r.Use(storageAPIWriter)
+		r.Post("/disks", a.handleAPIDiskCreate)
+		r.Delete("/disks/{id}", a.handleAPIDiskDelete)
+		r.Post("/disks/{id}/grow", a.handleAPIDiskGrow)
+		r.Post("/disks/{id}/attach", a.handleAPIDiskAttach)
+		r.Post("/disks/{id}/detach", a.handleAPIDiskDetach)
+		r.Post("/networks", a.handleAPINetworkCreate)
+		r.Delete("/networks/{id}", a.handleAPINetworkDelete)
+		r.Post("/networks/{id}/rules", a.handleAPIRuleCreate)
+		r.Delete("/networks/{id}/rules/{ruleID}", a.handleAPIRuleDelete)
+		r.Post("/addresses", a.handleAPIAddressAllocate)
+		r.Post("/addresses/{id}/attach", a.handleAPIAddressAttach)
+		r.Post("/addresses/{id}/detach", a.handleAPIAddressDetach)
+		r.Delete("/addresses/{id}", a.handleAPIAddressRelease)
+	})
+}
+
+func storageAPIWriter(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := PrincipalFrom(r.Context()); p == nil || !p.User.Role.CanWrite() {
+			WriteProblem(w, r, domain.Errorf(domain.EFORBIDDEN, "Your role (viewer) can look but not change anything."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// storageDecode reads a small JSON object; unknown fields are refused.
+func storageDecode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return domain.Invalid(map[string]string{te.Field: "This field has the wrong type."})
+		}
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return domain.Invalid(map[string]string{f: "Unknown field."})
+		}
+		return domain.Errorf(domain.EINVALID, "The body must be a JSON object.")
+	}
+	return nil
+}
+
+// idemKey is the request's Idempotency-Key header. EINVALID when too long.
+func idemKey(r *http.Request) (string, error) {
+	k := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(k) > 200 {
+		return "", domain.Invalid(map[string]string{"Idempotency-Key": "The Idempotency-Key may be at most 200 characters."})
+	}
+	return k, nil
+}
+
+// resolveLocation accepts a location's id or name.
+func (a *App) resolveLocation(ctx context.Context, s string) (string, error) {
+	locs, err := a.Locations.FindLocations(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range locs {
+		if l.ID == s || strings.EqualFold(l.Name, strings.TrimSpace(s)) {
+			return l.ID, nil
+		}
+	}
+	return "", domain.Invalid(map[string]string{"location": "Unknown location; GET /api/v1/locations lists them."})
+}
+
+type apiPage[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next_cursor,omitempty"`
+}
+
+func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).TenantID() }
+
+// machinePlace finds where a machine of the tenant runs, through the
+// machines service's hook. EUNAVAILABLE until machines are wired.
+func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error) {
+	if a.MachinePlace == nil {
+		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
+	}
+	return a.MachinePlace(ctx, tenantID, machineID)
+}
+
+func (a *App) handleAPIDiskList(w http.ResponseWriter, r *http.Request) {
+	tid := tenantOf(r)
+	a.refreshStorage(r, tid)
+	disks, next, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if disks == nil {
+		disks = []*domain.Disk{}
+	}
+	WriteJSON(w, http.StatusOK, apiPage[*domain.Disk]{Items: disks, Next: next})
+}
+
+func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
+	tid := tenantOf(r)
+	a.refreshStorage(r, tid)
+	d, err := a.Storage.Disks.Disk(r.Context(), tid, chi.URLParam(r, "id"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
+	WriteJSON(w, status, d)
+}
+
+func (a *App) handleAPIDiskGet(w http.ResponseWriter, r *http.Request) {
+	a.apiDisk(w, r, http.StatusOK)
+}
+
+func (a *App) handleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name     string `json:"name"`
+		Location string `json:"location"`
+		SizeGiB  int    `json:"size_gib"`
+		Class    string `json:"class"`
+	}
+	key, err := idemKey(r)
+	if err == nil {
+		err = storageDecode(r, &in)
+	}
+	d := &domain.Disk{TenantID: tenantOf(r), Name: in.Name, SizeGiB: in.SizeGiB, Class: in.Class, IdemKey: key}
+	if err == nil {
+		d.LocationID, err = a.resolveLocation(r.Context(), in.Location)
+	}
+	if err == nil {
+		err = a.Storage.CreateDisk(r.Context(), d)
+	}
+	a.auditAction(r, d.TenantID, "disk.create", in.Name, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
+	WriteJSON(w, http.StatusAccepted, d)
+}
+
+func (a *App) handleAPIDiskDelete(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := a.Storage.DeleteDisk(r.Context(), tid, id)
+	a.auditAction(r, tid, "disk.delete", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiDisk(w, r, http.StatusAccepted)
+}
+
+func (a *App) handleAPIDiskGrow(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		SizeGiB int `json:"size_gib"`
+	}
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := storageDecode(r, &in)
+	if err == nil {
+		err = a.Storage.GrowDisk(r.Context(), tid, id, in.SizeGiB)
+	}
+	a.auditAction(r, tid, "disk.grow", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiDisk(w, r, http.StatusAccepted)
+}
+
+func (a *App) handleAPIDiskAttach(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Machine string `json:"machine"`
+	}
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := storageDecode(r, &in)
+	var at domain.MachinePlace
+	if err == nil {
+		if _, err = a.Storage.Disks.Disk(r.Context(), tid, id); err == nil {
+			at, err = a.machinePlace(r.Context(), tid, in.Machine)
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				err = domain.Invalid(map[string]string{"machine": "No such machine."})
+			}
+		}
+	}
+	if err == nil {
+		err = a.Storage.AttachDisk(r.Context(), tid, id, in.Machine, at)
+	}
+	a.auditAction(r, tid, "disk.attach", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiDisk(w, r, http.StatusAccepted)
+}
+
+func (a *App) handleAPIDiskDetach(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := a.Storage.DetachDisk(r.Context(), tid, id)
+	a.auditAction(r, tid, "disk.detach", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiDisk(w, r, http.StatusAccepted)
+}
+
+func (a *App) handleAPINetworkList(w http.ResponseWriter, r *http.Request) {
+	tid := tenantOf(r)
+	a.refreshStorage(r, tid)
+	nets, next, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: tid, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if nets == nil {
+		nets = []*domain.Network{}
+	}
+	WriteJSON(w, http.StatusOK, apiPage[*domain.Network]{Items: nets, Next: next})
+}
+
+func (a *App) handleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
+	tid := tenantOf(r)
+	a.refreshStorage(r, tid)
+	n, err := a.Storage.Networks.Network(r.Context(), tid, chi.URLParam(r, "id"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, n)
+}
+
+func (a *App) handleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name     string `json:"name"`
+		Location string `json:"location"`
+		CIDR     string `json:"cidr"`
+	}
+	key, err := idemKey(r)
+	if err == nil {
+		err = storageDecode(r, &in)
+	}
+	n := &domain.Network{TenantID: tenantOf(r), Name: in.Name, CIDR: in.CIDR, IdemKey: key}
+	if err == nil {
+		n.LocationID, err = a.resolveLocation(r.Context(), in.Location)
+	}
+	if err == nil {
+		err = a.Storage.CreateNetwork(r.Context(), n)
+	}
+	a.auditAction(r, n.TenantID, "network.create", in.Name, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/networks/"+n.ID)
+	WriteJSON(w, http.StatusAccepted, n)
+}
+
+func (a *App) handleAPINetworkDelete(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := a.Storage.DeleteNetwork(r.Context(), tid, id)
+	a.auditAction(r, tid, "network.delete", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *App) handleAPIRuleList(w http.ResponseWriter, r *http.Request) {
+	rules, err := a.Storage.Networks.Rules(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if rules == nil {
+		rules = []*domain.FirewallRule{}
+	}
+	WriteJSON(w, http.StatusOK, apiPage[*domain.FirewallRule]{Items: rules})
+}
+
+func (a *App) handleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
+	rule := &domain.FirewallRule{}
+	err := storageDecode(r, &struct {
+		Protocol    *string `json:"protocol"`
+		PortFrom    *int    `json:"port_from"`
+		PortTo      *int    `json:"port_to"`
+		Source      *string `json:"source"`
+		Description *string `json:"description"`
+	}{&rule.Protocol, &rule.PortFrom, &rule.PortTo, &rule.Source, &rule.Description})
+	rule.TenantID, rule.NetworkID = tenantOf(r), chi.URLParam(r, "id")
+	if err == nil {
+		err = a.Storage.Networks.AddRule(r.Context(), rule)
+	}
+	a.auditAction(r, rule.TenantID, "firewall_rule.create", rule.NetworkID, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, rule)
+}
+
+func (a *App) handleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
+	tid, nid := tenantOf(r), chi.URLParam(r, "id")
+	err := a.Storage.Networks.DeleteRule(r.Context(), tid, nid, chi.URLParam(r, "ruleID"))
+	a.auditAction(r, tid, "firewall_rule.delete", nid, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
+	addrs, next, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tenantOf(r), MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if addrs == nil {
+		addrs = []*domain.PublicAddress{}
+	}
+	WriteJSON(w, http.StatusOK, apiPage[*domain.PublicAddress]{Items: addrs, Next: next})
+}
+
+func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
+	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, status, ad)
+}
+
+func (a *App) handleAPIAddressGet(w http.ResponseWriter, r *http.Request) {
+	a.apiAddress(w, r, http.StatusOK)
+}
+
+func (a *App) handleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Location string `json:"location"`
+	}
+	tid := tenantOf(r)
+	key, err := idemKey(r)
+	if err == nil {
+		err = storageDecode(r, &in)
+	}
+	var ad *domain.PublicAddress
+	if err == nil {
+		var loc string
+		if loc, err = a.resolveLocation(r.Context(), in.Location); err == nil {
+			ad, err = a.Storage.Addresses.AllocatePublic(r.Context(), tid, loc, key)
+		}
+	}
+	a.auditAction(r, tid, "address.allocate", in.Location, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/addresses/"+ad.ID)
+	WriteJSON(w, http.StatusCreated, ad)
+}
+
+// handleAPIAddressAttach records the address on a machine in its location.
+// The vSphere backend has no NAT of its own: the provider's edge routes the
+// address; Tessera records and shows the mapping.
+func (a *App) handleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Machine string `json:"machine"`
+	}
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := storageDecode(r, &in)
+	var ad *domain.PublicAddress
+	if err == nil {
+		ad, err = a.Storage.Addresses.PublicAddress(r.Context(), tid, id)
+	}
+	var at domain.MachinePlace
+	if err == nil {
+		at, err = a.machinePlace(r.Context(), tid, in.Machine)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			err = domain.Invalid(map[string]string{"machine": "No such machine."})
+		}
+	}
+	if err == nil {
+		err = ad.CanAttach(at.LocationID)
+	}
+	if err == nil {
+		err = a.Storage.Addresses.SetPublicAddressState(r.Context(), tid, id, domain.AddressAllocated, domain.AddressAttached, in.Machine)
+	}
+	a.auditAction(r, tid, "address.attach", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiAddress(w, r, http.StatusOK)
+}
+
+func (a *App) handleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tid, id)
+	if err == nil {
+		err = ad.CanDetach()
+	}
+	if err == nil {
+		err = a.Storage.Addresses.SetPublicAddressState(r.Context(), tid, id, domain.AddressAttached, domain.AddressAllocated, "")
+	}
+	a.auditAction(r, tid, "address.detach", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiAddress(w, r, http.StatusOK)
+}
+
+func (a *App) handleAPIAddressRelease(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	err := a.Storage.Addresses.ReleasePublic(r.Context(), tid, id)
+	a.auditAction(r, tid, "address.release", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
