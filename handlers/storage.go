@@ -63,6 +63,9 @@ func (a *App) renderDisks(w http.ResponseWriter, r *http.Request, status int, f 
 				props.Monthly[d.ID] = domain.Money{Amount: domain.DiskMonthly(e, d.LocationID, d.Class, d.SizeGiB), Currency: e.Currency}.String()
 			}
 			for _, c := range domain.StorageClasses {
+				if e.Prices.Disk(c) == 0 {
+					continue // not offered on this rate card
+				}
 				props.ClassPrices = append(props.ClassPrices, c+": "+domain.Money{Amount: domain.DiskMonthly(e, "", c, 1), Currency: e.Currency}.String()+" per GiB-month")
 			}
 		}
