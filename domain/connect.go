@@ -60,6 +60,7 @@ type OperationRequest struct {
 	Disk     *DiskRequest    `json:"disk,omitempty"`
 	Snapshot string          `json:"snapshot,omitempty"`
 	Network  *NetworkRequest `json:"network,omitempty"`
+	Image    *ImageRequest   `json:"image,omitempty"`
 }
 
 // Operation is a site's record of a request.

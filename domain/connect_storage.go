@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"regexp"
 	"strings"
 )
 
@@ -21,7 +22,15 @@ const (
 	OpSnapshotDelete OperationKind = "snapshot_delete" // MachineID, Snapshot
 	OpNetworkCreate  OperationKind = "network_create"  // Network.ID
 	OpNetworkDelete  OperationKind = "network_delete"  // Network.ID
+	OpImageImport    OperationKind = "image_import"    // Image: name, URL of the OVA in the image cache
+	OpImageCapture   OperationKind = "image_capture"   // MachineID (stopped), Image.Name
 )
+
+// ImageRequest names the image of an image operation.
+type ImageRequest struct {
+	Name string `json:"name"`          // the template's name at the site
+	URL  string `json:"url,omitempty"` // import: where the site fetches the OVA (connect Storage's image cache)
+}
 
 // DiskRequest names the disk of a disk operation.
 type DiskRequest struct {
@@ -42,7 +51,8 @@ type NetworkRequest struct {
 func (k OperationKind) StorageOp() bool {
 	switch k {
 	case OpDiskCreate, OpDiskAttach, OpDiskDetach, OpDiskGrow, OpDiskDelete,
-		OpSnapshotCreate, OpSnapshotRevert, OpSnapshotDelete, OpNetworkCreate, OpNetworkDelete:
+		OpSnapshotCreate, OpSnapshotRevert, OpSnapshotDelete, OpNetworkCreate, OpNetworkDelete,
+		OpImageImport, OpImageCapture:
 		return true
 	}
 	return false
@@ -60,6 +70,10 @@ func (r *OperationRequest) Subject() string {
 	case OpNetworkCreate, OpNetworkDelete:
 		if r.Network != nil {
 			return "network:" + r.Network.ID
+		}
+	case OpImageImport:
+		if r.Image != nil {
+			return "image:" + r.Image.Name
 		}
 	}
 	return r.MachineID
@@ -86,6 +100,13 @@ func (r *OperationRequest) validateStorage(f map[string]string) {
 		if !machineRe.MatchString(r.Snapshot) {
 			f["snapshot"] = "A snapshot id of letters, digits, '-' and '_' is required."
 		}
+	case OpImageImport, OpImageCapture:
+		needMachine = r.Kind == OpImageCapture
+		if r.Image == nil || !imageNameRe.MatchString(r.Image.Name) {
+			f["image.name"] = "An image name of letters, digits, '.', '_' and '-' is required."
+		} else if r.Kind == OpImageImport && !strings.HasPrefix(r.Image.URL, "http://") && !strings.HasPrefix(r.Image.URL, "https://") {
+			f["image.url"] = "The image's http(s) URL in the image cache is required."
+		}
 	case OpNetworkCreate, OpNetworkDelete:
 		if r.Network == nil || !machineRe.MatchString(r.Network.ID) {
 			f["network.id"] = "A network id of letters, digits, '-' and '_' is required."
@@ -99,6 +120,8 @@ func (r *OperationRequest) validateStorage(f map[string]string) {
 		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
 	}
 }
+
+var imageNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`)
 
 // DiskObservation is what a site knows of a disk.
 type DiskObservation struct {

@@ -63,4 +63,7 @@ type ImageBackend interface {
 	// ImportImage imports the OVA or OVF at path as template name; a
 	// template of that name already there is fine. EINVALID, ECONFLICT.
 	ImportImage(ctx context.Context, name, path string) error
+	// CaptureImage clones machineID's stopped VM into template name; a
+	// template of that name already there is fine. ECONFLICT (running), ENOTFOUND.
+	CaptureImage(ctx context.Context, machineID, name string) error
 }

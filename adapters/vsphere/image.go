@@ -78,3 +78,51 @@ func (b *Backend) ImportImage(ctx context.Context, name, path string) error {
 	}
 	return nil
 }
+
+// CaptureImage clones a stopped VM into a template of the tenant's own,
+// in the images folder. A template of that name already there is fine.
+func (b *Backend) CaptureImage(ctx context.Context, machineID, name string) error {
+	if ref, err := b.findRef(ctx, "VirtualMachine", name); err != nil {
+		return translate(err, "find the template")
+	} else if ref != nil {
+		return nil
+	}
+	folder, err := b.folder(ctx, "tessera/images")
+	if err != nil {
+		return err
+	}
+	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error {
+		st, err := b.powerState(ctx, vm)
+		if err != nil {
+			return err
+		}
+		if st != types.VirtualMachinePowerStatePoweredOff {
+			return domain.Errorf(domain.ECONFLICT, "Stop the machine before turning it into an image.")
+		}
+		pool, err := b.defaultPool(ctx)
+		if err != nil {
+			return err
+		}
+		// The template must not look like the machine: a new instance UUID,
+		// and no machine or operation tags.
+		spec := types.VirtualMachineCloneSpec{Template: true, Location: types.VirtualMachineRelocateSpec{Pool: &pool},
+			Config: &types.VirtualMachineConfigSpec{
+				InstanceUuid: instanceUUID("image\x00" + name),
+				Annotation:   "Image captured by Tessera from machine " + machineID + ".",
+				ExtraConfig: []types.BaseOptionValue{
+					&types.OptionValue{Key: keyMachine, Value: ""},
+					&types.OptionValue{Key: keyOperation, Value: ""},
+				},
+			}}
+		t, err := vm.Clone(ctx, folder, name, spec)
+		if err == nil {
+			_, err = t.WaitForResult(ctx)
+		}
+		if err != nil {
+			if r, ferr := b.searchRef(ctx, "VirtualMachine", name); ferr == nil && r != nil {
+				return nil
+			}
+		}
+		return translate(err, "turn the machine into an image")
+	})
+}

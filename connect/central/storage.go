@@ -60,6 +60,24 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 	switch op.Kind {
 	case domain.OpNetworkCreate, domain.OpNetworkDelete:
 		return c.runNetwork(ctx, op)
+	case domain.OpImageImport, domain.OpImageCapture:
+		ib, ok := c.backend.(domain.ImageBackend)
+		if !ok {
+			return domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage images.")
+		}
+		var err error
+		if op.Kind == domain.OpImageImport {
+			err = ib.ImportImage(ctx, p.Image.Name, p.Image.URL)
+		} else {
+			err = ib.CaptureImage(ctx, op.MachineID, p.Image.Name)
+		}
+		if err == nil {
+			// The site's info lists the new template at once.
+			if serr := c.Sync(ctx); serr != nil {
+				c.log.Warn("sync after an image operation", "err", serr)
+			}
+		}
+		return err
 	case domain.OpSnapshotCreate, domain.OpSnapshotRevert, domain.OpSnapshotDelete:
 		sb, err := c.storageBackend()
 		if err != nil {

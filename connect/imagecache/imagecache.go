@@ -11,9 +11,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 
 	"tessera/domain"
@@ -89,4 +91,19 @@ func (c *Cache) Replicate(ctx context.Context, digest, name string, sites map[st
 	}
 	wg.Wait()
 	return out
+}
+
+// Handler serves the cache's images at /{digest}.ova, for sites to fetch
+// when they import an image.
+func (c *Cache) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		digest := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".ova")
+		p, err := c.Path(digest)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-tar")
+		http.ServeFile(w, r, p)
+	})
 }

@@ -4,11 +4,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"tessera/adapters/connectapi"
 	"tessera/adapters/vsphere"
+	"tessera/connect/connecttest"
 	"tessera/connect/imagecache"
 	"tessera/domain"
 )
@@ -118,5 +122,75 @@ func TestReplicateAcrossVCenters(t *testing.T) {
 	}
 	if errs := cache.Replicate(ctx, strings.Repeat("0", 64), "x", sites); domain.ErrorCode(errs["berlin"]) != domain.ENOTFOUND {
 		t.Errorf("unknown image: %v", errs)
+	}
+}
+
+// TestImageOperationsThroughConnect replicates an image from the cache to
+// two connect sites with image_import operations (durable, idempotent like
+// every site operation), and turns a stopped machine into a private image.
+func TestImageOperationsThroughConnect(t *testing.T) {
+	ctx := context.Background()
+	cache := &imagecache.Cache{Dir: t.TempDir()}
+	digest, err := cache.Put(bytes.NewReader(ova(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(cache.Handler())
+	t.Cleanup(srv.Close)
+	url := srv.URL + "/" + digest + ".ova"
+
+	var clients []*connectapi.Client
+	for _, name := range []string{"berlin", "frankfurt"} {
+		site := connecttest.Start(t, connecttest.Options{Name: name, Sim: vsphere.SimOptions{HostsPerCluster: 1}})
+		token, _ := site.Token(t, "manage-a")
+		clients = append(clients, connectapi.New(site.Server.URL, token, nil))
+	}
+	run := func(c *connectapi.Client, req domain.OperationRequest) *domain.Operation {
+		t.Helper()
+		op, err := c.Submit(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", req.Kind, err)
+		}
+		return connecttest.Wait(t, c, op.ID)
+	}
+	for _, c := range clients {
+		if op := run(c, domain.OperationRequest{Key: "import-debian", Kind: domain.OpImageImport, Image: &domain.ImageRequest{Name: "debian-12", URL: url}}); op.State != domain.OpSucceeded {
+			t.Fatalf("import: %s %s", op.State, op.Error)
+		}
+		info, err := c.Info(ctx)
+		if err != nil || !slices.Contains(info.Templates, "debian-12") {
+			t.Fatalf("site templates %v, %v", info.Templates, err)
+		}
+	}
+	if op := run(clients[0], domain.OperationRequest{Key: "import-missing", Kind: domain.OpImageImport, Image: &domain.ImageRequest{Name: "nope", URL: srv.URL + "/" + strings.Repeat("0", 64) + ".ova"}}); op.State != domain.OpFailed {
+		t.Errorf("import of a missing image: %s", op.State)
+	}
+
+	// A private image from a stopped machine.
+	c := clients[0]
+	machine := domain.NewID()
+	spec := &domain.MachineSpec{Name: "golden", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 512, Image: "debian-12"}
+	if op := run(c, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: machine, Spec: spec}); op.State != domain.OpSucceeded {
+		t.Fatalf("create from the imported image: %s", op.Error)
+	}
+	capture := domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpImageCapture, MachineID: machine, Image: &domain.ImageRequest{Name: "acme-golden"}}
+	if op := run(c, capture); op.State != domain.OpFailed || !strings.Contains(op.Error, "Stop the machine") {
+		t.Errorf("capture while running: %s %q", op.State, op.Error)
+	}
+	run(c, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpPowerOff, MachineID: machine})
+	capture.Key = domain.NewID()
+	if op := run(c, capture); op.State != domain.OpSucceeded {
+		t.Fatalf("capture: %s", op.Error)
+	}
+	if info, _ := c.Info(ctx); !slices.Contains(info.Templates, "acme-golden") {
+		t.Errorf("templates after capture: %v", info.Templates)
+	}
+	// The machine is still itself (the template did not take its identity).
+	if m, err := c.Machine(ctx, machine); err != nil || m.Power != domain.PowerOff {
+		t.Errorf("machine after capture: %+v, %v", m, err)
+	}
+	if op := run(c, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: domain.NewID(),
+		Spec: &domain.MachineSpec{Name: "copy", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 512, Image: "acme-golden"}}); op.State != domain.OpSucceeded {
+		t.Errorf("create from the private image: %s", op.Error)
 	}
 }

@@ -25,6 +25,7 @@ type opPayload struct {
 	Disk     *domain.DiskRequest    `json:"disk,omitempty"`
 	Snapshot string                 `json:"snapshot,omitempty"`
 	Network  *domain.NetworkRequest `json:"network,omitempty"`
+	Image    *domain.ImageRequest   `json:"image,omitempty"`
 }
 
 const opCols = `id, manage_id, idem_key, kind, machine_id, spec, state, error, attempts, created_at, finished_at, coalesce(subject, machine_id), payload`
@@ -71,7 +72,7 @@ func InsertOperation(ctx context.Context, tx pgx.Tx, manageID string, req domain
 	}
 	var payload []byte
 	if req.Kind.StorageOp() {
-		if payload, err = json.Marshal(opPayload{Disk: req.Disk, Snapshot: req.Snapshot, Network: req.Network}); err != nil {
+		if payload, err = json.Marshal(opPayload{Disk: req.Disk, Snapshot: req.Snapshot, Network: req.Network, Image: req.Image}); err != nil {
 			return nil, false, domain.Internal(err)
 		}
 	}
