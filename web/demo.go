@@ -66,7 +66,7 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return s.seedDemoBranding(ctx)
 }
 
 // PrintDemoBanner tells the operator where the demo is and how to log in.

@@ -27,6 +27,10 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(crossOrigin(a), hostTenant(a, s.Hosts))
+		// Branding: the host's theme, its images, the settings preview's colours.
+		r.Get("/theme.css", a.HandleThemeCSS)
+		r.Get("/branding/preview.css", a.HandlePreviewCSS)
+		r.Get("/branding/img/{name}", a.HandleBrandImage)
 
 		// Browser pages: session, then the signed-in user.
 		r.Group(func(r chi.Router) {
@@ -55,6 +59,9 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 						r.Post("/settings/users", a.HandleUsersCreate)
 						r.Post("/settings/users/{userID}", a.HandleUsersUpdate)
 						r.Post("/settings/users/{userID}/password", a.HandleUsersPassword)
+						r.Get("/settings/branding", a.HandleBrandingPage)
+						r.Post("/settings/branding", a.HandleBrandingSave)
+						r.Post("/settings/branding/preview", a.HandleBrandingPreview)
 					})
 				})
 
@@ -77,6 +84,14 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Get("/catalogue", a.HandlePlaceholder("Catalogue", "catalogue", "Flavors and images offered to tenants will be managed here."))
 					r.Get("/pricing", a.HandlePlaceholder("Pricing", "pricing", "Rate cards and tenant prices will be managed here."))
 					r.Get("/audit", a.HandleAdminAudit)
+					r.Get("/branding", a.HandleProviderBrandingPage)
+					r.Post("/branding", a.HandleProviderBrandingSave)
+					r.Post("/branding/preview", a.HandleProviderBrandingPreview)
+					r.Get("/tenants/{tenantID}/branding", a.HandleAdminTenantBrandingPage)
+					r.Post("/tenants/{tenantID}/branding", a.HandleAdminTenantBrandingSave)
+					r.Post("/tenants/{tenantID}/branding/preview", a.HandleAdminTenantBrandingPreview)
+					r.Post("/tenants/{tenantID}/domains", a.HandleTenantDomainAdd)
+					r.Post("/tenants/{tenantID}/domains/remove", a.HandleTenantDomainRemove)
 				})
 			})
 		})

@@ -35,6 +35,8 @@ type Server struct {
 	handler http.Handler
 	store   *pgxstore.PostgresStore
 	closers []func()
+
+	brandCache *brandCache
 }
 
 // NewServer wires the adapters into the handlers. db must be migrated.
@@ -92,6 +94,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 		store: store,
 	}
+	s.setupBranding()
 	s.handler = s.routes(st, newMetrics(reg))
 	return s, nil
 }
