@@ -28,7 +28,7 @@ type Branding struct {
 var DefaultBranding = Branding{
 	ProductName:  "Tessera Cloud",
 	PrimaryColor: "#1f5fd1",
-	AccentColor:  "#0f8a6b",
+	AccentColor:  "#0f8668",
 	Footer:       "Powered by Tessera",
 }
 
