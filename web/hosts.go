@@ -51,7 +51,7 @@ func NormalizeHost(host string) (string, error) {
 		return ip.String(), nil
 	}
 	ascii, err := idna.Lookup.ToASCII(host)
-	if err != nil {
+	if err != nil || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
 		return "", domain.Errorf(domain.ENOTFOUND, "The host name is not valid.")
 	}
 	return strings.ToLower(ascii), nil

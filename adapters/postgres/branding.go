@@ -184,7 +184,6 @@ func (s *BrandingService) findImage(ctx context.Context, q string, args ...any) 
 	return &img, nil
 }
 
-
 func (s *BrandingService) AddDomain(ctx context.Context, tenantID, host string) error {
 	if err := checkTenantID(tenantID); err != nil {
 		return err
