@@ -529,7 +529,7 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-func cacheLoads(t *testing.T, s *web.Server) float64 {
+func cacheLoads(t testing.TB, s *web.Server) float64 {
 	t.Helper()
 	mfs, err := s.Registry.Gather()
 	if err != nil {
