@@ -483,3 +483,17 @@ func (a *App) HandleTenantDomainRemove(w http.ResponseWriter, r *http.Request) {
 	a.flash(r, "ok", "Domain "+host+" removed: it no longer serves "+t.Name+"'s portal.")
 	redirect(w, r, "/admin/tenants/"+t.ID)
 }
+
+// HandleFavicon answers browsers that ask for /favicon.ico with the host's
+// branded favicon, or nothing.
+func (a *App) HandleFavicon(w http.ResponseWriter, r *http.Request) {
+	if a.Branding != nil {
+		if b, _ := a.Branding(r.Context(), HostTenant(r.Context())); b.FaviconURL != "" {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+			http.Redirect(w, r, b.FaviconURL, http.StatusFound)
+			return
+		}
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -211,4 +211,10 @@ func TestScreenshots(t *testing.T) {
 		}
 		webtest.Submit(t, ctx, `[data-testid="logout"]`)
 	}
+	// The provider admin's view of a tenant: custom domains and branding.
+	webtest.BrowserLogin(t, ctx, env.URL, "", "admin", "demo")
+	webtest.Do(t, ctx, chromedp.Navigate(env.URL+"/admin/tenants/"+env.Tenant(t, "acme").ID))
+	shot("admin-tenant.png")
+	webtest.Do(t, ctx, chromedp.Navigate(env.URL+"/admin/branding"))
+	shot("admin-branding.png")
 }

@@ -396,6 +396,12 @@ func TestBrandingReachesEveryPage(t *testing.T) {
 			}
 		})
 	}
+	t.Run("favicon.ico", func(t *testing.T) {
+		resp := env.Client(t, "acme.localhost").Get("/favicon.ico")
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, domain.BrandImagePath) {
+			t.Fatalf("status %d, Location %q", resp.StatusCode, loc)
+		}
+	})
 	t.Run("tenant 500", func(t *testing.T) {
 		// A 500 page rendered outside the host middleware (a recovered
 		// panic) still finds the host's look.

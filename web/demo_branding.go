@@ -18,7 +18,7 @@ var demoBrandings = map[string]struct {
 		ProductName: "Acme Cloud", PrimaryColor: "#c2410c", AccentColor: "#0f766e",
 		LoginMessage: "Acme staff: log in with your Acme user name. New here? Ask the IT desk for access.",
 		SupportEmail: "it@acme.example", SupportURL: "https://help.acme.example", Footer: "Acme Corporation · internal cloud",
-	}, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 132 32" width="132" height="32">
+	}, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 102 32" width="102" height="32">
   <path d="M4 28 L16 4 L28 28 Z" fill="#c2410c"/><path d="M11 28 L16 18 L21 28 Z" fill="#fff"/>
   <text x="34" y="24" font-family="system-ui, sans-serif" font-size="20" font-weight="800" fill="#1b1f24" letter-spacing="1">ACME</text>
 </svg>`},
@@ -26,7 +26,7 @@ var demoBrandings = map[string]struct {
 		ProductName: "Globex Compute", PrimaryColor: "#5b21b6", AccentColor: "#b45309",
 		LoginMessage: "Welcome to Globex Compute. Use your Globex account.",
 		SupportEmail: "ops@globex.example", Footer: "Globex · engineering platform",
-	}, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 140 32" width="140" height="32">
+	}, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 110 32" width="110" height="32">
   <circle cx="16" cy="16" r="13" fill="#5b21b6"/>
   <ellipse cx="16" cy="16" rx="6" ry="13" fill="none" stroke="#fff" stroke-width="2"/>
   <path d="M3 16 H29 M5 9 H27 M5 23 H27" stroke="#fff" stroke-width="2"/>

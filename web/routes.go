@@ -31,6 +31,7 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 		r.Get("/theme.css", a.HandleThemeCSS)
 		r.Get("/branding/preview.css", a.HandlePreviewCSS)
 		r.Get("/branding/img/{name}", a.HandleBrandImage)
+		r.Get("/favicon.ico", a.HandleFavicon)
 
 		// Browser pages: session, then the signed-in user.
 		r.Group(func(r chi.Router) {
