@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"strconv"
 	"strings"
@@ -23,6 +26,7 @@ const (
 const (
 	MaxLogoBytes    = 512 << 10
 	MaxFaviconBytes = 128 << 10
+	MaxImageSide    = 4096
 )
 
 // ImageExt is the file extension of an image type.
@@ -100,10 +104,26 @@ func CheckImage(field string, data []byte, max int) (string, []byte, error) {
 	if err != nil {
 		return "", nil, Invalid(map[string]string{field: ErrorMessage(err)})
 	}
-	if ct == ImageSVG {
+	switch ct {
+	case ImageSVG:
 		data, err = SanitizeSVG(data)
 		if err != nil {
 			return "", nil, Invalid(map[string]string{field: ErrorMessage(err)})
+		}
+	case ImagePNG, ImageJPEG:
+		// The header must decode, and the picture must be of a sane size
+		// (a tiny file can claim a huge picture that browsers then unpack).
+		var cfg image.Config
+		if ct == ImagePNG {
+			cfg, err = png.DecodeConfig(bytes.NewReader(data))
+		} else {
+			cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+		}
+		if err != nil {
+			return "", nil, Invalid(map[string]string{field: "The image is damaged; export it again."})
+		}
+		if cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width == 0 || cfg.Height == 0 {
+			return "", nil, Invalid(map[string]string{field: "The image may be at most " + strconv.Itoa(MaxImageSide) + " pixels wide and high."})
 		}
 	}
 	return ct, data, nil

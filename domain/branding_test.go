@@ -242,6 +242,19 @@ func TestCheckImageLimit(t *testing.T) {
 	if _, _, err := domain.CheckImage("logo", big, 1024); domain.ErrorFields(err)["logo"] == "" {
 		t.Fatalf("oversized image: %v, want a field error on logo", err)
 	}
+	good := encode(t, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
+	if ct, _, err := domain.CheckImage("logo", good, 1024); err != nil || ct != domain.ImagePNG {
+		t.Fatalf("a small PNG: %q, %v", ct, err)
+	}
+	if _, _, err := domain.CheckImage("logo", good[:30], 1024); domain.ErrorFields(err)["logo"] == "" {
+		t.Fatalf("truncated PNG: %v, want a field error on logo", err)
+	}
+	huge := image.NewGray(image.Rect(0, 0, 5000, 1))
+	var hb bytes.Buffer
+	_ = png.Encode(&hb, huge)
+	if _, _, err := domain.CheckImage("logo", hb.Bytes(), 1<<20); !strings.Contains(domain.ErrorFields(err)["logo"], "4096 pixels") {
+		t.Fatalf("5000 px wide PNG: %v", err)
+	}
 	if _, _, err := domain.CheckImage("logo", []byte("<html/>"), 1024); domain.ErrorFields(err)["logo"] == "" {
 		t.Fatalf("html: %v, want a field error on logo", err)
 	}

@@ -181,6 +181,8 @@ func (a *App) renderBranding(w http.ResponseWriter, r *http.Request, status int,
 		props.Preview.TenantName = target.Tenant.Name
 	}
 	if fragment {
+		props.Preview.Errors = f.Errors
+		props.Preview.Swatches = map[string]string{"primary_color": effective.PrimaryColor, "accent_color": effective.AccentColor}
 		render(w, r, status, views.BrandPreview(props.Preview))
 		return
 	}

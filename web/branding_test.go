@@ -279,8 +279,19 @@ func TestBrandingPreview(t *testing.T) {
 			t.Errorf("fragment lacks %s", want)
 		}
 	}
+	if !strings.Contains(body, `id="swatch-primary_color" class="swatch-slot" hx-swap-oob="true"`) || !strings.Contains(body, `fill="#facc15"`) {
+		t.Error("the fragment does not update the colour swatch next to the field")
+	}
 	if strings.Contains(body, "style=") {
 		t.Error("the preview uses an inline style attribute (the CSP forbids it)")
+	}
+	// Bad input: the preview says what is wrong, next to nothing saved.
+	req, _ = http.NewRequest(http.MethodPost, env.URL+"/settings/branding/preview", strings.NewReader(url.Values{"primary_color": {"#12345"}, "support_email": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "brand-preview")
+	if body := webtest.Body(t, alice.Do(req)); !strings.Contains(body, `data-testid="preview-errors"`) || !strings.Contains(body, "six hex digits") || !strings.Contains(body, "support@example.com") {
+		t.Error("the preview does not list the field errors")
 	}
 	// Nothing was saved.
 	if b, _ := postgres.NewBrandingService(env.DB).FindBranding(context.Background(), env.Tenant(t, "acme").ID); b.ProductName != "Acme Cloud" {
