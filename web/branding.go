@@ -34,6 +34,8 @@ type brandCache struct {
 	live   bool   // the listener is connected: cached entries are valid
 	hosts  map[string]*domain.Tenant
 	brands map[string]brandEntry // by tenant id, "" for the provider
+
+	syncs map[string]chan struct{} // SyncBranding's markers awaited, by payload
 }
 
 type brandEntry struct {
@@ -49,6 +51,7 @@ func newBrandCache(store domain.BrandingService, log *slog.Logger, reg prometheu
 			Help: "Host names and brandings loaded from the database (cache misses), by kind.",
 		}, []string{"kind"}),
 		hosts: map[string]*domain.Tenant{}, brands: map[string]brandEntry{},
+		syncs: map[string]chan struct{}{},
 	}
 	reg.MustRegister(c.loads)
 	return c
@@ -189,10 +192,43 @@ func (c *brandCache) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, connec
 	c.invalidate(true)
 	connected()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
 		c.invalidate(true)
+		c.mu.Lock()
+		if ch, ok := c.syncs[n.Payload]; ok {
+			close(ch)
+			delete(c.syncs, n.Payload)
+		}
+		c.mu.Unlock()
+	}
+}
+
+// SyncBranding returns once this process's cache has seen every change
+// committed before the call: it sends a marker through the same channel and
+// waits for it to come back (notifications arrive in commit order).
+func (s *Server) SyncBranding(ctx context.Context) error {
+	payload := "sync:" + domain.NewID()
+	ch := make(chan struct{})
+	c := s.brandCache
+	c.mu.Lock()
+	c.syncs[payload] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.syncs, payload)
+		c.mu.Unlock()
+	}()
+	if _, err := s.DB.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", postgres.BrandingChannel, payload); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

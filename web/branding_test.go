@@ -567,6 +567,12 @@ func cacheLoads(t testing.TB, s *web.Server) float64 {
 // load nothing from the database.
 func TestBrandingCacheServesFromMemory(t *testing.T) {
 	env := webtest.New(t)
+	// Let the notifications of the demo seed arrive first.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := env.Server.SyncBranding(ctx); err != nil {
+		t.Fatal(err)
+	}
 	acme, globex := env.Client(t, "acme.localhost"), env.Client(t, "globex.localhost")
 	acme.Get("/login")
 	globex.Get("/login")
@@ -605,6 +611,9 @@ func TestBrandingCacheAcrossServers(t *testing.T) {
 		rec := httptest.NewRecorder()
 		other.Handler().ServeHTTP(rec, req)
 		return rec.Body.String()
+	}
+	if err := other.SyncBranding(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if !strings.Contains(page("acme.localhost"), "Acme Cloud") {
 		t.Fatal("second server does not show acme's branding")
