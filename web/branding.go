@@ -67,6 +67,54 @@ func (c *brandCache) invalidate(live bool) {
 	c.mu.Unlock()
 }
 
+// flush forgets everything, keeping the listener's state: a change made by
+// this process is seen by its next request at once (read your writes); the
+// other processes learn of it from the notification.
+func (c *brandCache) flush() {
+	c.mu.Lock()
+	c.gen++
+	c.hosts = map[string]*domain.Tenant{}
+	c.brands = map[string]brandEntry{}
+	c.mu.Unlock()
+}
+
+// flushingStore and flushingTenants flush the cache after each change they
+// make, before the handler answers.
+type flushingStore struct {
+	domain.BrandingService
+	flush func()
+}
+
+func (s flushingStore) SaveBranding(ctx context.Context, tenantID string, b *domain.Branding, logo, favicon *domain.Image) error {
+	defer s.flush()
+	return s.BrandingService.SaveBranding(ctx, tenantID, b, logo, favicon)
+}
+
+func (s flushingStore) AddDomain(ctx context.Context, tenantID, host string) error {
+	defer s.flush()
+	return s.BrandingService.AddDomain(ctx, tenantID, host)
+}
+
+func (s flushingStore) RemoveDomain(ctx context.Context, tenantID, host string) error {
+	defer s.flush()
+	return s.BrandingService.RemoveDomain(ctx, tenantID, host)
+}
+
+type flushingTenants struct {
+	domain.TenantService
+	flush func()
+}
+
+func (t flushingTenants) CreateTenant(ctx context.Context, tn *domain.Tenant) error {
+	defer t.flush()
+	return t.TenantService.CreateTenant(ctx, tn)
+}
+
+func (t flushingTenants) UpdateTenant(ctx context.Context, id string, upd domain.TenantUpdate) (*domain.Tenant, error) {
+	defer t.flush()
+	return t.TenantService.UpdateTenant(ctx, id, upd)
+}
+
 // generation is read before a load; put stores only if nothing changed
 // since, so a load that raced an invalidation is not kept.
 func (c *brandCache) generation() uint64 {
@@ -241,8 +289,9 @@ func (s *Server) setupBranding() {
 	s.Hosts.cache = cache
 	s.Hosts.CustomDomain = store.FindTenantByDomain
 	s.App.Branding = cache.branding
+	s.App.Tenants = flushingTenants{TenantService: s.App.Tenants, flush: cache.flush}
 	s.App.Brand = &handlers.BrandingConfig{
-		Store:         store,
+		Store:         flushingStore{BrandingService: store, flush: cache.flush},
 		NormalizeHost: NormalizeHost,
 		ReservedHost:  s.Hosts.reserved,
 		ResolveHost: func(r *http.Request) *domain.Tenant {
