@@ -299,19 +299,11 @@ func (s *Server) setupBranding() {
 			return t
 		},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		cache.listen(ctx, s.DB.Pool.Config().ConnConfig.Copy(), ready)
-	}()
+	ready := make(chan struct{})
+	s.Background(func(ctx context.Context) { cache.listen(ctx, s.DB.Pool.Config().ConnConfig.Copy(), ready) })
 	select {
 	case <-ready:
 	case <-time.After(5 * time.Second):
 		s.Log.Warn("branding cache listener not connected yet; pages read branding from the database meanwhile")
 	}
-	s.OnClose(func() {
-		cancel()
-		<-done
-	})
 }

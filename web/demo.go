@@ -66,7 +66,10 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 			}
 		}
 	}
-	return s.seedDemoBranding(ctx)
+	if err := s.seedPricing(ctx, s.BillingZone()); err != nil { // pricing (issue 6)
+		return fmt.Errorf("seed pricing: %w", err)
+	}
+	return s.seedDemoBranding(ctx) // branding (issue 7)
 }
 
 // PrintDemoBanner tells the operator where the demo is and how to log in.
