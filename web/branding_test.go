@@ -658,3 +658,62 @@ func TestBrandingCacheAcrossServers(t *testing.T) {
 		return err == nil && tn.Status == domain.TenantSuspended
 	})
 }
+
+// The branding pages answer each role as the rest of the portal does, and
+// refused posts change nothing.
+func TestBrandingRoutesByRole(t *testing.T) {
+	env := webtest.New(t)
+	globex := env.Tenant(t, "globex")
+	clients := map[string]*webtest.Client{}
+	for name, w := range map[string]who{"anon": anon, "provider": provider, "alice": alice, "bob": bob, "vera": vera} {
+		clients[name] = client(t, env, w)
+	}
+	check := func(who, path string, want int) {
+		t.Helper()
+		if resp := clients[who].Get(path); resp.StatusCode != want {
+			t.Errorf("%s GET %s = %d, want %d", who, path, resp.StatusCode, want)
+		}
+	}
+	check("anon", "/settings/branding", http.StatusSeeOther)
+	check("alice", "/settings/branding", http.StatusOK)
+	check("bob", "/settings/branding", http.StatusForbidden)
+	check("vera", "/settings/branding", http.StatusForbidden)
+	check("provider", "/settings/branding", http.StatusSeeOther)
+	for _, p := range []string{"/admin/branding", "/admin/tenants/" + globex.ID + "/branding"} {
+		check("provider", p, http.StatusOK)
+		check("anon", p, http.StatusSeeOther)
+		for _, u := range []string{"alice", "bob", "vera"} {
+			check(u, p, http.StatusNotFound)
+		}
+	}
+	posts := map[string]url.Values{
+		"/admin/branding":                                   {"product_name": {"Evil"}},
+		"/admin/branding/preview":                           {"product_name": {"Evil"}},
+		"/admin/tenants/" + globex.ID + "/branding":         {"product_name": {"Evil"}},
+		"/admin/tenants/" + globex.ID + "/domains":          {"domain": {"evil.example"}},
+		"/admin/tenants/" + globex.ID + "/domains/remove":   {"domain": {"evil.example"}},
+		"/admin/tenants/" + globex.ID + "/branding/preview": {"product_name": {"Evil"}},
+	}
+	for _, name := range []string{"anon", "alice", "bob", "vera"} {
+		for path, form := range posts {
+			resp := clients[name].PostForm(path, form)
+			if name == "anon" && resp.StatusCode != http.StatusSeeOther || name != "anon" && resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s POST %s = %d", name, path, resp.StatusCode)
+			}
+		}
+	}
+	for _, name := range []string{"bob", "vera"} {
+		if resp := clients[name].PostForm("/settings/branding", url.Values{"product_name": {"Evil"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s POST /settings/branding = %d", name, resp.StatusCode)
+		}
+	}
+	store := postgres.NewBrandingService(env.DB)
+	for _, id := range []string{"", globex.ID, env.Tenant(t, "acme").ID} {
+		if b, _ := store.FindBranding(context.Background(), id); b.ProductName == "Evil" {
+			t.Fatalf("branding of %q changed by a refused post", id)
+		}
+	}
+	if ds, _ := store.FindDomains(context.Background(), globex.ID); len(ds) != 0 {
+		t.Fatalf("domains added by a refused post: %v", ds)
+	}
+}
