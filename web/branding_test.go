@@ -382,7 +382,7 @@ func TestBrandingReachesEveryPage(t *testing.T) {
 	}{
 		{"tenant log-in", "acme.localhost", "/login", 200, []string{"<title>Log in · Acme Cloud</title>", "Acme staff", `rel="icon" href="/branding/img/`}, []string{"Provider Cloud"}},
 		{"tenant 404", "acme.localhost", "/no/such/page", 404, []string{"Not found · Acme Cloud", `data-testid="error-page"`}, []string{"Provider Cloud"}},
-		{"unknown host 404", "nope.localhost", "/login", 404, []string{"Provider Cloud", `data-testid="error-page"`}, []string{"Acme", "Globex"}},
+		{"unknown host 404", "nope.localhost", "/login", 404, []string{"Provider Cloud", `data-testid="error-page"`, "This cloud does not serve nope.localhost."}, []string{"Acme", "Globex"}},
 		{"unknown custom domain 404", "evil.example", "/", 404, []string{"Provider Cloud"}, []string{"Acme", "Globex"}},
 		{"unknown host theme", "nope.localhost", "/theme.css", 404, nil, []string{"--color-primary: #c2410c"}},
 		{"provider log-in", "", "/login", 200, []string{"<title>Log in · Provider Cloud</title>"}, []string{"Acme"}},
