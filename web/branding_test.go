@@ -184,6 +184,14 @@ func TestBrandingSettingsAndImages(t *testing.T) {
 		}
 	})
 
+	t.Run("a form larger than both images together is refused", func(t *testing.T) {
+		huge := strings.Repeat("x", 1<<20)
+		resp := postMultipart(t, alice, env, "/settings/branding", acmeFields, map[string][2]string{"logo": {"a.png", huge}, "favicon": {"b.png", huge}})
+		if body := webtest.Body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "choose smaller files") {
+			t.Fatalf("status %d; want a field error asking for smaller files", resp.StatusCode)
+		}
+	})
+
 	var pngURL string
 	t.Run("a PNG logo is stored under its hash and served for a year", func(t *testing.T) {
 		data := pngBytes(t, color.RGBA{10, 200, 30, 255})
