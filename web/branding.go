@@ -25,9 +25,10 @@ import (
 // a missed notification can never leave a stale look (or a suspended
 // tenant's host) behind.
 type brandCache struct {
-	store domain.BrandingService
-	log   *slog.Logger
-	loads *prometheus.CounterVec
+	store     domain.BrandingService
+	log       *slog.Logger
+	loads     *prometheus.CounterVec
+	listening prometheus.Gauge
 
 	mu     sync.RWMutex
 	gen    uint64 // bumped on every invalidation
@@ -50,15 +51,24 @@ func newBrandCache(store domain.BrandingService, log *slog.Logger, reg prometheu
 			Name: "tessera_branding_cache_loads_total",
 			Help: "Host names and brandings loaded from the database (cache misses), by kind.",
 		}, []string{"kind"}),
+		listening: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tessera_branding_listener_connected",
+			Help: "1 while the branding cache listens for changes (LISTEN/NOTIFY); 0 means pages read branding from the database.",
+		}),
 		hosts: map[string]*domain.Tenant{}, brands: map[string]brandEntry{},
 		syncs: map[string]chan struct{}{},
 	}
-	reg.MustRegister(c.loads)
+	reg.MustRegister(c.loads, c.listening)
 	return c
 }
 
 // invalidate forgets everything and records whether the cache may serve.
 func (c *brandCache) invalidate(live bool) {
+	if live {
+		c.listening.Set(1)
+	} else {
+		c.listening.Set(0)
+	}
 	c.mu.Lock()
 	c.gen++
 	c.live = live
