@@ -266,7 +266,8 @@ func (c *brandCache) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, connec
 
 // SyncBranding returns once this process's cache has seen every change
 // committed before the call: it sends a marker through the same channel and
-// waits for it to come back (notifications arrive in commit order).
+// waits for it to come back (notifications arrive in commit order). Give
+// ctx a deadline: it waits as long as the listener is disconnected.
 func (s *Server) SyncBranding(ctx context.Context) error {
 	payload := "sync:" + domain.NewID()
 	ch := make(chan struct{})
@@ -279,14 +280,21 @@ func (s *Server) SyncBranding(ctx context.Context) error {
 		delete(c.syncs, payload)
 		c.mu.Unlock()
 	}()
-	if _, err := s.DB.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", postgres.BrandingChannel, payload); err != nil {
-		return err
-	}
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	// A marker sent while the listener reconnects is lost: send it again
+	// until one comes back.
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := s.DB.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", postgres.BrandingChannel, payload); err != nil {
+			return err
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -16,9 +15,7 @@ import (
 // renders 1,000 pages, so -benchtime 1x measures something.
 func BenchmarkBrandedPages(b *testing.B) {
 	env := webtest.New(b)
-	if err := env.Server.SyncBranding(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	syncBranding(b, env.Server)
 	h := env.Server.Handler()
 	hosts := []string{"acme.localhost", "globex.localhost", "localhost"}
 	paths := []string{"/login", "/theme.css"}

@@ -576,11 +576,7 @@ func cacheLoads(t testing.TB, s *web.Server) float64 {
 func TestBrandingCacheServesFromMemory(t *testing.T) {
 	env := webtest.New(t)
 	// Let the notifications of the demo seed arrive first.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := env.Server.SyncBranding(ctx); err != nil {
-		t.Fatal(err)
-	}
+	syncBranding(t, env.Server)
 	acme, globex := env.Client(t, "acme.localhost"), env.Client(t, "globex.localhost")
 	acme.Get("/login")
 	globex.Get("/login")
@@ -620,9 +616,7 @@ func TestBrandingCacheAcrossServers(t *testing.T) {
 		other.Handler().ServeHTTP(rec, req)
 		return rec.Body.String()
 	}
-	if err := other.SyncBranding(ctx); err != nil {
-		t.Fatal(err)
-	}
+	syncBranding(t, other)
 	if !strings.Contains(page("acme.localhost"), "Acme Cloud") {
 		t.Fatal("second server does not show acme's branding")
 	}
@@ -723,5 +717,56 @@ func TestBrandingRoutesByRole(t *testing.T) {
 	}
 	if ds, _ := store.FindDomains(context.Background(), globex.ID); len(ds) != 0 {
 		t.Fatalf("domains added by a refused post: %v", ds)
+	}
+}
+
+// When the listener's connection drops, the cache stops serving until it
+// has listened again, so a change made meanwhile is never missed.
+func TestBrandingListenerReconnects(t *testing.T) {
+	env := webtest.New(t)
+	ctx := context.Background()
+	syncBranding(t, env.Server)
+	acme := env.Tenant(t, "acme")
+	if b, _ := env.Server.App.Branding(ctx, acme); b.ProductName != "Acme Cloud" {
+		t.Fatalf("branding = %+v", b)
+	}
+	tag, err := env.DB.Pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN `+postgres.BrandingChannel+`'`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("terminate the listener: %v (%d rows)", err, tag.RowsAffected())
+	}
+	// A change made while no one listens (straight SQL, as another tool would).
+	if _, err := env.DB.Pool.Exec(ctx, `UPDATE brandings SET product_name = 'Acme Reconnected' WHERE tenant_id = $1`, acme.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		b, _ := env.Server.App.Branding(ctx, acme)
+		return b.ProductName == "Acme Reconnected"
+	})
+	// And it listens again.
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := env.Server.SyncBranding(sctx); err != nil {
+		t.Fatalf("the listener did not come back: %v", err)
+	}
+	n := 0.0
+	mfs, _ := env.Server.Registry.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "tessera_branding_listener_connected" {
+			n = mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	if n != 1 {
+		t.Errorf("tessera_branding_listener_connected = %v, want 1", n)
+	}
+}
+
+// syncBranding waits until s's branding cache has seen every committed change.
+func syncBranding(tb testing.TB, s *web.Server) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.SyncBranding(ctx); err != nil {
+		tb.Fatalf("branding cache did not catch up: %v", err)
 	}
 }
