@@ -65,7 +65,7 @@ func TestEscapeFilterValue(t *testing.T) {
 func validDirectory() Directory {
 	d := Directory{
 		URLs: []string{"ldaps://ldap.example.com"}, BindDN: "cn=svc,dc=example,dc=com", BindPassword: "s3cret",
-		UserBase: "ou=people,dc=example,dc=com",
+		UserBase:   "ou=people,dc=example,dc=com",
 		GroupRoles: []GroupRole{{GroupDN: "cn=ops,ou=groups,dc=example,dc=com", Role: RoleAdmin}},
 	}
 	p, _ := FindDirectoryPreset("openldap")

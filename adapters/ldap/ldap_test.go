@@ -1,0 +1,513 @@
+package ldap_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"tessera/adapters/ldap"
+	"tessera/adapters/ldap/slapdtest"
+	"tessera/adapters/passwd"
+	"tessera/adapters/postgres"
+	"tessera/adapters/postgres/pgtest"
+	"tessera/adapters/secretbox"
+	"tessera/domain"
+)
+
+// slapd is the package's one directory server, started by TestMain.
+var slapd *slapdtest.Server
+
+func TestMain(m *testing.M) {
+	s, err := slapdtest.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	slapd = s
+	code := m.Run()
+	s.Stop()
+	os.Exit(code)
+}
+
+// env is a database with two tenants, acme and globex, and the services
+// wired as in the server.
+type env struct {
+	db      *postgres.DB
+	acme    *domain.Tenant
+	globex  *domain.Tenant
+	users   *postgres.UserService
+	dirs    *postgres.DirectoryService
+	auth    *ldap.Authenticator
+	login   *domain.LoginService
+	tenants *postgres.TenantService
+}
+
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	db := pgtest.MustOpen(tb)
+	box, err := secretbox.New("test-secret-key-0123456789abcdef")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := &env{db: db, users: postgres.NewUserService(db), dirs: postgres.NewDirectoryService(db, box), tenants: postgres.NewTenantService(db)}
+	ctx := context.Background()
+	for _, t := range []*domain.Tenant{{Name: "Acme", Slug: "acme", Status: domain.TenantActive}, {Name: "Globex", Slug: "globex", Status: domain.TenantActive}} {
+		if err := e.tenants.CreateTenant(ctx, t); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	e.acme, _ = e.tenants.FindTenantBySlug(ctx, "acme")
+	e.globex, _ = e.tenants.FindTenantBySlug(ctx, "globex")
+	e.auth = ldap.NewAuthenticator(e.dirs, e.users, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.auth.Timeouts = ldap.Timeouts{Dial: 500 * time.Millisecond, Request: 500 * time.Millisecond, Total: 3 * time.Second}
+	tb.Cleanup(e.auth.Close)
+	e.login = &domain.LoginService{Tenants: e.tenants, Users: e.users, Hasher: passwd.Fast, Limiter: postgres.NewRateLimiter(db), Limits: domain.DefaultLoginLimits, Directory: e.auth}
+	return e
+}
+
+// directory is acme's directory on the test slapd over StartTLS.
+func directory(tenantID string) *domain.Directory {
+	d := &domain.Directory{
+		TenantID: tenantID, Enabled: true, Name: "Example directory",
+		URLs: []string{slapd.URL}, StartTLS: true, CACertPEM: slapd.CAPEM,
+		BindDN: slapdtest.ServiceDN, BindPassword: slapdtest.ServicePassword,
+		UserBase: slapdtest.PeopleDN,
+		GroupRoles: []domain.GroupRole{
+			{GroupDN: slapdtest.OpsGroup, Role: domain.RoleAdmin},
+			{GroupDN: slapdtest.DevGroup, Role: domain.RoleMember},
+			{GroupDN: slapdtest.StaffGroup, Role: domain.RoleViewer},
+		},
+	}
+	p, _ := domain.FindDirectoryPreset("openldap")
+	p.Apply(d)
+	return d
+}
+
+func (e *env) save(tb testing.TB, d *domain.Directory) {
+	tb.Helper()
+	if err := e.dirs.SaveDirectory(context.Background(), d); err != nil {
+		tb.Fatalf("SaveDirectory: %v (%v)", err, domain.ErrorFields(err))
+	}
+}
+
+func (e *env) loginAs(t *domain.Tenant, login, password string) (*domain.User, error) {
+	return e.login.Login(context.Background(), t, login, password, "192.0.2.1")
+}
+
+func TestDirectoryLoginRoleFromGroups(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	for _, tt := range []struct {
+		login string
+		role  domain.Role
+	}{{"alice", domain.RoleAdmin}, {"bob", domain.RoleMember}, {"vera", domain.RoleViewer}, {"Alice", domain.RoleAdmin}} {
+		u, err := e.loginAs(e.acme, tt.login, slapdtest.Passwords[strings.ToLower(tt.login)])
+		if err != nil {
+			t.Fatalf("%s: %v", tt.login, err)
+		}
+		if u.Role != tt.role || u.Source != domain.SourceDirectory || u.TenantID != e.acme.ID {
+			t.Errorf("%s: role %s source %s tenant %s; want %s directory acme", tt.login, u.Role, u.Source, u.TenantID, tt.role)
+		}
+	}
+	u, err := e.users.FindUserByLogin(context.Background(), e.acme.ID, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.DisplayName != "Alice Liddell" || u.Email != "alice@example.com" || u.LastLoginAt == nil {
+		t.Errorf("just-in-time record = %+v", u)
+	}
+	// nora is only in an unmapped group: refused, with a message that says so.
+	_, err = e.loginAs(e.acme, "nora", slapdtest.Passwords["nora"])
+	if domain.ErrorCode(err) != domain.EFORBIDDEN || !strings.Contains(domain.ErrorMessage(err), "none of the groups") {
+		t.Fatalf("nora: %v", err)
+	}
+	if _, err := e.users.FindUserByLogin(context.Background(), e.acme.ID, "nora"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("nora got a local record: %v", err)
+	}
+	// A wrong password.
+	if _, err := e.loginAs(e.acme, "bob", "wrong"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
+
+func TestDirectoryEmptyPasswordRefused(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	// Straight to the adapter: refused before the server is asked.
+	if _, err := e.auth.Authenticate(context.Background(), e.acme, "alice", ""); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("adapter with empty password: %v", err)
+	}
+	if _, err := e.loginAs(e.acme, "alice", ""); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("log-in with empty password: %v", err)
+	}
+}
+
+func TestDirectoryFilterInjection(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	for _, name := range []string{"*)(uid=*", "*", "alice)(|(uid=*", `alice\2a`, "al*", "alice\x00"} {
+		for _, pw := range []string{slapdtest.Passwords["alice"], "x"} {
+			if u, err := e.auth.Authenticate(context.Background(), e.acme, name, pw); err == nil {
+				t.Errorf("user name %q logged in as %s", name, u.Login)
+			}
+		}
+	}
+	users, _, _ := e.users.FindUsers(context.Background(), domain.UserFilter{TenantID: e.acme.ID})
+	if len(users) != 0 {
+		t.Errorf("injection attempts created users: %v", users[0].Login)
+	}
+}
+
+func TestDirectoryBindPasswordSealed(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	var sealed string
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT bind_password_sealed FROM directories WHERE tenant_id = $1`, e.acme.ID).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if sealed == "" || strings.Contains(sealed, slapdtest.ServicePassword) {
+		t.Fatalf("stored bind password %q is not sealed", sealed)
+	}
+	d, err := e.dirs.FindDirectory(context.Background(), e.acme.ID)
+	if err != nil || d.BindPassword != slapdtest.ServicePassword || !d.HasBindPassword {
+		t.Fatalf("FindDirectory: %v, password opened: %v", err, d != nil && d.BindPassword == slapdtest.ServicePassword)
+	}
+	// Saving with an empty password keeps the stored one.
+	d.BindPassword = ""
+	d.Name = "Renamed"
+	e.save(t, d)
+	d, _ = e.dirs.FindDirectory(context.Background(), e.acme.ID)
+	if d.BindPassword != slapdtest.ServicePassword || d.Name != "Renamed" {
+		t.Fatalf("after save with empty password: name %q, password kept %v", d.Name, d.BindPassword == slapdtest.ServicePassword)
+	}
+	// Another tenant does not see acme's directory.
+	if _, err := e.dirs.FindDirectory(context.Background(), e.globex.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("globex reads a directory: %v", err)
+	}
+}
+
+// hangingServer accepts TCP connections and never answers.
+func hangingServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestDirectoryHangingServerTimesOut(t *testing.T) {
+	e := newEnv(t)
+	addr := hangingServer(t)
+	for _, url := range []string{"ldaps://" + addr, "ldap://" + addr} {
+		t.Run(url[:5], func(t *testing.T) {
+			d := directory(e.acme.ID)
+			d.URLs = []string{url}
+			e.save(t, d)
+			done := make(chan error, 1)
+			go func() {
+				_, err := e.auth.Authenticate(context.Background(), e.acme, "alice", "alice-pass")
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if domain.ErrorCode(err) != domain.EUNAVAILABLE {
+					t.Fatalf("hanging server: %v, want unavailable", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("log-in hangs on a server that never answers")
+			}
+			// The break-glass local admin still logs in while the directory hangs.
+			checks := ldap.Tester{Timeouts: e.auth.Timeouts}.TestDirectory(context.Background(), d, "")
+			if len(checks) == 0 || checks[0].OK || !strings.Contains(checks[0].Message, "Server unreachable") || !strings.Contains(checks[0].Message, "timed out") {
+				t.Fatalf("test connection: %+v", checks)
+			}
+		})
+	}
+}
+
+func TestDirectoryHangingSearchTimesOut(t *testing.T) {
+	// A server that answers the bind but never the search: the request
+	// time-out ends the log-in.
+	e := newEnv(t)
+	d := directory(e.acme.ID)
+	d.UserBase = "ou=people,dc=example,dc=com"
+	e.save(t, d)
+	done := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	go func() {
+		_, err := e.auth.Authenticate(ctx, e.acme, "alice", "alice-pass")
+		done <- err
+	}()
+	select {
+	case <-done: // finished or cancelled: either way it returned
+	case <-time.After(30 * time.Second):
+		t.Fatal("log-in ignores its context")
+	}
+}
+
+func TestDirectoryBreakGlassAndLocalLogin(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	hash, _ := passwd.Fast.Hash("local-pass-1")
+	for _, u := range []*domain.User{
+		{TenantID: e.acme.ID, Login: "root", Role: domain.RoleAdmin, Source: domain.SourceLocal, PasswordHash: hash},
+		{TenantID: e.acme.ID, Login: "carl", Role: domain.RoleMember, Source: domain.SourceLocal, PasswordHash: hash},
+	} {
+		if err := e.users.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := directory(e.acme.ID)
+	d.AllowLocalLogin = true
+	e.save(t, d)
+	if _, err := e.loginAs(e.acme, "carl", "local-pass-1"); err != nil {
+		t.Fatalf("local member with local log-in allowed: %v", err)
+	}
+	d.AllowLocalLogin = false
+	e.save(t, d)
+	if _, err := e.loginAs(e.acme, "carl", "local-pass-1"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("local member with local log-in off: %v", err)
+	}
+	if u, err := e.loginAs(e.acme, "root", "local-pass-1"); err != nil || u.Role != domain.RoleAdmin {
+		t.Fatalf("break-glass admin: %v", err)
+	}
+	// Even when the directory is down.
+	d.URLs = []string{"ldaps://" + hangingServer(t)}
+	e.save(t, d)
+	if _, err := e.loginAs(e.acme, "root", "local-pass-1"); err != nil {
+		t.Fatalf("break-glass admin with the directory down: %v", err)
+	}
+	if _, err := e.loginAs(e.acme, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+		t.Fatalf("directory user with the directory down: %v", err)
+	}
+}
+
+func TestDirectoryRateLimited(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	for i := 0; i < domain.DefaultLoginLimits.PerAccount; i++ {
+		if _, err := e.loginAs(e.acme, "bob", "wrong"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if _, err := e.loginAs(e.acme, "bob", "bob-pass"); domain.ErrorCode(err) != domain.ETOOMANY {
+		t.Fatalf("right password after too many failures: %v, want too many", err)
+	}
+}
+
+func TestDirectoryNeverCrossesTenants(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	// globex has no directory: acme's directory users cannot log in there.
+	if _, err := e.loginAs(e.globex, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("alice at globex: %v", err)
+	}
+	if _, err := e.loginAs(e.acme, "alice", "alice-pass"); err != nil {
+		t.Fatal(err)
+	}
+	// After alice has a record at acme, globex still does not log her in.
+	if _, err := e.loginAs(e.globex, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("alice at globex after acme log-in: %v", err)
+	}
+	if _, err := e.users.FindUserByLogin(context.Background(), e.globex.ID, "alice"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("globex has alice: %v", err)
+	}
+	// globex's own directory maps only "sales": alice is refused there, and
+	// her acme record keeps acme's role.
+	g := directory(e.globex.ID)
+	g.GroupRoles = []domain.GroupRole{{GroupDN: slapdtest.SalesGroup, Role: domain.RoleAdmin}}
+	e.save(t, g)
+	if _, err := e.loginAs(e.globex, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("alice at globex with its own directory: %v", err)
+	}
+	if u, _ := e.users.FindUserByLogin(context.Background(), e.acme.ID, "alice"); u.Role != domain.RoleAdmin || u.TenantID != e.acme.ID {
+		t.Fatalf("acme's alice changed: %+v", u)
+	}
+}
+
+func TestDirectoryFailoverToSecondURL(t *testing.T) {
+	e := newEnv(t)
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadURL := "ldap://" + dead.Addr().String()
+	dead.Close() // nothing listens here any more: connection refused
+	d := directory(e.acme.ID)
+	d.URLs = []string{deadURL, slapd.URL}
+	e.save(t, d)
+	if u, err := e.loginAs(e.acme, "bob", "bob-pass"); err != nil || u.Role != domain.RoleMember {
+		t.Fatalf("failover: %v", err)
+	}
+	checks := ldap.Tester{}.TestDirectory(context.Background(), d, "bob")
+	if checks[0].OK || !strings.Contains(checks[0].Message, "connection refused") || !checks[1].OK || !checks[len(checks)-1].OK {
+		t.Fatalf("test connection with the first server down: %+v", checks)
+	}
+}
+
+func TestDirectoryTLS(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name     string
+		url      string
+		startTLS bool
+	}{{"StartTLS", slapd.URL, true}, {"ldaps", slapd.TLSURL, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := directory(e.acme.ID)
+			d.URLs, d.StartTLS = []string{tc.url}, tc.startTLS
+			e.save(t, d)
+			if _, err := e.auth.Authenticate(context.Background(), e.acme, "bob", "bob-pass"); err != nil {
+				t.Fatalf("with the CA: %v", err)
+			}
+			// Without the CA the server's certificate is not trusted.
+			d.CACertPEM = ""
+			e.save(t, d)
+			if _, err := e.auth.Authenticate(context.Background(), e.acme, "bob", "bob-pass"); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+				t.Fatalf("without the CA: %v", err)
+			}
+			checks := ldap.Tester{}.TestDirectory(context.Background(), d, "")
+			if len(checks) != 1 || checks[0].OK || !strings.Contains(checks[0].Message, "TLS certificate not trusted") {
+				t.Fatalf("test connection without the CA: %+v", checks)
+			}
+		})
+	}
+}
+
+func TestDirectoryUserLosesAccess(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	if err := slapd.Add(`dn: uid=temp,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: temp
+cn: Temp Worker
+sn: Worker
+userPassword: temp-pass
+
+dn: cn=temp-dev,ou=groups,dc=example,dc=com
+objectClass: groupOfNames
+cn: temp-dev
+member: uid=temp,ou=people,dc=example,dc=com
+`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = slapd.Modify("dn: cn=temp-dev,ou=groups,dc=example,dc=com\nchangetype: delete\n\ndn: uid=temp,ou=people,dc=example,dc=com\nchangetype: delete\n")
+	})
+	d := directory(e.acme.ID)
+	d.GroupRoles = append(d.GroupRoles, domain.GroupRole{GroupDN: "cn=temp-dev,ou=groups,dc=example,dc=com", Role: domain.RoleMember})
+	e.save(t, d)
+	if u, err := e.loginAs(e.acme, "temp", "temp-pass"); err != nil || u.Role != domain.RoleMember {
+		t.Fatalf("temp first log-in: %v", err)
+	}
+	// Taken out of the group: refused at the next log-in.
+	if err := slapd.Modify("dn: cn=temp-dev,ou=groups,dc=example,dc=com\nchangetype: modify\ndelete: member\nmember: uid=temp,ou=people,dc=example,dc=com\n"); err == nil {
+		t.Fatal("a groupOfNames may not lose its last member; test setup is wrong")
+	}
+	if err := slapd.Modify("dn: cn=temp-dev,ou=groups,dc=example,dc=com\nchangetype: modify\nreplace: member\nmember: " + slapdtest.UserDN("bob") + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.loginAs(e.acme, "temp", "temp-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("temp out of the mapped groups: %v", err)
+	}
+	// Removed from the directory: the local record does not let them in.
+	if err := slapd.Modify("dn: uid=temp,ou=people,dc=example,dc=com\nchangetype: delete\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.loginAs(e.acme, "temp", "temp-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("temp deleted from the directory: %v", err)
+	}
+}
+
+func TestDirectoryRoleLoweredAtNextLogin(t *testing.T) {
+	e := newEnv(t)
+	d := directory(e.acme.ID)
+	e.save(t, d)
+	if u, _ := e.loginAs(e.acme, "bob", "bob-pass"); u == nil || u.Role != domain.RoleMember {
+		t.Fatalf("bob first: %+v", u)
+	}
+	// The admin unmaps dev: bob is now only a viewer (staff).
+	d.GroupRoles = d.GroupRoles[:1]
+	d.GroupRoles = append(d.GroupRoles, domain.GroupRole{GroupDN: slapdtest.StaffGroup, Role: domain.RoleViewer})
+	d.BindPassword = ""
+	e.save(t, d)
+	u, err := e.loginAs(e.acme, "bob", "bob-pass")
+	if err != nil || u.Role != domain.RoleViewer {
+		t.Fatalf("bob after lowering: %v %+v", err, u)
+	}
+	// The stored record (read by every request of every session) has it too.
+	if u, _ := e.users.FindUserByID(context.Background(), u.ID); u.Role != domain.RoleViewer {
+		t.Fatalf("stored role %s", u.Role)
+	}
+}
+
+func TestDirectoryGroupSearchModes(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		mode  domain.GroupMode
+		group string
+	}{{domain.GroupsMember, slapdtest.DevGroup}, {domain.GroupsMemberUID, "cn=posix-dev,ou=groups,dc=example,dc=com"}} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			d := directory(e.acme.ID)
+			d.GroupMode, d.GroupBase = tc.mode, slapdtest.GroupsDN
+			d.GroupRoles = []domain.GroupRole{{GroupDN: tc.group, Role: domain.RoleMember}}
+			e.save(t, d)
+			u, err := e.auth.Authenticate(context.Background(), e.acme, "bob", "bob-pass")
+			if err != nil || u.Role != domain.RoleMember {
+				t.Fatalf("bob by %s: %v", tc.mode, err)
+			}
+			if _, err := e.auth.Authenticate(context.Background(), e.acme, "vera", "vera-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+				t.Fatalf("vera by %s: %v", tc.mode, err)
+			}
+		})
+	}
+}
+
+func TestDirectoryTestConnection(t *testing.T) {
+	last := func(c []domain.DirectoryCheck) domain.DirectoryCheck { return c[len(c)-1] }
+	for _, tc := range []struct {
+		name   string
+		change func(d *domain.Directory)
+		user   string
+		ok     bool
+		want   string
+	}{
+		{"all good", func(d *domain.Directory) {}, "alice", true, "role Admin"},
+		{"bind refused", func(d *domain.Directory) { d.BindPassword = "wrong" }, "", false, "Service bind refused"},
+		{"base missing", func(d *domain.Directory) { d.UserBase = "ou=nobody,dc=example,dc=com" }, "", false, "Search base missing"},
+		{"user not found", func(d *domain.Directory) {}, "zed", false, "Test user not found"},
+		{"no mapped group", func(d *domain.Directory) {}, "nora", false, "in no mapped group"},
+		{"group base missing", func(d *domain.Directory) { d.GroupMode, d.GroupBase = domain.GroupsMember, "ou=nogroups,dc=example,dc=com" }, "", false, "Search base missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := directory("")
+			tc.change(d)
+			checks := ldap.Tester{}.TestDirectory(context.Background(), d, tc.user)
+			if l := last(checks); l.OK != tc.ok || !strings.Contains(l.Message, tc.want) {
+				t.Fatalf("checks = %+v, want last ok=%v with %q", checks, tc.ok, tc.want)
+			}
+		})
+	}
+}
