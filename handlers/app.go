@@ -33,6 +33,10 @@ type App struct {
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool
+
+	// Directories and DirectoryTester serve tenants' LDAP settings (single sign-on).
+	Directories     domain.DirectoryService
+	DirectoryTester domain.DirectoryTester
 }
 
 type ctxKey int

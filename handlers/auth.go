@@ -150,6 +150,7 @@ func (a *App) renderLogin(w http.ResponseWriter, r *http.Request, status int, f 
 	props := views.LoginProps{Form: f, AskTenant: ht == nil, Message: s.Brand.LoginMessage, Next: next}
 	if ht != nil {
 		props.TenantName = ht.Name
+		props.DirectoryName = a.directoryName(r.Context(), ht)
 	}
 	render(w, r, status, views.Bare(s, views.Login(props)))
 }

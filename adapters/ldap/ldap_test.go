@@ -106,7 +106,7 @@ func TestDirectoryLoginRoleFromGroups(t *testing.T) {
 	for _, tt := range []struct {
 		login string
 		role  domain.Role
-	}{{"alice", domain.RoleAdmin}, {"bob", domain.RoleMember}, {"vera", domain.RoleViewer}, {"Alice", domain.RoleAdmin}} {
+	}{{"ada", domain.RoleAdmin}, {"ben", domain.RoleMember}, {"val", domain.RoleViewer}, {"Ada", domain.RoleAdmin}} {
 		u, err := e.loginAs(e.acme, tt.login, slapdtest.Passwords[strings.ToLower(tt.login)])
 		if err != nil {
 			t.Fatalf("%s: %v", tt.login, err)
@@ -115,11 +115,11 @@ func TestDirectoryLoginRoleFromGroups(t *testing.T) {
 			t.Errorf("%s: role %s source %s tenant %s; want %s directory acme", tt.login, u.Role, u.Source, u.TenantID, tt.role)
 		}
 	}
-	u, err := e.users.FindUserByLogin(context.Background(), e.acme.ID, "alice")
+	u, err := e.users.FindUserByLogin(context.Background(), e.acme.ID, "ada")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.DisplayName != "Alice Liddell" || u.Email != "alice@example.com" || u.LastLoginAt == nil {
+	if u.DisplayName != "Ada Lovelace" || u.Email != "ada@example.com" || u.LastLoginAt == nil {
 		t.Errorf("just-in-time record = %+v", u)
 	}
 	// nora is only in an unmapped group: refused, with a message that says so.
@@ -131,7 +131,7 @@ func TestDirectoryLoginRoleFromGroups(t *testing.T) {
 		t.Errorf("nora got a local record: %v", err)
 	}
 	// A wrong password.
-	if _, err := e.loginAs(e.acme, "bob", "wrong"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+	if _, err := e.loginAs(e.acme, "ben", "wrong"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 		t.Fatalf("wrong password: %v", err)
 	}
 }
@@ -140,10 +140,10 @@ func TestDirectoryEmptyPasswordRefused(t *testing.T) {
 	e := newEnv(t)
 	e.save(t, directory(e.acme.ID))
 	// Straight to the adapter: refused before the server is asked.
-	if _, err := e.auth.Authenticate(context.Background(), e.acme, "alice", ""); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+	if _, err := e.auth.Authenticate(context.Background(), e.acme, "ada", ""); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 		t.Fatalf("adapter with empty password: %v", err)
 	}
-	if _, err := e.loginAs(e.acme, "alice", ""); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+	if _, err := e.loginAs(e.acme, "ada", ""); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 		t.Fatalf("log-in with empty password: %v", err)
 	}
 }
@@ -151,8 +151,8 @@ func TestDirectoryEmptyPasswordRefused(t *testing.T) {
 func TestDirectoryFilterInjection(t *testing.T) {
 	e := newEnv(t)
 	e.save(t, directory(e.acme.ID))
-	for _, name := range []string{"*)(uid=*", "*", "alice)(|(uid=*", `alice\2a`, "al*", "alice\x00"} {
-		for _, pw := range []string{slapdtest.Passwords["alice"], "x"} {
+	for _, name := range []string{"*)(uid=*", "*", "ada)(|(uid=*", `ada\2a`, "al*", "ada\x00"} {
+		for _, pw := range []string{slapdtest.Passwords["ada"], "x"} {
 			if u, err := e.auth.Authenticate(context.Background(), e.acme, name, pw); err == nil {
 				t.Errorf("user name %q logged in as %s", name, u.Login)
 			}
@@ -230,7 +230,7 @@ func TestDirectoryHangingServerTimesOut(t *testing.T) {
 			e.save(t, d)
 			done := make(chan error, 1)
 			go func() {
-				_, err := e.auth.Authenticate(context.Background(), e.acme, "alice", "alice-pass")
+				_, err := e.auth.Authenticate(context.Background(), e.acme, "ada", "ada-pass")
 				done <- err
 			}()
 			select {
@@ -261,7 +261,7 @@ func TestDirectoryHangingSearchTimesOut(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	go func() {
-		_, err := e.auth.Authenticate(ctx, e.acme, "alice", "alice-pass")
+		_, err := e.auth.Authenticate(ctx, e.acme, "ada", "ada-pass")
 		done <- err
 	}()
 	select {
@@ -303,7 +303,7 @@ func TestDirectoryBreakGlassAndLocalLogin(t *testing.T) {
 	if _, err := e.loginAs(e.acme, "root", "local-pass-1"); err != nil {
 		t.Fatalf("break-glass admin with the directory down: %v", err)
 	}
-	if _, err := e.loginAs(e.acme, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+	if _, err := e.loginAs(e.acme, "ada", "ada-pass"); domain.ErrorCode(err) != domain.EUNAVAILABLE {
 		t.Fatalf("directory user with the directory down: %v", err)
 	}
 }
@@ -312,11 +312,11 @@ func TestDirectoryRateLimited(t *testing.T) {
 	e := newEnv(t)
 	e.save(t, directory(e.acme.ID))
 	for i := 0; i < domain.DefaultLoginLimits.PerAccount; i++ {
-		if _, err := e.loginAs(e.acme, "bob", "wrong"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		if _, err := e.loginAs(e.acme, "ben", "wrong"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	if _, err := e.loginAs(e.acme, "bob", "bob-pass"); domain.ErrorCode(err) != domain.ETOOMANY {
+	if _, err := e.loginAs(e.acme, "ben", "ben-pass"); domain.ErrorCode(err) != domain.ETOOMANY {
 		t.Fatalf("right password after too many failures: %v, want too many", err)
 	}
 }
@@ -325,29 +325,29 @@ func TestDirectoryNeverCrossesTenants(t *testing.T) {
 	e := newEnv(t)
 	e.save(t, directory(e.acme.ID))
 	// globex has no directory: acme's directory users cannot log in there.
-	if _, err := e.loginAs(e.globex, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
-		t.Fatalf("alice at globex: %v", err)
+	if _, err := e.loginAs(e.globex, "ada", "ada-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("ada at globex: %v", err)
 	}
-	if _, err := e.loginAs(e.acme, "alice", "alice-pass"); err != nil {
+	if _, err := e.loginAs(e.acme, "ada", "ada-pass"); err != nil {
 		t.Fatal(err)
 	}
-	// After alice has a record at acme, globex still does not log her in.
-	if _, err := e.loginAs(e.globex, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
-		t.Fatalf("alice at globex after acme log-in: %v", err)
+	// After ada has a record at acme, globex still does not log her in.
+	if _, err := e.loginAs(e.globex, "ada", "ada-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("ada at globex after acme log-in: %v", err)
 	}
-	if _, err := e.users.FindUserByLogin(context.Background(), e.globex.ID, "alice"); domain.ErrorCode(err) != domain.ENOTFOUND {
-		t.Fatalf("globex has alice: %v", err)
+	if _, err := e.users.FindUserByLogin(context.Background(), e.globex.ID, "ada"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("globex has ada: %v", err)
 	}
-	// globex's own directory maps only "sales": alice is refused there, and
+	// globex's own directory maps only "sales": ada is refused there, and
 	// her acme record keeps acme's role.
 	g := directory(e.globex.ID)
 	g.GroupRoles = []domain.GroupRole{{GroupDN: slapdtest.SalesGroup, Role: domain.RoleAdmin}}
 	e.save(t, g)
-	if _, err := e.loginAs(e.globex, "alice", "alice-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
-		t.Fatalf("alice at globex with its own directory: %v", err)
+	if _, err := e.loginAs(e.globex, "ada", "ada-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("ada at globex with its own directory: %v", err)
 	}
-	if u, _ := e.users.FindUserByLogin(context.Background(), e.acme.ID, "alice"); u.Role != domain.RoleAdmin || u.TenantID != e.acme.ID {
-		t.Fatalf("acme's alice changed: %+v", u)
+	if u, _ := e.users.FindUserByLogin(context.Background(), e.acme.ID, "ada"); u.Role != domain.RoleAdmin || u.TenantID != e.acme.ID {
+		t.Fatalf("acme's ada changed: %+v", u)
 	}
 }
 
@@ -359,10 +359,10 @@ func TestDirectoryFailoverToSecondURL(t *testing.T) {
 	d := directory(e.acme.ID)
 	d.URLs = []string{deadURL, slapd.URL}
 	e.save(t, d)
-	if u, err := e.loginAs(e.acme, "bob", "bob-pass"); err != nil || u.Role != domain.RoleMember {
+	if u, err := e.loginAs(e.acme, "ben", "ben-pass"); err != nil || u.Role != domain.RoleMember {
 		t.Fatalf("failover: %v", err)
 	}
-	checks := ldap.Tester{}.TestDirectory(context.Background(), d, "bob")
+	checks := ldap.Tester{}.TestDirectory(context.Background(), d, "ben")
 	if checks[0].OK || !strings.Contains(checks[0].Message, "connection refused") || !checks[1].OK || !checks[len(checks)-1].OK {
 		t.Fatalf("test connection with the first server down: %+v", checks)
 	}
@@ -379,13 +379,13 @@ func TestDirectoryTLS(t *testing.T) {
 			d := directory(e.acme.ID)
 			d.URLs, d.StartTLS = []string{tc.url}, tc.startTLS
 			e.save(t, d)
-			if _, err := e.auth.Authenticate(context.Background(), e.acme, "bob", "bob-pass"); err != nil {
+			if _, err := e.auth.Authenticate(context.Background(), e.acme, "ben", "ben-pass"); err != nil {
 				t.Fatalf("with the CA: %v", err)
 			}
 			// Without the CA the server's certificate is not trusted.
 			d.CACertPEM = ""
 			e.save(t, d)
-			if _, err := e.auth.Authenticate(context.Background(), e.acme, "bob", "bob-pass"); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+			if _, err := e.auth.Authenticate(context.Background(), e.acme, "ben", "ben-pass"); domain.ErrorCode(err) != domain.EUNAVAILABLE {
 				t.Fatalf("without the CA: %v", err)
 			}
 			checks := ldap.Tester{}.TestDirectory(context.Background(), d, "")
@@ -426,7 +426,7 @@ member: uid=temp,ou=people,dc=example,dc=com
 	if err := slapd.Modify("dn: cn=temp-dev,ou=groups,dc=example,dc=com\nchangetype: modify\ndelete: member\nmember: uid=temp,ou=people,dc=example,dc=com\n"); err == nil {
 		t.Fatal("a groupOfNames may not lose its last member; test setup is wrong")
 	}
-	if err := slapd.Modify("dn: cn=temp-dev,ou=groups,dc=example,dc=com\nchangetype: modify\nreplace: member\nmember: " + slapdtest.UserDN("bob") + "\n"); err != nil {
+	if err := slapd.Modify("dn: cn=temp-dev,ou=groups,dc=example,dc=com\nchangetype: modify\nreplace: member\nmember: " + slapdtest.UserDN("ben") + "\n"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.loginAs(e.acme, "temp", "temp-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
@@ -445,17 +445,17 @@ func TestDirectoryRoleLoweredAtNextLogin(t *testing.T) {
 	e := newEnv(t)
 	d := directory(e.acme.ID)
 	e.save(t, d)
-	if u, _ := e.loginAs(e.acme, "bob", "bob-pass"); u == nil || u.Role != domain.RoleMember {
-		t.Fatalf("bob first: %+v", u)
+	if u, _ := e.loginAs(e.acme, "ben", "ben-pass"); u == nil || u.Role != domain.RoleMember {
+		t.Fatalf("ben first: %+v", u)
 	}
-	// The admin unmaps dev: bob is now only a viewer (staff).
+	// The admin unmaps dev: ben is now only a viewer (staff).
 	d.GroupRoles = d.GroupRoles[:1]
 	d.GroupRoles = append(d.GroupRoles, domain.GroupRole{GroupDN: slapdtest.StaffGroup, Role: domain.RoleViewer})
 	d.BindPassword = ""
 	e.save(t, d)
-	u, err := e.loginAs(e.acme, "bob", "bob-pass")
+	u, err := e.loginAs(e.acme, "ben", "ben-pass")
 	if err != nil || u.Role != domain.RoleViewer {
-		t.Fatalf("bob after lowering: %v %+v", err, u)
+		t.Fatalf("ben after lowering: %v %+v", err, u)
 	}
 	// The stored record (read by every request of every session) has it too.
 	if u, _ := e.users.FindUserByID(context.Background(), u.ID); u.Role != domain.RoleViewer {
@@ -474,12 +474,12 @@ func TestDirectoryGroupSearchModes(t *testing.T) {
 			d.GroupMode, d.GroupBase = tc.mode, slapdtest.GroupsDN
 			d.GroupRoles = []domain.GroupRole{{GroupDN: tc.group, Role: domain.RoleMember}}
 			e.save(t, d)
-			u, err := e.auth.Authenticate(context.Background(), e.acme, "bob", "bob-pass")
+			u, err := e.auth.Authenticate(context.Background(), e.acme, "ben", "ben-pass")
 			if err != nil || u.Role != domain.RoleMember {
-				t.Fatalf("bob by %s: %v", tc.mode, err)
+				t.Fatalf("ben by %s: %v", tc.mode, err)
 			}
-			if _, err := e.auth.Authenticate(context.Background(), e.acme, "vera", "vera-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
-				t.Fatalf("vera by %s: %v", tc.mode, err)
+			if _, err := e.auth.Authenticate(context.Background(), e.acme, "val", "val-pass"); domain.ErrorCode(err) != domain.EFORBIDDEN {
+				t.Fatalf("val by %s: %v", tc.mode, err)
 			}
 		})
 	}
@@ -494,12 +494,14 @@ func TestDirectoryTestConnection(t *testing.T) {
 		ok     bool
 		want   string
 	}{
-		{"all good", func(d *domain.Directory) {}, "alice", true, "role Admin"},
+		{"all good", func(d *domain.Directory) {}, "ada", true, "role Admin"},
 		{"bind refused", func(d *domain.Directory) { d.BindPassword = "wrong" }, "", false, "Service bind refused"},
 		{"base missing", func(d *domain.Directory) { d.UserBase = "ou=nobody,dc=example,dc=com" }, "", false, "Search base missing"},
 		{"user not found", func(d *domain.Directory) {}, "zed", false, "Test user not found"},
 		{"no mapped group", func(d *domain.Directory) {}, "nora", false, "in no mapped group"},
-		{"group base missing", func(d *domain.Directory) { d.GroupMode, d.GroupBase = domain.GroupsMember, "ou=nogroups,dc=example,dc=com" }, "", false, "Search base missing"},
+		{"group base missing", func(d *domain.Directory) {
+			d.GroupMode, d.GroupBase = domain.GroupsMember, "ou=nogroups,dc=example,dc=com"
+		}, "", false, "Search base missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := directory("")

@@ -35,15 +35,15 @@ const (
 	ServicePassword = "service-secret"
 	PeopleDN        = "ou=people,dc=example,dc=com"
 	GroupsDN        = "ou=groups,dc=example,dc=com"
-	OpsGroup        = "cn=ops,ou=groups,dc=example,dc=com"   // alice
-	DevGroup        = "cn=dev,ou=groups,dc=example,dc=com"   // alice, bob
-	StaffGroup      = "cn=staff,ou=groups,dc=example,dc=com" // alice, bob, vera
+	OpsGroup        = "cn=ops,ou=groups,dc=example,dc=com"   // ada
+	DevGroup        = "cn=dev,ou=groups,dc=example,dc=com"   // ada, ben
+	StaffGroup      = "cn=staff,ou=groups,dc=example,dc=com" // ada, ben, val
 	SalesGroup      = "cn=sales,ou=groups,dc=example,dc=com" // nora (not mapped in tests)
 )
 
 // Password of each test user (uid → password).
 var Passwords = map[string]string{
-	"alice": "alice-pass", "bob": "bob-pass", "vera": "vera-pass", "nora": "nora-pass",
+	"ada": "ada-pass", "ben": "ben-pass", "val": "val-pass", "nora": "nora-pass",
 }
 
 // Server is a running slapd.
@@ -219,29 +219,29 @@ objectClass: simpleSecurityObject
 cn: tessera
 userPassword: service-secret
 
-dn: uid=alice,ou=people,dc=example,dc=com
+dn: uid=ada,ou=people,dc=example,dc=com
 objectClass: inetOrgPerson
-uid: alice
-cn: Alice Liddell
-sn: Liddell
-mail: alice@example.com
-userPassword: alice-pass
+uid: ada
+cn: Ada Lovelace
+sn: Lovelace
+mail: ada@example.com
+userPassword: ada-pass
 
-dn: uid=bob,ou=people,dc=example,dc=com
+dn: uid=ben,ou=people,dc=example,dc=com
 objectClass: inetOrgPerson
-uid: bob
-cn: Bob Builder
+uid: ben
+cn: Ben Builder
 sn: Builder
-mail: bob@example.com
-userPassword: bob-pass
+mail: ben@example.com
+userPassword: ben-pass
 
-dn: uid=vera,ou=people,dc=example,dc=com
+dn: uid=val,ou=people,dc=example,dc=com
 objectClass: inetOrgPerson
-uid: vera
-cn: Vera Viewer
+uid: val
+cn: Val Viewer
 sn: Viewer
-mail: vera@example.com
-userPassword: vera-pass
+mail: val@example.com
+userPassword: val-pass
 
 dn: uid=nora,ou=people,dc=example,dc=com
 objectClass: inetOrgPerson
@@ -253,20 +253,20 @@ userPassword: nora-pass
 dn: cn=ops,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
 cn: ops
-member: uid=alice,ou=people,dc=example,dc=com
+member: uid=ada,ou=people,dc=example,dc=com
 
 dn: cn=dev,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
 cn: dev
-member: uid=alice,ou=people,dc=example,dc=com
-member: uid=bob,ou=people,dc=example,dc=com
+member: uid=ada,ou=people,dc=example,dc=com
+member: uid=ben,ou=people,dc=example,dc=com
 
 dn: cn=staff,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
 cn: staff
-member: uid=alice,ou=people,dc=example,dc=com
-member: uid=bob,ou=people,dc=example,dc=com
-member: uid=vera,ou=people,dc=example,dc=com
+member: uid=ada,ou=people,dc=example,dc=com
+member: uid=ben,ou=people,dc=example,dc=com
+member: uid=val,ou=people,dc=example,dc=com
 
 dn: cn=sales,ou=groups,dc=example,dc=com
 objectClass: groupOfNames
@@ -277,7 +277,7 @@ dn: cn=posix-dev,ou=groups,dc=example,dc=com
 objectClass: posixGroup
 cn: posix-dev
 gidNumber: 5001
-memberUid: bob
+memberUid: ben
 `
 
 func freePorts() (int, int, error) {
