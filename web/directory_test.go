@@ -40,6 +40,13 @@ func TestDirectorySettingsHTTP(t *testing.T) {
 	if !strings.Contains(page, "(uid={username})") {
 		t.Fatalf("new directory form lacks the OpenLDAP preset")
 	}
+	// The Active Directory preset fills the filter and attributes, saving nothing.
+	pre := directoryForm(s)
+	pre.Set("action", "preset")
+	pre.Set("preset", "ad-sam")
+	if body := webtest.Body(t, admin.PostForm("/settings/directory", pre)); !strings.Contains(body, "(sAMAccountName={username})") || !strings.Contains(body, `value="displayName"`) {
+		t.Fatal("the AD preset did not fill the filter and attributes")
+	}
 	bad := directoryForm(s)
 	bad.Set("urls", "http://ldap.example.com")
 	bad.Set("user_filter", "(uid=alice)")

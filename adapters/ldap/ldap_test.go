@@ -1,13 +1,16 @@
 package ldap_test
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,24 +253,109 @@ func TestDirectoryHangingServerTimesOut(t *testing.T) {
 	}
 }
 
+// bindOnlyServer is an ldaps server that accepts every bind and never
+// answers anything else (a search hangs).
+func bindOnlyServer(t *testing.T) (url, caPEM string) {
+	caPEM, cfg, err := slapdtest.TLSConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go func() {
+				r := bufio.NewReader(c)
+				for {
+					id, op, err := readLDAPMessage(r)
+					if err != nil {
+						return
+					}
+					if op == 0x60 { // BindRequest: success
+						_, _ = c.Write([]byte{0x30, 0x0c, 0x02, 0x01, id, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00})
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "ldaps://" + ln.Addr().String(), caPEM
+}
+
+// readLDAPMessage reads one BER-encoded LDAPMessage and returns its (small)
+// message id and the protocol operation's tag.
+func readLDAPMessage(r *bufio.Reader) (id, op byte, err error) {
+	if _, err = r.ReadByte(); err != nil { // SEQUENCE
+		return
+	}
+	n, err := r.ReadByte()
+	if err != nil {
+		return
+	}
+	size := int(n)
+	if n&0x80 != 0 {
+		size = 0
+		for range int(n & 0x7f) {
+			b, err := r.ReadByte()
+			if err != nil {
+				return 0, 0, err
+			}
+			size = size<<8 | int(b)
+		}
+	}
+	body := make([]byte, size)
+	if _, err = io.ReadFull(r, body); err != nil {
+		return
+	}
+	if len(body) < 4 || body[0] != 0x02 {
+		return 0, 0, fmt.Errorf("not an LDAP message")
+	}
+	idLen := int(body[1])
+	return body[2+idLen-1], body[2+idLen], nil
+}
+
 func TestDirectoryHangingSearchTimesOut(t *testing.T) {
-	// A server that answers the bind but never the search: the request
-	// time-out ends the log-in.
+	// The server answers the service bind but never the search: the request
+	// time-out ends the log-in with "unavailable".
 	e := newEnv(t)
+	url, ca := bindOnlyServer(t)
 	d := directory(e.acme.ID)
-	d.UserBase = "ou=people,dc=example,dc=com"
+	d.URLs, d.CACertPEM = []string{url}, ca
 	e.save(t, d)
 	done := make(chan error, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
 	go func() {
-		_, err := e.auth.Authenticate(ctx, e.acme, "ada", "ada-pass")
+		_, err := e.auth.Authenticate(context.Background(), e.acme, "ada", "ada-pass")
 		done <- err
 	}()
 	select {
-	case <-done: // finished or cancelled: either way it returned
+	case err := <-done:
+		if domain.ErrorCode(err) != domain.EUNAVAILABLE {
+			t.Fatalf("hanging search: %v, want unavailable", err)
+		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("log-in ignores its context")
+		t.Fatal("log-in hangs on a search that is never answered")
+	}
+	checks := ldap.Tester{Timeouts: e.auth.Timeouts}.TestDirectory(context.Background(), d, "")
+	if l := checks[len(checks)-1]; l.OK || !strings.Contains(l.Step, "User search base") {
+		t.Fatalf("test connection with a hanging search: %+v", checks)
 	}
 }
 

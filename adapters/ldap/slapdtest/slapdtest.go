@@ -10,6 +10,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -337,4 +338,18 @@ func makeCerts() (caPEM, certPEM, keyPEM []byte, err error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// TLSConfig returns a fresh CA (PEM) and a server TLS configuration with a
+// certificate it signed for 127.0.0.1 and localhost, for fake servers in tests.
+func TLSConfig() (caPEM string, cfg *tls.Config, err error) {
+	ca, cert, key, err := makeCerts()
+	if err != nil {
+		return "", nil, err
+	}
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		return "", nil, err
+	}
+	return string(ca), &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
 }
