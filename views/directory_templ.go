@@ -105,7 +105,7 @@ func Directory(p DirectoryProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"card\"><h2>Server</h2><div class=\"field\"><label class=\"choice\"><input type=\"checkbox\" name=\"enabled\" value=\"on\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"card\"><h2>Server</h2><div class=\"field\"><label class=\"checkbox\"><input type=\"checkbox\" name=\"enabled\" value=\"on\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -169,7 +169,7 @@ func Directory(p DirectoryProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<span class=\"hint\" id=\"h-urls\">One per line, tried in order when one is down: ldaps://ldap1.example.com or ldap://ldap1.example.com:389 with StartTLS.</span></div><div class=\"field\"><label class=\"choice\"><input type=\"checkbox\" name=\"start_tls\" value=\"on\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<span class=\"hint\" id=\"h-urls\">One per line, tried in order when one is down: ldaps://ldap1.example.com or ldap://ldap1.example.com:389 with StartTLS.</span></div><div class=\"field\"><label class=\"checkbox\"><input type=\"checkbox\" name=\"start_tls\" value=\"on\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -326,7 +326,7 @@ func Directory(p DirectoryProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"field\"><label class=\"choice\"><input type=\"checkbox\" name=\"nested_groups\" value=\"on\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"field\"><label class=\"checkbox\"><input type=\"checkbox\" name=\"nested_groups\" value=\"on\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -552,7 +552,7 @@ func Directory(p DirectoryProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "</tbody></table></div><p class=\"muted small\">Save to get more empty rows.</p></div><div class=\"card\"><h2>Local accounts</h2><div class=\"field\"><label class=\"choice\"><input type=\"checkbox\" name=\"allow_local_login\" value=\"on\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "</tbody></table></div><p class=\"muted small\">Save to get more empty rows.</p></div><div class=\"card\"><h2>Local accounts</h2><div class=\"field\"><label class=\"checkbox\"><input type=\"checkbox\" name=\"allow_local_login\" value=\"on\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -696,7 +696,7 @@ func Directory(p DirectoryProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "<p class=\"notice error\" data-testid=\"test-summary\">A check failed: see the first red step.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "<p class=\"notice error\" data-testid=\"test-summary\">Some checks failed: see the red steps.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
