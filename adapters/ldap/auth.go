@@ -137,10 +137,12 @@ func (a *Authenticator) authenticate(ctx context.Context, tenant *domain.Tenant,
 	ctx, cancel := context.WithTimeout(ctx, t.Total)
 	defer cancel()
 	var du *dirUser
-	// One retry with a fresh connection when a pooled one turns out dead.
+	// One retry with a fresh connection when a pooled one turns out dead
+	// (the server restarted, or an idle time-out closed it).
 	for attempt := 0; ; attempt++ {
-		du, err = a.check(ctx, d, login, password, t)
-		if err == nil || attempt == 1 || domain.ErrorCode(err) != domain.EUNAVAILABLE || ctx.Err() != nil {
+		var reused bool
+		du, reused, err = a.check(ctx, d, login, password, t)
+		if err == nil || !reused || attempt == 1 || domain.ErrorCode(err) != domain.EUNAVAILABLE || ctx.Err() != nil {
 			break
 		}
 	}
@@ -219,12 +221,17 @@ func (a *Authenticator) provision(ctx context.Context, tenant *domain.Tenant, ex
 
 // check searches the user with the service account, binds as the user and
 // reads the groups.
-func (a *Authenticator) check(ctx context.Context, d *domain.Directory, login, password string, t Timeouts) (*dirUser, error) {
+func (a *Authenticator) check(ctx context.Context, d *domain.Directory, login, password string, t Timeouts) (du *dirUser, reused bool, err error) {
 	p := a.poolFor(d)
-	c, err := p.get(ctx, d, t)
+	c, reused, err := p.get(ctx, d, t)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	du, err = a.checkOn(ctx, p, c, d, login, password)
+	return du, reused, err
+}
+
+func (a *Authenticator) checkOn(ctx context.Context, p *pool, c *ldap.Conn, d *domain.Directory, login, password string) (*dirUser, error) {
 	healthy := false
 	defer func() {
 		if healthy {

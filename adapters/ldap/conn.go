@@ -213,27 +213,28 @@ func poolKey(d *domain.Directory) string {
 	return strings.Join(d.URLs, " ") + "\x00" + fmt.Sprint(d.StartTLS) + "\x00" + d.CACertPEM + "\x00" + d.BindDN + "\x00" + d.BindPassword
 }
 
-// get returns a connection bound as the service account.
-func (p *pool) get(ctx context.Context, d *domain.Directory, t Timeouts) (*ldap.Conn, error) {
+// get returns a connection bound as the service account, and whether it was
+// reused from the pool (a reused one may have died since).
+func (p *pool) get(ctx context.Context, d *domain.Directory, t Timeouts) (*ldap.Conn, bool, error) {
 	p.mu.Lock()
 	for len(p.idle) > 0 {
 		c := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
 		if !c.IsClosing() {
 			p.mu.Unlock()
-			return c, nil
+			return c, true, nil
 		}
 	}
 	p.mu.Unlock()
 	c, err := dial(ctx, d, t)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := serviceBind(ctx, c, d); err != nil {
 		c.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return c, nil
+	return c, false, nil
 }
 
 // put returns a connection bound as the service account to the pool.

@@ -601,3 +601,22 @@ func TestDirectoryTestConnection(t *testing.T) {
 		})
 	}
 }
+
+// A pooled service connection that died (the server restarted) is replaced
+// without failing the log-in.
+func TestDirectoryPooledConnectionSurvivesRestart(t *testing.T) {
+	own := slapdtest.MustStart(t)
+	e := newEnv(t)
+	d := directory(e.acme.ID)
+	d.URLs, d.CACertPEM = []string{own.URL}, own.CAPEM
+	e.save(t, d)
+	if _, err := e.auth.Authenticate(context.Background(), e.acme, "ben", "ben-pass"); err != nil {
+		t.Fatal(err)
+	}
+	if err := own.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := e.auth.Authenticate(context.Background(), e.acme, "ben", "ben-pass"); err != nil || u.Role != domain.RoleMember {
+		t.Fatalf("after the server restarted: %v", err)
+	}
+}

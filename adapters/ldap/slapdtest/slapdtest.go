@@ -136,6 +136,14 @@ access to * by users read by * none
 		return err
 	}
 	defer logf.Close()
+	if err := s.run(logf); err != nil {
+		return err
+	}
+	return s.Add(seedLDIF)
+}
+
+// run starts the slapd process and waits until it accepts connections.
+func (s *Server) run(logf *os.File) error {
 	// -d 0 keeps slapd in the foreground as our child, so it dies with us.
 	s.cmd = exec.Command("/usr/sbin/slapd", "-d", "0", "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", s.URL+"/ "+s.TLSURL+"/")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
@@ -143,12 +151,13 @@ access to * by users read by * none
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start slapd: %w", err)
 	}
+	addr := strings.TrimPrefix(s.URL, "ldap://")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 200*time.Millisecond)
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			break
+			return nil
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(s.Dir, "slapd.log"))
@@ -156,11 +165,27 @@ access to * by users read by * none
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return s.Add(seedLDIF)
+}
+
+// Restart stops slapd and starts it again on the same ports with the same
+// data: every open connection to it is cut.
+func (s *Server) Restart() error {
+	s.stopProcess()
+	logf, err := os.OpenFile(filepath.Join(s.Dir, "slapd.log"), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	return s.run(logf)
 }
 
 // Stop stops slapd and removes its folder.
 func (s *Server) Stop() {
+	s.stopProcess()
+	_ = os.RemoveAll(s.Dir)
+}
+
+func (s *Server) stopProcess() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -171,8 +196,8 @@ func (s *Server) Stop() {
 			_ = s.cmd.Process.Kill()
 			<-done
 		}
+		s.cmd = nil
 	}
-	_ = os.RemoveAll(s.Dir)
 }
 
 // Add loads LDIF entries as the directory's admin (ldapadd).
