@@ -66,6 +66,9 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 			}
 		}
 	}
+	if err := s.seedPricing(ctx, s.BillingZone()); err != nil { // pricing (issue 6)
+		return fmt.Errorf("seed pricing: %w", err)
+	}
 	return nil
 }
 
