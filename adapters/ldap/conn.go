@@ -85,7 +85,7 @@ func tlsReason(err error) string {
 func netReason(err error) string {
 	var ne net.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() || strings.Contains(err.Error(), "timed out"):
 		return "timed out"
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connection refused"
