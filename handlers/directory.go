@@ -13,6 +13,12 @@ import (
 
 var directoryFields = []string{"name", "urls", "ca_pem", "bind_dn", "user_base", "user_filter", "login_attr", "name_attr", "mail_attr", "group_mode", "group_base", "test_user", "preset"}
 
+// At most directoryTestLimit connection tests per tenant in directoryTestWindow.
+const (
+	directoryTestLimit  = 30
+	directoryTestWindow = 10 * time.Minute
+)
+
 var directoryChecks = []string{"enabled", "start_tls", "nested_groups", "allow_local_login"}
 
 // directoryForm turns a stored directory into form values. The bind password
@@ -182,6 +188,21 @@ func (a *App) testDirectory(w http.ResponseWriter, r *http.Request, t *domain.Te
 				p.Rows[i].Err = fields["group_roles."+strconv.Itoa(i)]
 			}
 			a.renderDirectory(w, r, http.StatusUnprocessableEntity, t, base, nav, p)
+			return
+		}
+	}
+	// Each test makes the server connect where the form says: bound it, so
+	// the button cannot be used to scan a network.
+	if a.Login != nil && a.Login.Limiter != nil {
+		n, err := a.Login.Limiter.Hit(r.Context(), "dirtest:"+t.ID, directoryTestWindow)
+		if err != nil {
+			a.Error(w, r, err)
+			return
+		}
+		if n > directoryTestLimit {
+			p.Tested = false
+			p.Form.Message = "Too many connection tests for this tenant. Wait a few minutes and try again."
+			a.renderDirectory(w, r, http.StatusTooManyRequests, t, base, nav, p)
 			return
 		}
 	}

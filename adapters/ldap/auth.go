@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,8 @@ type Authenticator struct {
 	pools map[string]*pool // by tenant id
 	// logins counts directory log-ins by result (ok, bad_credentials, no_group, not_found, unavailable, error).
 	logins *prometheus.CounterVec
+	// latency times the directory's part of log-ins that reached the server.
+	latency prometheus.Histogram
 }
 
 var _ domain.Authenticator = (*Authenticator)(nil)
@@ -39,9 +42,14 @@ func NewAuthenticator(dirs domain.DirectoryService, users domain.UserService, re
 			Name: "tessera_directory_logins_total",
 			Help: "Log-ins checked against tenants' LDAP directories, by result.",
 		}, []string{"result"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tessera_directory_login_seconds",
+			Help:    "Time of directory log-ins (search, bind, groups, local record), whatever the result.",
+			Buckets: []float64{.002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(a.logins)
+		reg.MustRegister(a.logins, a.latency)
 	}
 	return a
 }
@@ -91,9 +99,11 @@ type dirUser struct {
 // EFORBIDDEN for a user in no mapped group; EUNAVAILABLE when the directory
 // cannot be reached.
 func (a *Authenticator) Authenticate(ctx context.Context, tenant *domain.Tenant, login, password string) (*domain.User, error) {
+	start := time.Now()
 	u, result, err := a.authenticate(ctx, tenant, login, password)
 	if a.logins != nil && result != "" {
 		a.logins.WithLabelValues(result).Inc()
+		a.latency.Observe(time.Since(start).Seconds())
 	}
 	if domain.ErrorCode(err) == domain.EUNAVAILABLE || domain.ErrorCode(err) == domain.EINTERNAL {
 		a.Log.WarnContext(ctx, "directory log-in failed", "tenant", tenant.Slug, "err", err) // never the password

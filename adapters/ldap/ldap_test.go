@@ -620,3 +620,21 @@ func TestDirectoryPooledConnectionSurvivesRestart(t *testing.T) {
 		t.Fatalf("after the server restarted: %v", err)
 	}
 }
+
+// A directory user whom a tenant admin disabled in Tessera stays out, even
+// with the right directory password and groups.
+func TestDirectoryUserDisabledInTessera(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, directory(e.acme.ID))
+	u, err := e.loginAs(e.acme, "ben", "ben-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := e.users.UpdateUser(context.Background(), e.acme.ID, u.ID, domain.UserUpdate{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.loginAs(e.acme, "ben", "ben-pass"); domain.ErrorCode(err) != domain.EUNAUTHORIZED {
+		t.Fatalf("disabled ben: %v", err)
+	}
+}
