@@ -412,3 +412,14 @@ type DirectoryService interface {
 type DirectoryTester interface {
 	TestDirectory(ctx context.Context, d *Directory, testUser string) []DirectoryCheck
 }
+
+// DirectoryRechecker re-reads a signed-in directory user from their tenant's
+// directory, so that someone who left (or lost their groups) loses access
+// during a session, not only at the next log-in.
+type DirectoryRechecker interface {
+	// Recheck returns u with the role its groups give now (updated in the
+	// store when it changed). EFORBIDDEN when the user may no longer log in
+	// (removed, in no mapped group, or the directory was turned off);
+	// EUNAVAILABLE when the directory cannot be asked.
+	Recheck(ctx context.Context, tenant *Tenant, u *User) (*User, error)
+}

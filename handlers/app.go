@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/alexedwards/scs/v2"
@@ -37,6 +38,10 @@ type App struct {
 	// Directories and DirectoryTester serve tenants' LDAP settings (single sign-on).
 	Directories     domain.DirectoryService
 	DirectoryTester domain.DirectoryTester
+	// DirectoryRechecker looks signed-in directory users up again every
+	// DirectoryRecheck (default 5 minutes) so leavers lose access at once.
+	DirectoryRechecker domain.DirectoryRechecker
+	DirectoryRecheck   time.Duration
 }
 
 type ctxKey int

@@ -25,6 +25,9 @@ func (a *App) Authenticate(next http.Handler) http.Handler {
 			a.Error(w, r, err)
 			return
 		}
+		if p != nil && hostAllows(r.Context(), p) {
+			p = a.recheckDirectoryUser(r, p)
+		}
 		if p == nil || !hostAllows(r.Context(), p) {
 			if p == nil {
 				// The account is gone or locked: end the session for good.

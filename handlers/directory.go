@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -267,4 +268,47 @@ func (a *App) directoryName(ctx context.Context, t *domain.Tenant) string {
 		return ""
 	}
 	return d.Name
+}
+
+// defaultDirectoryRecheck is how often a signed-in directory user is looked
+// up again in their directory.
+const defaultDirectoryRecheck = 5 * time.Minute
+
+const sessionDirCheckedKey = "dir_checked_at"
+
+// recheckDirectoryUser re-reads a directory user from the directory at most
+// every DirectoryRecheck: a user removed from the directory or from the
+// mapped groups is signed out (nil), a changed role applies at once. When the
+// directory cannot be asked the session goes on (logged) and is asked again
+// after the interval.
+func (a *App) recheckDirectoryUser(r *http.Request, p *Principal) *Principal {
+	if a.DirectoryRechecker == nil || p == nil || p.Tenant == nil || p.User.Source != domain.SourceDirectory {
+		return p
+	}
+	every := a.DirectoryRecheck
+	if every <= 0 {
+		every = defaultDirectoryRecheck
+	}
+	ctx := r.Context()
+	checked := a.Sessions.GetInt64(ctx, sessionDirCheckedKey)
+	if checked == 0 {
+		// The first request after log-in: the log-in just asked the directory.
+		a.Sessions.Put(ctx, sessionDirCheckedKey, time.Now().UnixNano())
+		return p
+	}
+	if time.Since(time.Unix(0, checked)) < every {
+		return p
+	}
+	a.Sessions.Put(ctx, sessionDirCheckedKey, time.Now().UnixNano())
+	u, err := a.DirectoryRechecker.Recheck(ctx, p.Tenant, p.User)
+	switch domain.ErrorCode(err) {
+	case "":
+		return &Principal{User: u, Tenant: p.Tenant, TokenID: p.TokenID}
+	case domain.EFORBIDDEN, domain.ENOTFOUND, domain.EUNAUTHORIZED:
+		a.RecordAudit(ctx, &domain.AuditEvent{TenantID: p.Tenant.ID, UserID: p.User.ID, Actor: p.User.Login, Action: "logout.directory", Address: a.ClientAddr(r), Result: "ok", Detail: "No longer allowed by the directory."})
+		_ = a.Sessions.Destroy(ctx)
+		return nil
+	}
+	slog.WarnContext(ctx, "directory recheck failed; session continues", "tenant", p.Tenant.Slug, "user", p.User.Login, "err", err)
+	return p
 }

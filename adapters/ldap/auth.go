@@ -363,3 +363,63 @@ func searchGroups(ctx context.Context, c *ldap.Conn, d *domain.Directory, du *di
 	}
 	return groups, nil
 }
+
+var _ domain.DirectoryRechecker = (*Authenticator)(nil)
+
+var errNoLongerAllowed = domain.Errorf(domain.EFORBIDDEN, "Your directory account no longer gives access to this portal. Log in again or ask your administrator.")
+
+// Recheck looks the signed-in directory user up again with the service
+// account (no password needed) and applies the role of their groups now.
+func (a *Authenticator) Recheck(ctx context.Context, tenant *domain.Tenant, u *domain.User) (*domain.User, error) {
+	if u.Source != domain.SourceDirectory || tenant == nil || u.TenantID != tenant.ID {
+		return u, nil
+	}
+	d, err := a.Directories.FindDirectory(ctx, tenant.ID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, errNoLongerAllowed
+	} else if err != nil {
+		return nil, err
+	}
+	if !d.Enabled {
+		return nil, errNoLongerAllowed
+	}
+	t := a.Timeouts.orDefault()
+	ctx, cancel := context.WithTimeout(ctx, t.Total)
+	defer cancel()
+	p := a.poolFor(d)
+	c, _, err := p.get(ctx, d, t)
+	if err != nil {
+		return nil, err
+	}
+	healthy := false
+	defer func() {
+		if healthy {
+			p.put(c)
+		} else {
+			c.Close()
+		}
+	}()
+	du, err := searchUser(ctx, c, d, u.Login)
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.ENOTFOUND, domain.EUNAUTHORIZED:
+		healthy = true
+		return nil, errNoLongerAllowed
+	default:
+		return nil, err
+	}
+	if d.GroupMode != domain.GroupsMemberOf || d.NestedGroups {
+		if du.Groups, err = searchGroups(ctx, c, d, du); err != nil {
+			return nil, err
+		}
+	}
+	healthy = true
+	role, err := domain.RoleFromGroups(du.Groups, d.GroupRoles)
+	if err != nil {
+		return nil, errNoLongerAllowed
+	}
+	if role == u.Role {
+		return u, nil
+	}
+	return a.Users.UpdateUser(ctx, tenant.ID, u.ID, domain.UserUpdate{Role: &role})
+}

@@ -638,3 +638,46 @@ func TestDirectoryUserDisabledInTessera(t *testing.T) {
 		t.Fatalf("disabled ben: %v", err)
 	}
 }
+
+// Recheck (used during sessions) applies the directory's current groups
+// without the user's password and refuses users who left.
+func TestDirectoryRecheck(t *testing.T) {
+	e := newEnv(t)
+	d := directory(e.acme.ID)
+	e.save(t, d)
+	ctx := context.Background()
+	ben, err := e.loginAs(e.acme, "ben", "ben-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := e.auth.Recheck(ctx, e.acme, ben); err != nil || u.Role != domain.RoleMember {
+		t.Fatalf("recheck unchanged: %v", err)
+	}
+	// dev no longer maps: ben is a viewer from now on.
+	d.GroupRoles = []domain.GroupRole{{GroupDN: slapdtest.StaffGroup, Role: domain.RoleViewer}}
+	d.BindPassword = ""
+	e.save(t, d)
+	u, err := e.auth.Recheck(ctx, e.acme, ben)
+	if err != nil || u.Role != domain.RoleViewer {
+		t.Fatalf("recheck after unmapping dev: %v %+v", err, u)
+	}
+	if stored, _ := e.users.FindUserByID(ctx, ben.ID); stored.Role != domain.RoleViewer {
+		t.Fatalf("stored role %s", stored.Role)
+	}
+	// No mapped group at all: no longer allowed.
+	d.GroupRoles = []domain.GroupRole{{GroupDN: slapdtest.OpsGroup, Role: domain.RoleAdmin}}
+	e.save(t, d)
+	if _, err := e.auth.Recheck(ctx, e.acme, u); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("recheck without a mapped group: %v", err)
+	}
+	// Single sign-on turned off: directory users' sessions end.
+	d.Enabled = false
+	e.save(t, d)
+	if _, err := e.auth.Recheck(ctx, e.acme, u); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Fatalf("recheck with the directory off: %v", err)
+	}
+	// Another tenant's recheck never touches acme's user.
+	if got, err := e.auth.Recheck(ctx, e.globex, u); err != nil || got != u {
+		t.Fatalf("recheck at another tenant: %v", err)
+	}
+}
