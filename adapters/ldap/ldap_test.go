@@ -556,7 +556,7 @@ func TestDirectoryGroupSearchModes(t *testing.T) {
 	for _, tc := range []struct {
 		mode  domain.GroupMode
 		group string
-	}{{domain.GroupsMember, slapdtest.DevGroup}, {domain.GroupsMemberUID, "cn=posix-dev,ou=groups,dc=example,dc=com"}} {
+	}{{domain.GroupsMember, slapdtest.DevGroup}, {domain.GroupsUniqueMember, "cn=unique-dev,ou=groups,dc=example,dc=com"}, {domain.GroupsMemberUID, "cn=posix-dev,ou=groups,dc=example,dc=com"}} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			d := directory(e.acme.ID)
 			d.GroupMode, d.GroupBase = tc.mode, slapdtest.GroupsDN

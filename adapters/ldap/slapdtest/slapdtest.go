@@ -299,6 +299,11 @@ objectClass: groupOfNames
 cn: sales
 member: uid=nora,ou=people,dc=example,dc=com
 
+dn: cn=unique-dev,ou=groups,dc=example,dc=com
+objectClass: groupOfUniqueNames
+cn: unique-dev
+uniqueMember: uid=ben,ou=people,dc=example,dc=com
+
 dn: cn=posix-dev,ou=groups,dc=example,dc=com
 objectClass: posixGroup
 cn: posix-dev
