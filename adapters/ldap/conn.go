@@ -207,6 +207,9 @@ type pool struct {
 	mu   sync.Mutex
 	idle []*ldap.Conn
 	max  int
+	// closed: the settings changed or the server stops; connections coming
+	// back are closed instead of kept.
+	closed bool
 }
 
 func poolKey(d *domain.Directory) string {
@@ -241,7 +244,7 @@ func (p *pool) get(ctx context.Context, d *domain.Directory, t Timeouts) (*ldap.
 func (p *pool) put(c *ldap.Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c.IsClosing() || len(p.idle) >= p.max {
+	if p.closed || c.IsClosing() || len(p.idle) >= p.max {
 		c.Close()
 		return
 	}
@@ -255,6 +258,7 @@ func (p *pool) close() {
 		c.Close()
 	}
 	p.idle = nil
+	p.closed = true
 }
 
 // withCtx closes c if ctx ends before fn returns.
