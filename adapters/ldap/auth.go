@@ -184,8 +184,8 @@ func (a *Authenticator) authenticate(ctx context.Context, tenant *domain.Tenant,
 // provision creates or updates the local record of a directory user.
 func (a *Authenticator) provision(ctx context.Context, tenant *domain.Tenant, existing *domain.User, login string, du *dirUser, role domain.Role) (*domain.User, error) {
 	name, mail := du.Name, du.Mail
-	if len(name) > 100 {
-		name = name[:100]
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[:100])
 	}
 	if existing == nil {
 		u := &domain.User{TenantID: tenant.ID, Login: login, DisplayName: name, Email: mail, Role: role, Source: domain.SourceDirectory}
