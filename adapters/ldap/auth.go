@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -184,8 +185,9 @@ func (a *Authenticator) authenticate(ctx context.Context, tenant *domain.Tenant,
 // provision creates or updates the local record of a directory user.
 func (a *Authenticator) provision(ctx context.Context, tenant *domain.Tenant, existing *domain.User, login string, du *dirUser, role domain.Role) (*domain.User, error) {
 	name, mail := du.Name, du.Mail
-	if r := []rune(name); len(r) > 100 {
-		name = string(r[:100])
+	for len(name) > 100 { // the user record holds 100 bytes; cut whole characters
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
 	}
 	if existing == nil {
 		u := &domain.User{TenantID: tenant.ID, Login: login, DisplayName: name, Email: mail, Role: role, Source: domain.SourceDirectory}
