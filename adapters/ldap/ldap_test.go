@@ -681,3 +681,41 @@ func TestDirectoryRecheck(t *testing.T) {
 		t.Fatalf("recheck at another tenant: %v", err)
 	}
 }
+
+// Failed log-ins are logged (directory down, service account refused), but
+// never with the service account's or the user's password.
+func TestDirectoryPasswordsNeverLogged(t *testing.T) {
+	e := newEnv(t)
+	var buf strings.Builder
+	var mu sync.Mutex
+	e.auth.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d := directory(e.acme.ID)
+	d.BindPassword = "wrong-service-secret"
+	e.save(t, d)
+	_, _ = e.auth.Authenticate(context.Background(), e.acme, "ada", "ada-pass")
+	d.URLs = []string{"ldaps://" + hangingServer(t)}
+	d.BindPassword = slapdtest.ServicePassword
+	e.save(t, d)
+	_, _ = e.auth.Authenticate(context.Background(), e.acme, "ada", "ada-pass")
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(buf.String(), "directory log-in failed") {
+		t.Fatalf("failures were not logged: %q", buf.String())
+	}
+	for _, secret := range []string{"wrong-service-secret", slapdtest.ServicePassword, "ada-pass"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Fatalf("log contains a password: %s", buf.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
