@@ -96,6 +96,8 @@ func TestDirectorySettingsHTTP(t *testing.T) {
 	if u := env.User(t, "acme", "ben"); u.Role != "member" || u.Source != "directory" {
 		t.Fatalf("ben: %+v", u)
 	}
+	// On the provider's host, typing the organisation works too.
+	env.Client(t, "").Login("acme", "ada", "ada-pass")
 	// ben is a member: the directory settings are for admins only.
 	if resp := ben.Get("/settings/directory"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("member reads directory settings: %d", resp.StatusCode)
