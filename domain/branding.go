@@ -375,7 +375,7 @@ func ContrastChecks(b Branding) []ContrastCheck {
 	}
 	if ValidColor(b.AccentColor) {
 		a, _ := NormalizeColor(b.AccentColor)
-		add("Labels in the accent colour on white", "accent_color", a, Surface)
+		add("Section labels in the accent colour on white", "accent_color", a, Surface)
 	}
 	return out
 }
