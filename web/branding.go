@@ -140,6 +140,10 @@ func (c *brandCache) host(name string) (*domain.Tenant, bool) {
 		return nil, false
 	}
 	t, ok := c.hosts[name]
+	if t != nil {
+		cp := *t // each request gets its own copy to read (or change)
+		t = &cp
+	}
 	return t, ok
 }
 
