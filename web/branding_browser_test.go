@@ -200,6 +200,11 @@ func TestScreenshots(t *testing.T) {
 		shot(tc.slug + "-login.png")
 		webtest.BrowserLogin(t, ctx, base, "", tc.user, "demo")
 		shot(tc.slug + "-dashboard.png")
+		if tc.slug == "globex" {
+			webtest.Do(t, ctx, chromedp.EmulateViewport(390, 800), chromedp.Reload())
+			shot("globex-dashboard-phone.png")
+			webtest.Do(t, ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload())
+		}
 		if tc.slug == "acme" {
 			webtest.Do(t, ctx, chromedp.Navigate(base+"/settings/branding"),
 				chromedp.Clear(chromedp.CSS("#f-primary_color")),
