@@ -355,6 +355,10 @@ type BrandingService interface {
 	// logo and favicon images (nil: unchanged) and tells every manage
 	// process to forget its cached copy.
 	SaveBranding(ctx context.Context, tenantID string, b *Branding, logo, favicon *Image) error
+	// StageImage stores an uploaded image for tenantID ("" the provider)
+	// before the branding that uses it is saved, so the settings page can
+	// preview it. Images no saved branding uses are dropped by the next save.
+	StageImage(ctx context.Context, tenantID string, img *Image) error
 	// FindImage returns an image of tenantID's branding, or of the
 	// provider's, by its name (hash and extension). ENOTFOUND.
 	FindImage(ctx context.Context, tenantID, name string) (*Image, error)

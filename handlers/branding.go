@@ -161,13 +161,7 @@ func (a *App) renderBranding(w http.ResponseWriter, r *http.Request, status int,
 	if !domain.ValidColor(typed.AccentColor) {
 		typed.AccentColor = ""
 	}
-	typed.LogoURL, typed.FaviconURL = stored.LogoURL, stored.FaviconURL
-	if f.Get("remove_logo") != "" {
-		typed.LogoURL = ""
-	}
-	if f.Get("remove_favicon") != "" {
-		typed.FaviconURL = ""
-	}
+	typed.LogoURL, typed.FaviconURL = chosenImages(stored, f)
 	effective := typed.Merge(fallback)
 	q := url.Values{"primary": {effective.PrimaryColor}, "accent": {effective.AccentColor}}
 	props := views.BrandingPageProps{
@@ -183,6 +177,7 @@ func (a *App) renderBranding(w http.ResponseWriter, r *http.Request, status int,
 	if fragment {
 		props.Preview.Errors = f.Errors
 		props.Preview.Swatches = map[string]string{"primary_color": effective.PrimaryColor, "accent_color": effective.AccentColor}
+		props.Preview.Staged = map[string]string{"staged_logo": f.Get("staged_logo"), "staged_favicon": f.Get("staged_favicon")}
 		render(w, r, status, views.BrandPreview(props.Preview))
 		return
 	}
@@ -191,6 +186,25 @@ func (a *App) renderBranding(w http.ResponseWriter, r *http.Request, status int,
 		title = "Branding of " + target.Tenant.Name
 	}
 	a.page(w, r, status, title, target.Nav, views.BrandingPage(props))
+}
+
+// chosenImages are the logo and favicon URLs the form asks for: a new
+// (staged) upload, the stored one, or none when "remove" is ticked.
+func chosenImages(stored *domain.Branding, f views.Form) (logo, favicon string) {
+	logo, favicon = stored.LogoURL, stored.FaviconURL
+	if n := f.Get("staged_logo"); n != "" {
+		logo = domain.BrandImagePath + n
+	}
+	if n := f.Get("staged_favicon"); n != "" {
+		favicon = domain.BrandImagePath + n
+	}
+	if f.Get("remove_logo") != "" {
+		logo = ""
+	}
+	if f.Get("remove_favicon") != "" {
+		favicon = ""
+	}
+	return logo, favicon
 }
 
 // parseBrandingForm reads the form (multipart or not) within the size limit.
@@ -217,7 +231,12 @@ func kbytes(n int) string { return strconv.Itoa(n/1024) + " KB" }
 // formBranding collects the branding form, applying a suggested colour
 // ("apply" = field:#rrggbb) when the user took one.
 func formBranding(r *http.Request) views.Form {
-	v := formValues(r, append(brandingFields, "remove_logo", "remove_favicon", "apply")...)
+	v := formValues(r, append(brandingFields, "remove_logo", "remove_favicon", "apply", "staged_logo", "staged_favicon")...)
+	for _, k := range []string{"staged_logo", "staged_favicon"} {
+		if !domain.ValidImageName(v[k]) {
+			v[k] = ""
+		}
+	}
 	if field, c, ok := strings.Cut(v["apply"], ":"); ok && (field == "primary_color" || field == "accent_color") && domain.ValidColor(c) {
 		v[field] = c
 	}
@@ -238,8 +257,29 @@ func (a *App) previewBranding(w http.ResponseWriter, r *http.Request, target bra
 	f := formBranding(r)
 	b := brandingFrom(f.Values)
 	b.Normalize()
+	f.Errors = map[string]string{}
 	if err := b.Validate(); err != nil {
 		f.Errors = domain.ErrorFields(err)
+	}
+	// A chosen file is stored (not yet used) so the preview can show it,
+	// and the form carries its name to the save.
+	for _, img := range []struct {
+		field string
+		max   int
+	}{{"logo", domain.MaxLogoBytes}, {"favicon", domain.MaxFaviconBytes}} {
+		im, err := readImage(r, img.field, img.max)
+		if err == nil && im != nil {
+			err = a.Brand.Store.StageImage(r.Context(), target.TenantID, im)
+		}
+		switch {
+		case domain.ErrorFields(err) != nil:
+			f.Errors[img.field] = domain.ErrorFields(err)[img.field]
+		case err != nil:
+			a.Error(w, r, err)
+			return
+		case im != nil:
+			f.Values["staged_"+img.field] = im.Name()
+		}
 	}
 	fragment := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "brand-preview"
 	a.renderBranding(w, r, http.StatusOK, target, stored, f, fragment)
@@ -328,14 +368,11 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 		a.renderBranding(w, r, StatusOf(domain.EINVALID), target, stored, f, false)
 		return
 	}
-	b.LogoURL, b.FaviconURL = stored.LogoURL, stored.FaviconURL
-	if f.Get("remove_logo") != "" {
-		b.LogoURL = ""
-	}
-	if f.Get("remove_favicon") != "" {
-		b.FaviconURL = ""
-	}
+	b.LogoURL, b.FaviconURL = chosenImages(stored, f)
 	err = a.Brand.Store.SaveBranding(r.Context(), target.TenantID, &b, logo, favicon)
+	if domain.ErrorCode(err) == domain.ENOTFOUND && (f.Get("staged_logo") != "" || f.Get("staged_favicon") != "") {
+		err = domain.Invalid(map[string]string{"logo": "The image you chose is no longer there; choose it again."})
+	}
 	a.auditAction(r, target.TenantID, "branding.update", auditTarget, err)
 	if err != nil {
 		if fields := domain.ErrorFields(err); fields != nil {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +136,29 @@ func TestBrowserBranding(t *testing.T) {
 	if got := computed(t, ctx, `[data-testid="topbar"]`, "background-color"); got != want {
 		t.Errorf("header after saving = %s, want %s (%s)", got, want, suggested)
 	}
+	// A new logo: chosen, previewed at once, saved.
+	logo := filepath.Join(t.TempDir(), "logo.png")
+	if err := os.WriteFile(logo, pngBytes(t, color.RGBA{20, 120, 220, 255}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Do(t, ctx, chromedp.Navigate(acme+"/settings/branding"), chromedp.SetUploadFiles(chromedp.CSS("#f-logo"), []string{logo}))
+	staged, err := chromedp.Run(ctx, chromedp.Poll[string](`document.querySelector('#f-staged_logo').value`))
+	if err != nil {
+		t.Fatalf("the chosen logo was not previewed: %v", err)
+	}
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="preview-header"] img').getAttribute('src')`))
+	if err != nil || !strings.HasSuffix(src, staged) {
+		t.Fatalf("preview logo = %q, %v; want %s", src, err, staged)
+	}
+	webtest.Submit(t, ctx, `[data-testid="branding-save"]`)
+	webtest.Do(t, ctx, chromedp.Navigate(acme+"/"))
+	if src, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="topbar"] img').getAttribute('src')`)); !strings.HasSuffix(src, staged) {
+		t.Errorf("top bar logo after saving = %q, want %s", src, staged)
+	}
+	if !logoLoaded(t, ctx, `[data-testid="topbar"] img`) {
+		t.Error("the new logo does not load")
+	}
+
 	// Globex is untouched (carol is still logged in there).
 	webtest.Do(t, ctx, chromedp.Navigate(globex+"/"))
 	if got := computed(t, ctx, `[data-testid="topbar"]`, "background-color"); got != "rgb(91, 33, 182)" {

@@ -770,3 +770,72 @@ func syncBranding(tb testing.TB, s *web.Server) {
 		tb.Fatalf("branding cache did not catch up: %v", err)
 	}
 }
+
+// A logo chosen in the form is previewed before saving: the preview request
+// stores it aside and names it, and the save uses that name.
+func TestBrandingLogoPreviewBeforeSaving(t *testing.T) {
+	env := webtest.New(t)
+	alice := env.Client(t, "acme.localhost")
+	alice.Login("", "alice", "demo")
+	store := postgres.NewBrandingService(env.DB)
+	acme := env.Tenant(t, "acme")
+	before, _ := store.FindBranding(context.Background(), acme.ID)
+
+	// A forged name is ignored.
+	forged := map[string]string{"product_name": "Acme Cloud", "staged_logo": "../../etc/passwd"}
+	if resp := postMultipart(t, alice, env, "/settings/branding", forged, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save with a forged name: %d", resp.StatusCode)
+	}
+	if after, _ := store.FindBranding(context.Background(), acme.ID); after.LogoURL != before.LogoURL {
+		t.Fatalf("a forged staged name changed the logo to %q", after.LogoURL)
+	}
+
+	data := pngBytes(t, color.RGBA{200, 30, 30, 255})
+	sum := sha256.Sum256(data)
+	name := hex.EncodeToString(sum[:]) + ".png"
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range acmeFields {
+		_ = mw.WriteField(k, v)
+	}
+	w, _ := mw.CreateFormFile("logo", "new-logo.png")
+	_, _ = w.Write(data)
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, env.URL+"/settings/branding/preview", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "brand-preview")
+	frag := webtest.Body(t, alice.Do(req))
+	if !strings.Contains(frag, `src="`+domain.BrandImagePath+name+`"`) {
+		t.Fatal("the preview does not show the chosen logo")
+	}
+	if !strings.Contains(frag, `id="f-staged_logo" name="staged_logo" value="`+name+`" hx-swap-oob="true"`) {
+		t.Fatal("the preview does not hand the chosen logo's name to the form")
+	}
+	if after, _ := store.FindBranding(context.Background(), acme.ID); after.LogoURL != before.LogoURL {
+		t.Fatal("previewing changed the saved logo")
+	}
+	// The staged image is served on acme's host only.
+	if resp := alice.Get(domain.BrandImagePath + name); resp.StatusCode != 200 {
+		t.Fatalf("staged logo: %d", resp.StatusCode)
+	}
+	if resp := env.Client(t, "globex.localhost").Get(domain.BrandImagePath + name); resp.StatusCode != 404 {
+		t.Fatalf("staged logo on globex: %d", resp.StatusCode)
+	}
+	// The previewed logo is saved by its name (a save in between would have
+	// dropped it: images no saved branding uses go).
+	f := map[string]string{"product_name": "Acme Cloud", "staged_logo": name}
+	if resp := postMultipart(t, alice, env, "/settings/branding", f, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if after, _ := store.FindBranding(context.Background(), acme.ID); after.LogoURL != domain.BrandImagePath+name {
+		t.Fatalf("saved logo = %q, want the previewed one", after.LogoURL)
+	}
+	// Globex cannot save acme's staged image as its logo.
+	carol := env.Client(t, "globex.localhost")
+	carol.Login("", "carol", "demo")
+	resp := postMultipart(t, carol, env, "/settings/branding", map[string]string{"product_name": "Globex", "staged_logo": name}, nil)
+	if b := webtest.Body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, `data-testid="error-logo"`) {
+		t.Fatalf("globex saving acme's image: %d", resp.StatusCode)
+	}
+}

@@ -158,6 +158,21 @@ func (s *BrandingService) SaveBranding(ctx context.Context, tenantID string, b *
 	})
 }
 
+func (s *BrandingService) StageImage(ctx context.Context, tenantID string, img *domain.Image) error {
+	if err := checkTenantID(tenantID); err != nil {
+		return err
+	}
+	if img.Hash == "" {
+		*img = *NewImage(img.ContentType, img.Data)
+	}
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO brand_images (owner, name, content_type, data) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (owner, name) DO NOTHING`, owner(tenantID), img.Name(), img.ContentType, img.Data)
+	if isForeignKeyViolation(err) {
+		return domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
+	}
+	return translate(err, "")
+}
+
 func (s *BrandingService) FindImage(ctx context.Context, tenantID, name string) (*domain.Image, error) {
 	if err := checkTenantID(tenantID); err != nil || !domain.ValidImageName(name) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Image not found.")
