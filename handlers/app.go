@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/alexedwards/scs/v2"
@@ -40,9 +41,19 @@ type App struct {
 	// MachinePlace tells where a tenant's machine runs (wired by machines;
 	// nil: attaching disks and addresses answers EUNAVAILABLE).
 	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
+	// Brand is the branding settings' store and host-name helpers.
+	Brand *BrandingConfig
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool
+
+	// Directories and DirectoryTester serve tenants' LDAP settings (single sign-on).
+	Directories     domain.DirectoryService
+	DirectoryTester domain.DirectoryTester
+	// DirectoryRechecker looks signed-in directory users up again every
+	// DirectoryRecheck (default 5 minutes) so leavers lose access at once.
+	DirectoryRechecker domain.DirectoryRechecker
+	DirectoryRecheck   time.Duration
 }
 
 type ctxKey int
@@ -125,6 +136,10 @@ func (a *App) shell(r *http.Request, title, nav string) views.Shell {
 		s.User, s.Tenant = p.User, p.Tenant
 	}
 	brandTenant := HostTenant(r.Context())
+	if _, resolved := r.Context().Value(hostTenantKey).(*domain.Tenant); !resolved && a.Brand != nil && a.Brand.ResolveHost != nil {
+		// A page rendered outside the host middleware (a panic's 500 page).
+		brandTenant = a.Brand.ResolveHost(r)
+	}
 	if brandTenant == nil && p != nil {
 		brandTenant = p.Tenant
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tessera/adapters/ldap"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
 	"tessera/adapters/secretbox"
@@ -37,6 +38,8 @@ type Server struct {
 
 	handler http.Handler
 	closers []func()
+
+	brandCache *brandCache
 }
 
 // NewServer wires the adapters into the handlers. db must be migrated.
@@ -77,6 +80,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 
 	tenants := postgres.NewTenantService(db)
 	users := postgres.NewUserService(db)
+	directories := postgres.NewDirectoryService(db, box)
+	directoryAuth := ldap.NewAuthenticator(directories, users, reg, log)
 	app := &handlers.App{
 		Tenants:  tenants,
 		Users:    users,
@@ -88,12 +93,14 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Login: &domain.LoginService{
 			Tenants: tenants, Users: users, Hasher: hasher,
 			Limiter: postgres.NewRateLimiter(db), Limits: domain.DefaultLoginLimits,
+			Directory: directoryAuth,
 		},
 		TrustProxy: cfg.TrustProxy,
 
 		Locations: postgres.NewLocationService(db),
 		Secrets:   box,
 	}
+	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
@@ -104,6 +111,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)
 	}
+	s.OnClose(directoryAuth.Close)
+	s.setupBranding()
 	s.handler = s.routes(st, newMetrics(reg))
 	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil

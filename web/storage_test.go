@@ -13,8 +13,8 @@ import (
 	"tessera/web/webtest"
 )
 
-// waitFor reloads path until its body contains want.
-func waitFor(t *testing.T, c *webtest.Client, path, want string) string {
+// waitPage reloads path until its body contains want.
+func waitPage(t *testing.T, c *webtest.Client, path, want string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -53,7 +53,7 @@ func TestDisksAndNetworksPages(t *testing.T) {
 	}
 	netPath := resp.Header.Get("Location")
 	// The site creates a port group with a VLAN id; the page shows it ready.
-	body := waitFor(t, alice, netPath, ">ready<")
+	body := waitPage(t, alice, netPath, ">ready<")
 	if !strings.Contains(body, "tessera-100-") || !strings.Contains(body, "10.0.0.1") {
 		t.Errorf("network page lacks its port group or gateway")
 	}
@@ -85,7 +85,7 @@ func TestDisksAndNetworksPages(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create disk: %d %s", resp.StatusCode, webtest.Body(t, resp))
 	}
-	body = waitFor(t, alice, "/disks", ">available<")
+	body = waitPage(t, alice, "/disks", ">available<")
 	if !strings.Contains(body, "50 GiB") || !strings.Contains(body, "fast") {
 		t.Error("disks page lacks the disk")
 	}
@@ -111,7 +111,7 @@ func TestDisksAndNetworksPages(t *testing.T) {
 	if resp := alice.PostForm("/disks/"+disks[0].ID+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete disk: %d", resp.StatusCode)
 	}
-	waitFor(t, alice, "/disks", "No disks yet")
+	waitPage(t, alice, "/disks", "No disks yet")
 	if resp := alice.PostForm(netPath+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete network: %d %s", resp.StatusCode, webtest.Body(t, resp))
 	}
@@ -133,7 +133,7 @@ func TestDisksAndNetworksPages(t *testing.T) {
 	if again, _ := sm.DefaultNetwork(ctx, acme, berlin); again.ID != def.ID {
 		t.Errorf("second use made another default network")
 	}
-	waitFor(t, alice, "/networks/"+def.ID, ">ready<")
+	waitPage(t, alice, "/networks/"+def.ID, ">ready<")
 }
 
 func TestPublicAddressesPages(t *testing.T) {

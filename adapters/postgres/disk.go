@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"tessera/domain"
 )
@@ -150,12 +148,6 @@ func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, fro
 		return domain.Errorf(domain.ECONFLICT, "Disk %q is %s now, not %s.", d.Name, d.State, from)
 	}
 	return nil
-}
-
-// isForeignKeyViolation reports whether err is a foreign_key_violation.
-func isForeignKeyViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23503"
 }
 
 func (s *DiskService) SetDiskOp(ctx context.Context, tenantID, id, key string, sizeGiB int) error {
