@@ -107,6 +107,9 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.Locations = app.Locations.(*postgres.LocationService)
 	app.Storage = newStorageManager(db, app.Locations, box)
+	if cfg.SitePollInterval > 0 {
+		s.Background(func(ctx context.Context) { s.trackStorage(ctx, 5*time.Second) })
+	}
 	app.CheckSite = s.CheckSite
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"context"
+	"time"
+
 	"github.com/go-chi/chi/v5"
 
 	"tessera/adapters/connectapi"
@@ -43,4 +46,37 @@ func storageRoutes(r chi.Router, a *handlers.App) {
 func poolRoutes(r chi.Router, a *handlers.App) {
 	r.Get("/pools", a.HandlePools)
 	r.Post("/pools", a.HandlePoolCreate)
+}
+
+// trackStorage advances disks, networks and snapshots whose site operation
+// finished, for every tenant, every interval (pages and the API also
+// advance them when read).
+func (s *Server) trackStorage(ctx context.Context, interval time.Duration) {
+	ds, ok := s.App.Storage.Disks.(*postgres.DiskService)
+	if !ok {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		tenants, err := ds.TenantsWithPending(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.Log.Warn("storage tracker", "err", err)
+			}
+			continue
+		}
+		for _, id := range tenants {
+			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := s.App.Storage.Refresh(rctx, id); err != nil && ctx.Err() == nil {
+				s.Log.Warn("storage tracker", "tenant", id, "err", err)
+			}
+			cancel()
+		}
+	}
 }

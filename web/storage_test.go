@@ -234,7 +234,8 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		}
 		return got
 	}
-	waitState("the disk", func() bool { return disk().State == domain.DiskAvailable })
+	// The background tracker moves it on without anyone reading it.
+	waitState("the tracker", func() bool { got, _ := sm.Disks.Disk(ctx, acme, d.ID); return got.State == domain.DiskAvailable })
 	place := domain.MachinePlace{LocationID: site.LocationID, SiteID: site.ID}
 	if err := sm.AttachDisk(ctx, acme, d.ID, machine, domain.MachinePlace{LocationID: domain.NewID(), SiteID: site.ID}); domain.ErrorCode(err) != domain.EINVALID {
 		t.Errorf("attach across locations: %v", err)

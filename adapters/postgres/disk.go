@@ -164,3 +164,18 @@ func (s *DiskService) SetDiskOp(ctx context.Context, tenantID, id, key string, s
 	}
 	return translate(err, "")
 }
+
+// TenantsWithPending lists tenants that have disks, networks or snapshots
+// waiting for a site operation, for the background tracker.
+func (s *DiskService) TenantsWithPending(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT tenant_id::text FROM disks WHERE state IN ('creating', 'attaching', 'detaching', 'resizing', 'deleting')
+		UNION SELECT tenant_id::text FROM networks WHERE state = 'creating'
+		UNION SELECT tenant_id::text FROM snapshots WHERE state IN ('creating', 'reverting', 'deleting')
+		LIMIT 10000`)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, translate(err, "")
+}
