@@ -38,6 +38,8 @@ type Server struct {
 
 	handler http.Handler
 	closers []func()
+
+	brandCache *brandCache
 }
 
 // NewServer wires the adapters into the handlers. db must be migrated.
@@ -104,6 +106,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 	}
 	s.OnClose(directoryAuth.Close)
+	s.setupBranding()
 	s.Locations = app.Locations.(*postgres.LocationService)
 	app.CheckSite = s.CheckSite
 	if cfg.SitePollInterval > 0 {
