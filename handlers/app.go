@@ -31,6 +31,8 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Brand is the branding settings' store and host-name helpers.
+	Brand *BrandingConfig
 	// Locations, Secrets and CheckSite serve the provider admin's
 	// Locations & sites pages; CheckSite refreshes one site's health now.
 	Locations domain.LocationService
@@ -41,8 +43,6 @@ type App struct {
 	// MachinePlace tells where a tenant's machine runs (wired by machines;
 	// nil: attaching disks and addresses answers EUNAVAILABLE).
 	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
-	// Brand is the branding settings' store and host-name helpers.
-	Brand *BrandingConfig
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -32,8 +32,9 @@ var demoSites = []demoSite{
 }
 
 // StartDemoSites runs the demo's connect sites in this process — each a
-// govmomi vCenter simulator, a connect site with its own database
-// (<manage database>_connect_<site>) and its API on a loopback port — and
+// govmomi vCenter simulator, a connect site with its own schema in manage's
+// database (connect_berlin, connect_frankfurt) and its API on a loopback
+// port — and
 // registers them in manage (geo-locations and sites), idempotently. They stop
 // when the server closes.
 func (s *Server) StartDemoSites(ctx context.Context) error {
@@ -60,7 +61,7 @@ func (s *Server) startDemoSite(ctx context.Context, d demoSite) error {
 		return fmt.Errorf("demo site %s: %w", d.name, err)
 	}
 	slug := strings.ToLower(d.name)
-	dbURL, err := siblingDatabase(s.DB.Pool.Config().ConnString(), "_connect_"+slug)
+	dbURL, err := withSearchPath(s.DB.Pool.Config().ConnString(), "connect_"+slug)
 	if err != nil {
 		sim.Close()
 		return err
@@ -154,16 +155,15 @@ func (s *Server) registerDemoSite(ctx context.Context, d demoSite, apiURL, token
 	return nil
 }
 
-// siblingDatabase returns dbURL with suffix appended to the database name.
-func siblingDatabase(dbURL, suffix string) (string, error) {
+// withSearchPath returns dbURL with its search_path set to schema: each demo
+// site keeps River's tables and its own in a schema of manage's database.
+func withSearchPath(dbURL, schema string) (string, error) {
 	u, err := url.Parse(dbURL)
-	if err != nil {
-		return "", fmt.Errorf("database URL: %w", err)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("the demo needs a postgres:// database URL")
 	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" {
-		name = "tessera"
-	}
-	u.Path = "/" + name + suffix
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }

@@ -7,36 +7,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
-	"tessera/adapters/postgres/pgtest"
 	"tessera/domain"
 	"tessera/web/webtest"
 )
 
-// startDemo starts the server with the demo's two simulated sites and drops
-// their databases afterwards.
+// startDemo starts the server with the demo's two simulated sites (their
+// schemas live in the test's database and go with it).
 func startDemo(t *testing.T) *webtest.Env {
 	t.Helper()
-	var name string
-	t.Cleanup(func() { // registered first, so it runs after the server closed
-		if name == "" {
-			return
-		}
-		ctx := context.Background()
-		c, err := pgx.Connect(ctx, pgtest.ServerURL())
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		for _, s := range []string{"berlin", "frankfurt"} {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name + "_connect_" + s}.Sanitize()+" WITH (FORCE)")
-		}
-	})
 	env := webtest.New(t)
-	if err := env.DB.Pool.QueryRow(context.Background(), "SELECT current_database()").Scan(&name); err != nil {
-		t.Fatal(err)
-	}
 	if err := env.Server.StartDemoSites(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 	}
+	s.OnClose(directoryAuth.Close)
+	s.setupBranding()
 	s.Locations = app.Locations.(*postgres.LocationService)
 	app.Storage = newStorageManager(db, app.Locations, box)
 	if cfg.SitePollInterval > 0 {
@@ -114,8 +116,6 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)
 	}
-	s.OnClose(directoryAuth.Close)
-	s.setupBranding()
 	s.handler = s.routes(st, newMetrics(reg))
 	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil

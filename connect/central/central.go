@@ -325,7 +325,8 @@ func (c *Central) rescue(ctx context.Context) error {
 	})
 }
 
-// inventory returns the placement snapshot, reading vCenter if it is stale.
+// place chooses a host and datastore from the placement snapshot (read from
+// vCenter again when stale) and reserves the machine's size in it.
 func (c *Central) place(ctx context.Context, req domain.PlacementRequest) (domain.Placement, error) {
 	c.mu.Lock()
 	stale := c.inv == nil || time.Since(c.invAt) > c.cfg.InventoryMaxAge

@@ -32,14 +32,29 @@ type Store struct {
 	Pool *pgxpool.Pool
 }
 
-// Open connects to dbURL, creating the database if it does not exist.
+// Open connects to dbURL, creating the database if it does not exist. A
+// search_path parameter in the URL (…?search_path=connect_berlin) puts
+// connect's tables and River's in that schema, created if missing; the demo
+// uses this to keep its sites inside manage's database.
 func Open(ctx context.Context, dbURL string) (*Store, error) {
 	db, err := postgres.Open(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
+	if schema := db.Pool.Config().ConnConfig.RuntimeParams["search_path"]; schema != "" {
+		if !schemaRe.MatchString(schema) {
+			db.Close()
+			return nil, fmt.Errorf("search_path %q: give one schema name", schema)
+		}
+		if _, err := db.Pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return &Store{Pool: db.Pool}, nil
 }
+
+var schemaRe = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // Close closes the pool.
 func (s *Store) Close() { s.Pool.Close() }
