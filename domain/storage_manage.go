@@ -16,6 +16,7 @@ type StorageManager struct {
 	Networks  NetworkService
 	Addresses AddressService
 	Snapshots SnapshotService
+	Images    ImageService
 	Locations LocationService
 	Connector SiteConnector
 	// Pricing gives the tenant's prices for the Disks page; nil hides them.

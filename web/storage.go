@@ -18,6 +18,7 @@ func newStorageManager(db *postgres.DB, locations domain.LocationService, box do
 	return &domain.StorageManager{
 		Disks: postgres.NewDiskService(db), Networks: nets, Locations: locations, Addresses: postgres.NewAddressService(db),
 		Snapshots:  postgres.NewSnapshotService(db),
+		Images:     postgres.NewImageService(db),
 		Connector:  &connectapi.Connector{Sites: locations, Secrets: box},
 		Pricing:    postgres.NewPricingService(db),
 		SetNetwork: nets.SetNetwork,
@@ -46,6 +47,8 @@ func storageRoutes(r chi.Router, a *handlers.App) {
 func poolRoutes(r chi.Router, a *handlers.App) {
 	r.Get("/pools", a.HandlePools)
 	r.Post("/pools", a.HandlePoolCreate)
+	r.Get("/images", a.HandleImages)
+	r.Post("/images", a.HandleImagePublish)
 }
 
 // trackStorage advances disks, networks and snapshots whose site operation
@@ -63,6 +66,9 @@ func (s *Server) trackStorage(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if err := s.App.Storage.RefreshImages(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("image tracker", "err", err)
 		}
 		tenants, err := ds.TenantsWithPending(ctx)
 		if err != nil {

@@ -1,14 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"tessera/connect/imagecache"
 	"tessera/domain"
 	"tessera/web/webtest"
 )
@@ -311,5 +314,69 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 	})
 	if err := sm.RevertSnapshot(ctx, acme, sn.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("revert a deleted snapshot: %v", err)
+	}
+}
+
+// TestPublishImageToEverySite publishes an image from the image cache; each
+// demo site imports it and the page shows it ready per location.
+func TestPublishImageToEverySite(t *testing.T) {
+	env := startDemo(t)
+	ctx := context.Background()
+	cache := &imagecache.Cache{Dir: t.TempDir()}
+	ova, err := imagecache.TinyOVA("alpine-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, err := cache.Put(bytes.NewReader(ova))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(cache.Handler())
+	t.Cleanup(srv.Close)
+
+	admin := env.Client(t, "localhost")
+	admin.Login("", "admin", "demo")
+	if resp := admin.PostForm("/admin/images", url.Values{"name": {"bad name"}, "url": {"ftp://x"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("bad image: %d", resp.StatusCode)
+	}
+	resp := admin.PostForm("/admin/images", url.Values{"name": {"alpine-3"}, "url": {srv.URL + "/" + digest + ".ova"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d %s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		locs, err := env.Server.App.Storage.Images.ReadyLocations(ctx, "alpine-3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(locs) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			reps, _ := env.Server.App.Storage.Images.Replicas(ctx, "")
+			for _, r := range reps {
+				t.Logf("replica %+v", r)
+			}
+			t.Fatalf("ready in %d locations, want 2", len(locs))
+		}
+		_ = webtest.Body(t, admin.Get("/admin/images")) // the page advances them too
+		time.Sleep(200 * time.Millisecond)
+	}
+	body := webtest.Body(t, admin.Get("/admin/images"))
+	if strings.Count(body, ">ready<") != 2 || !strings.Contains(body, "Frankfurt") {
+		t.Errorf("images page does not show the image ready in both locations")
+	}
+	// A second image whose file is missing fails, with the site's reason.
+	if resp := admin.PostForm("/admin/images", url.Values{"name": {"missing"}, "url": {srv.URL + "/" + strings.Repeat("0", 64) + ".ova"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish missing: %d", resp.StatusCode)
+	}
+	waitPage(t, admin, "/admin/images", ">failed<")
+	if locs, _ := env.Server.App.Storage.Images.ReadyLocations(ctx, "missing"); len(locs) != 0 {
+		t.Errorf("a failed image is ready in %v", locs)
+	}
+	alice := env.Client(t, "acme.localhost")
+	alice.Login("", "alice", "demo")
+	if resp := alice.Get("/admin/images"); resp.StatusCode == http.StatusOK {
+		t.Error("a tenant user reads the images page")
 	}
 }

@@ -2,12 +2,16 @@ package vsphere
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"sort"
 	"strings"
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/ovf/importer"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"tessera/domain"
@@ -35,7 +39,7 @@ func (b *Backend) ImportImage(ctx context.Context, name, path string) error {
 	if err != nil {
 		return err
 	}
-	poolRef, err := b.defaultPool(ctx)
+	poolRef, err := b.importPool(ctx)
 	if err != nil {
 		return err
 	}
@@ -70,6 +74,9 @@ func (b *Backend) ImportImage(ctx context.Context, name, path string) error {
 		if r, ferr := b.searchRef(ctx, "VirtualMachine", name); ferr == nil && r != nil {
 			return nil // a concurrent attempt imported it
 		}
+		if strings.Contains(err.Error(), "404 Not Found") || errors.Is(err, os.ErrNotExist) {
+			return &domain.Error{Code: domain.ENOTFOUND, Message: "The image's file is not in the image cache.", Err: err}
+		}
 		return translate(fmt.Errorf("import %s: %w", name, err), "import the image")
 	}
 	vm := object.NewVirtualMachine(b.c, *ref)
@@ -99,10 +106,11 @@ func (b *Backend) CaptureImage(ctx context.Context, machineID, name string) erro
 		if st != types.VirtualMachinePowerStatePoweredOff {
 			return domain.Errorf(domain.ECONFLICT, "Stop the machine before turning it into an image.")
 		}
-		pool, err := b.defaultPool(ctx)
+		p, err := vm.ResourcePool(ctx)
 		if err != nil {
-			return err
+			return translate(err, "read the machine's resource pool")
 		}
+		pool := p.Reference()
 		// The template must not look like the machine: a new instance UUID,
 		// and no machine or operation tags.
 		spec := types.VirtualMachineCloneSpec{Template: true, Location: types.VirtualMachineRelocateSpec{Pool: &pool},
@@ -125,4 +133,21 @@ func (b *Backend) CaptureImage(ctx context.Context, machineID, name string) erro
 		}
 		return translate(err, "turn the machine into an image")
 	})
+}
+
+// importPool is the configured pool, else the root pool of the first
+// cluster or host (a datacenter with several clusters has no default).
+func (b *Backend) importPool(ctx context.Context) (types.ManagedObjectReference, error) {
+	if b.cfg.ResourcePool != "" || b.cfg.Cluster != "" {
+		return b.defaultPool(ctx)
+	}
+	var hosts []mo.HostSystem
+	if err := b.retrieve(ctx, "HostSystem", []string{"name"}, &hosts); err != nil {
+		return types.ManagedObjectReference{}, translate(err, "read hosts")
+	}
+	if len(hosts) == 0 {
+		return types.ManagedObjectReference{}, domain.Errorf(domain.ECONFLICT, "This site has no host to import images on.")
+	}
+	sort.Slice(hosts, func(i, j int) bool { return hosts[i].Name < hosts[j].Name })
+	return b.poolOf(ctx, hosts[0].Self)
 }
