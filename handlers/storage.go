@@ -253,3 +253,26 @@ func (a *App) HandleRuleDelete(w http.ResponseWriter, r *http.Request) {
 	a.flash(r, "ok", "Rule removed.")
 	redirect(w, r, "/networks/"+nid)
 }
+
+// HandleDiskGrow grows a disk (attached or not).
+func (a *App) HandleDiskGrow(w http.ResponseWriter, r *http.Request) {
+	tid := PrincipalFrom(r.Context()).TenantID()
+	id := chi.URLParam(r, "diskID")
+	size, err := strconv.Atoi(r.FormValue("size_gib"))
+	if err != nil {
+		err = domain.Invalid(map[string]string{"size_gib": "Enter a whole number of GiB."})
+	} else {
+		err = a.Storage.GrowDisk(r.Context(), tid, id, size)
+	}
+	a.auditAction(r, tid, "disk.grow", id, err)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID || domain.ErrorCode(err) == domain.ECONFLICT {
+			a.renderDisks(w, r, StatusOf(domain.ErrorCode(err)), views.Form{Message: domain.ErrorMessage(err)})
+			return
+		}
+		a.Error(w, r, err)
+		return
+	}
+	a.flash(r, "ok", "The disk is growing to "+strconv.Itoa(size)+" GiB.")
+	redirect(w, r, "/disks")
+}

@@ -34,6 +34,7 @@ func storageRoutes(r chi.Router, a *handlers.App) {
 		r.Use(a.RequireWriter)
 		r.Post("/disks", a.HandleDiskCreate)
 		r.Post("/disks/{diskID}/delete", a.HandleDiskDelete)
+		r.Post("/disks/{diskID}/grow", a.HandleDiskGrow)
 		r.Post("/networks", a.HandleNetworkCreate)
 		r.Post("/networks/{networkID}/delete", a.HandleNetworkDelete)
 		r.Post("/networks/{networkID}/rules", a.HandleRuleCreate)

@@ -96,6 +96,17 @@ func TestDisksAndNetworksPages(t *testing.T) {
 		t.Errorf("disk price %v", m)
 	}
 
+	// Grow it; shrinking is refused with the reason.
+	disks, _, _ := env.Server.App.Storage.Disks.Disks(ctx, domain.DiskFilter{TenantID: env.Tenant(t, "acme").ID})
+	if resp := alice.PostForm("/disks/"+disks[0].ID+"/grow", url.Values{"size_gib": {"10"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(webtest.Body(t, resp), "only grows") {
+		t.Errorf("shrink: %d", resp.StatusCode)
+	}
+	if resp := alice.PostForm("/disks/"+disks[0].ID+"/grow", url.Values{"size_gib": {"80"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("grow: %d", resp.StatusCode)
+	}
+	waitPage(t, alice, "/disks", "80 GiB")
+	waitPage(t, alice, "/disks", ">available<")
+
 	// Another tenant sees none of it.
 	bob := env.Client(t, "globex.localhost")
 	bob.Login("", "dave", "demo")
@@ -110,7 +121,6 @@ func TestDisksAndNetworksPages(t *testing.T) {
 	}
 
 	// Delete the disk and the network; the port group goes from the site.
-	disks, _, _ := env.Server.App.Storage.Disks.Disks(ctx, domain.DiskFilter{TenantID: env.Tenant(t, "acme").ID})
 	if resp := alice.PostForm("/disks/"+disks[0].ID+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("delete disk: %d", resp.StatusCode)
 	}
