@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"tessera/adapters/connectapi"
 	"tessera/adapters/postgres"
@@ -60,6 +61,13 @@ func (s *Server) trackStorage(ctx context.Context, interval time.Duration) {
 	if !ok {
 		return
 	}
+	pending := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "tessera_storage_tenants_pending",
+		Help: "Tenants with disks, networks or snapshots waiting for a site operation, at the tracker's last pass.",
+	})
+	if err := s.Registry.Register(pending); err != nil {
+		s.Log.Warn("storage tracker metric", "err", err)
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -78,6 +86,7 @@ func (s *Server) trackStorage(ctx context.Context, interval time.Duration) {
 			}
 			continue
 		}
+		pending.Set(float64(len(tenants)))
 		for _, id := range tenants {
 			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			if err := s.App.Storage.Refresh(rctx, id); err != nil && ctx.Err() == nil {
