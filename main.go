@@ -26,6 +26,7 @@ func commands() []command {
 		{"serve", "serve [--demo] [flags]", "Runs manage (portal, user API, admin pages) on --listen. Migrates the database on start. With --demo it also seeds the demo provider admin, tenants and users (idempotently), uses a fixed demo secret key, and refuses to listen on a non-loopback address unless --force is given.", runServe},
 		{"migrate", "migrate up|down|status [flags]", "Applies all pending database migrations (up), rolls back the newest (down), or lists them (status).", runMigrate},
 		{"tenant", "tenant create --name NAME --slug SLUG [--contact-name N] [--contact-email E]", "Creates a tenant (a customer) from the command line, for bootstrapping a real installation.", runTenant},
+		{"token", "token create --tenant SLUG --user LOGIN [--name NAME]", "Creates an API token for a tenant user and prints it (it is shown only this once). The token acts with the user's role on the user API (/api/v1).", runToken},
 		{"user", "user create --login LOGIN [--tenant SLUG] [--role admin|member|viewer] [--password-file F]", "Creates a local user. Without --tenant it creates a provider admin. The password is read from --password-file, or from standard input when that is not a terminal.", runUser},
 	}
 }

@@ -30,6 +30,14 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Machines, catalogue, API tokens and the sites they run on (issue 4).
+	Machines  domain.MachineService
+	Catalogue domain.CatalogueService
+	Tokens    domain.TokenService
+	Locations domain.LocationService
+	Sites     domain.SiteConnector
+	Pricer    domain.Pricer
+	Costs     domain.CostService // nil until billing lands
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -66,6 +66,9 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 			}
 		}
 	}
+	if err := s.seedMachinesDemo(ctx); err != nil {
+		return fmt.Errorf("seed catalogue: %w", err)
+	}
 	return nil
 }
 

@@ -86,6 +86,9 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 			Limiter: postgres.NewRateLimiter(db), Limits: domain.DefaultLoginLimits,
 		},
 		TrustProxy: cfg.TrustProxy,
+		Machines:   postgres.NewMachineService(db),
+		Catalogue:  postgres.NewCatalogueService(db),
+		Tokens:     postgres.NewTokenService(db),
 	}
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
