@@ -46,6 +46,12 @@ func (a *App) HandleFlavorCreate(w http.ResponseWriter, r *http.Request) {
 	f.DiskGiB = atoiField(v, "disk_gib", fields, "Enter the disk in GiB as a whole number.")
 	var err error
 	if len(fields) > 0 {
+		// Report every wrong field at once, not only the unreadable ones.
+		for k, v := range domain.ErrorFields(f.Validate()) {
+			if fields[k] == "" {
+				fields[k] = v
+			}
+		}
 		err = domain.Invalid(fields)
 	} else {
 		err = a.Catalogue.CreateFlavor(r.Context(), f)

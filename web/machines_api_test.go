@@ -9,6 +9,7 @@ import (
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/web/webtest"
 )
 
 func problem(t *testing.T, r apiResp, status int) {
@@ -430,6 +431,13 @@ func TestWorkerSiteDownAndRestart(t *testing.T) {
 	c.Login("", "bob", "demo")
 	if resp := c.Get("/machines/" + id); resp.StatusCode != 200 {
 		t.Fatalf("machine page while site is down: %d", resp.StatusCode)
+	}
+	// While a machine is busy the list and the machine page refresh themselves.
+	if body := webtest.Body(t, c.Get("/machines")); !strings.Contains(body, `hx-trigger="every 2s"`) || !strings.Contains(body, `data-testid="status">Creating<`) {
+		t.Fatal("the list does not poll while a machine is being created")
+	}
+	if body := webtest.Body(t, c.Get("/machines/"+id)); !strings.Contains(body, `hx-trigger="every 2s"`) || strings.Contains(body, `data-testid="machine-actions"><form`) {
+		t.Fatal("the machine page does not poll, or offers actions, while creating")
 	}
 	// A second manage process's worker (as after a restart) picks it up.
 	stop := e.Server.StartMachineWorker(context.Background())
