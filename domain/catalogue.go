@@ -52,6 +52,15 @@ type Image struct {
 	CreatedAt time.Time
 }
 
+// PriceKey is what rate cards price the image's licence by (its template
+// name, e.g. windows-server-2022); "" for images without a licence.
+func (i *Image) PriceKey() string {
+	if !i.Licensed {
+		return ""
+	}
+	return i.Template
+}
+
 // Validate returns EINVALID with a message per wrong field.
 func (i *Image) Validate() error {
 	e := map[string]string{}

@@ -197,6 +197,7 @@ type Machine struct {
 	FlavorName   string
 	ImageID      string
 	ImageName    string
+	ImageKey     string // what rate cards price the image's licence by: its template, for licensed images
 	VCPUs        int
 	MemoryMiB    int
 	DiskGiB      int
@@ -210,7 +211,7 @@ type Machine struct {
 
 // Shape is what the machine's price depends on.
 func (m *Machine) Shape() MachineShape {
-	return MachineShape{VCPUs: m.VCPUs, MemoryMiB: m.MemoryMiB, DiskGiB: m.DiskGiB, ImageID: m.ImageID}
+	return MachineShape{VCPUs: m.VCPUs, MemoryMiB: m.MemoryMiB, DiskGiB: m.DiskGiB, ImageID: m.ImageKey}
 }
 
 // SizeLabel shows a size as "2 vCPU · 4 GiB · 40 GiB".

@@ -86,10 +86,10 @@ func (a *App) formQuote(r *http.Request, c *tenantChoices, v map[string]string) 
 	fl := c.flavor(v["flavor"])
 	loc := c.location(v["location"])
 	img := c.image(v["image"])
-	if fl == nil || loc == "" || img == "" {
+	if fl == nil || loc == "" || img == nil {
 		return nil
 	}
-	return a.quote(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, loc, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB, ImageID: img})
+	return a.quote(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, loc, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB, ImageID: img.PriceKey()})
 }
 
 // HandleMachinePrice renders the price panel for the form's current choices
@@ -205,7 +205,7 @@ func (a *App) HandleMachineResizePage(w http.ResponseWriter, r *http.Request) {
 	if t := c.flavor(r.URL.Query().Get("flavor")); t != nil && t.ID != m.FlavorID {
 		props.Target = t
 		props.Current = a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())
-		props.New = a.quote(r.Context(), p.Tenant.ID, m.LocationID, domain.MachineShape{VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, DiskGiB: t.DiskGiB, ImageID: m.ImageID})
+		props.New = a.quote(r.Context(), p.Tenant.ID, m.LocationID, domain.MachineShape{VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, DiskGiB: t.DiskGiB, ImageID: m.ImageKey})
 	}
 	a.page(w, r, http.StatusOK, "Resize "+m.Name, "machines", views.MachineResize(props))
 }

@@ -95,13 +95,13 @@ func (c *tenantChoices) flavor(v string) *domain.Flavor {
 	return nil
 }
 
-func (c *tenantChoices) image(v string) string {
+func (c *tenantChoices) image(v string) *domain.Image {
 	for _, i := range c.Images {
 		if i.ID == v || strings.EqualFold(i.Name, v) {
-			return i.ID
+			return i
 		}
 	}
-	return ""
+	return nil
 }
 
 // createMachine resolves the request's choices (ids or names), creates the
@@ -115,12 +115,15 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	}
 	req := domain.MachineCreate{
 		TenantID: p.Tenant.ID, Name: strings.TrimSpace(name), IdempotencyKey: idemKey,
-		LocationID: c.location(location), ImageID: c.image(image),
+		LocationID: c.location(location),
 		UserID: p.User.ID, Actor: p.User.Login,
 		PickSite: a.pickSite,
 	}
 	if f := c.flavor(flavor); f != nil {
 		req.FlavorID = f.ID
+	}
+	if i := c.image(image); i != nil {
+		req.ImageID = i.ID
 	}
 	m, created, err := a.Machines.CreateMachine(ctx, req)
 	if err == nil && !created {

@@ -26,6 +26,8 @@ type Config struct {
 	FastHashing bool
 	// ConnectSites are in-process simulated connect sites to run (demo).
 	ShutdownGrace time.Duration
+	// BillingTimeZone is the provider's zone (IANA name): months end at its midnight. "" is UTC.
+	BillingTimeZone string
 }
 
 // Defaults returns the configuration used when nothing is set.

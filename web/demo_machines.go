@@ -9,6 +9,7 @@ import (
 
 var demoFlavors = []domain.Flavor{
 	{Name: "s-1vcpu-1gb", VCPUs: 1, MemoryMiB: 1024, DiskGiB: 20},
+	{Name: "s-2vcpu-2gb", VCPUs: 2, MemoryMiB: 2048, DiskGiB: 20},
 	{Name: "s-2vcpu-4gb", VCPUs: 2, MemoryMiB: 4096, DiskGiB: 40},
 	{Name: "s-4vcpu-8gb", VCPUs: 4, MemoryMiB: 8192, DiskGiB: 80},
 	{Name: "m-8vcpu-32gb", VCPUs: 8, MemoryMiB: 32768, DiskGiB: 160},
@@ -17,7 +18,7 @@ var demoFlavors = []domain.Flavor{
 var demoImages = []domain.Image{
 	{Name: "Debian 12", Template: "debian-12", OS: "linux"},
 	{Name: "Ubuntu 24.04", Template: "ubuntu-24.04", OS: "linux"},
-	{Name: "Windows Server 2022", Template: "windows-2022", OS: "windows", Licensed: true},
+	{Name: "Windows Server 2022", Template: "windows-server-2022", OS: "windows", Licensed: true},
 }
 
 // seedMachinesDemo adds the demo catalogue, allows all of it (and every

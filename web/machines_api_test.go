@@ -97,7 +97,7 @@ func TestAPICatalogue(t *testing.T) {
 
 func create(t *testing.T, e *mEnv, tok, name string, hdr ...string) apiResp {
 	t.Helper()
-	return e.api(t, tok, "POST", "/api/v1/machines", map[string]string{"name": name, "location": "Berlin", "flavor": "s-2vcpu-4gb", "image": "Debian 12"}, hdr...)
+	return e.api(t, tok, "POST", "/api/v1/machines", map[string]string{"name": name, "location": "Berlin", "flavor": "s-2vcpu-2gb", "image": "Debian 12"}, hdr...)
 }
 
 func TestAPIMachineLifecycle(t *testing.T) {
@@ -112,7 +112,7 @@ func TestAPIMachineLifecycle(t *testing.T) {
 	if price["hourly"] != "0.0420" || price["currency"] != "EUR" {
 		t.Fatalf("price = %v, want 0.0420 EUR", r.Body["price"])
 	}
-	if r.Body["location"] != "Berlin" || r.Body["flavor"] != "s-2vcpu-4gb" || r.Body["image"] != "Debian 12" {
+	if r.Body["location"] != "Berlin" || r.Body["flavor"] != "s-2vcpu-2gb" || r.Body["image"] != "Debian 12" {
 		t.Fatalf("create answer: %s", r.Raw)
 	}
 	id := r.Body["id"].(string)
@@ -159,7 +159,7 @@ func TestAPIMachineLifecycle(t *testing.T) {
 	if r.Body["flavor"] != "s-4vcpu-8gb" || r.Body["vcpus"] != float64(4) {
 		t.Fatalf("after resize: %s", r.Raw)
 	}
-	if p := r.Body["price"].(map[string]any); p["hourly"] != "0.0840" {
+	if p := r.Body["price"].(map[string]any); p["hourly"] != "0.1200" {
 		t.Fatalf("price after resize %v", p)
 	}
 

@@ -46,8 +46,8 @@ func TestBrowserMachineLifecycle(t *testing.T) {
 	webtest.Do(t, ctx, chromedp.Navigate(base+"/machines"))
 	webtest.Submit(t, ctx, `[data-testid="empty-create"]`)
 	// The first choices are priced at once; a new size re-prices live.
-	waitText(t, ctx, `[data-testid="price-hourly"]`, "0.0185 EUR/h", 5*time.Second)
-	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="flavor-s-2vcpu-4gb"] + label`), chromedp.NodeVisible))
+	waitText(t, ctx, `[data-testid="price-hourly"]`, "0.0240 EUR/h", 5*time.Second)
+	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="flavor-s-2vcpu-2gb"] + label`), chromedp.NodeVisible))
 	waitText(t, ctx, `[data-testid="price-hourly"]`, "0.0420 EUR/h", 5*time.Second)
 	waitText(t, ctx, `[data-testid="price-monthly"]`, "30.66 EUR/month", 5*time.Second)
 
@@ -77,13 +77,13 @@ func TestBrowserMachineLifecycle(t *testing.T) {
 	webtest.Submit(t, ctx, `[data-testid="action-resize"]`)
 	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="resize-s-4vcpu-8gb"] + label`), chromedp.NodeVisible))
 	webtest.Submit(t, ctx, `[data-testid="resize-preview"]`)
-	waitText(t, ctx, `[data-testid="resize-diff"]`, "+0.0420 EUR/h (+30.66 EUR/month)", 5*time.Second)
+	waitText(t, ctx, `[data-testid="resize-diff"]`, "+0.0780 EUR/h (+56.94 EUR/month)", 5*time.Second)
 	webtest.Submit(t, ctx, `[data-testid="resize-submit"]`)
 	waitText(t, ctx, `#machine-live [data-testid="status"]`, "Stopped", 20*time.Second)
-	waitText(t, ctx, `[data-testid="spec-size"]`, "s-2vcpu-4gb", 2*time.Second) // until reload
+	waitText(t, ctx, `[data-testid="spec-size"]`, "s-2vcpu-2gb", 2*time.Second) // until reload
 	webtest.Do(t, ctx, chromedp.Reload())
 	waitText(t, ctx, `[data-testid="spec-size"]`, "s-4vcpu-8gb", 5*time.Second)
-	waitText(t, ctx, `[data-testid="detail-price"]`, "0.0840 EUR/h", 5*time.Second)
+	waitText(t, ctx, `[data-testid="detail-price"]`, "0.1200 EUR/h", 5*time.Second)
 
 	// Delete: the button works only once the name is typed.
 	webtest.Do(t, ctx, chromedp.SendKeys(chromedp.CSS("#f-confirm"), "web-1"))

@@ -1,8 +1,9 @@
 package web_test
 
 // Until connect (issue 3) is on main, these stand in for the sites: an
-// in-memory SiteClient that speaks to nothing, and the location store. The
-// pricer is a small table until pricing (issue 6) lands.
+// in-memory SiteClient that speaks to nothing, and the location store.
+// Prices come from the real pricer (issue 6) with the demo rate card:
+// s-1vcpu-1gb 0.0240, s-2vcpu-2gb 0.0420, s-4vcpu-8gb 0.1200 EUR/h.
 
 import (
 	"context"
@@ -169,20 +170,7 @@ func (c *fakeCloud) FindSiteByID(ctx context.Context, id string) (*domain.Site, 
 }
 func (c *fakeCloud) UpdateSite(ctx context.Context, s *domain.Site) error { return nil }
 
-// tablePricer: 0.015 EUR per vCPU-hour, 0.0025 per GiB of memory, 0.00005
-// per GiB of disk; s-2vcpu-4gb costs 0.0420 EUR an hour.
-type tablePricer struct{ locs map[string]bool }
-
-func (p tablePricer) QuoteMachine(ctx context.Context, tenantID, locationID string, s domain.MachineShape) (*domain.Quote, error) {
-	if !p.locs[locationID] {
-		return nil, domain.Errorf(domain.ENOTFOUND, "Location not found.")
-	}
-	h := domain.Micros(s.VCPUs*15000 + s.MemoryMiB/1024*2500 + s.DiskGiB*50)
-	return &domain.Quote{Hourly: domain.Money{Amount: h, Currency: "EUR"}, Stopped: domain.Money{Amount: domain.Micros(s.DiskGiB * 50), Currency: "EUR"},
-		Monthly: domain.Money{Amount: h * domain.HoursPerMonth, Currency: "EUR"}, Currency: "EUR"}, nil
-}
-
-// mEnv is a manage server with sites, a pricer, the machine worker, and the
+// mEnv is a manage server with sites, the machine worker, and the
 // demo catalogue allowed to acme and globex in both locations.
 type mEnv struct {
 	*webtest.Env
@@ -194,11 +182,6 @@ func newMachinesEnv(t testing.TB) *mEnv {
 	cloud := newFakeCloud()
 	env := webtest.NewWithSetup(t, func(s *web.Server) {
 		s.App.Locations, s.App.Sites = cloud, cloud
-		p := tablePricer{locs: map[string]bool{}}
-		for _, l := range cloud.locs {
-			p.locs[l.ID] = true
-		}
-		s.App.Pricer = p
 		s.StartMachineWorker(context.Background())
 	})
 	return &mEnv{Env: env, cloud: cloud}

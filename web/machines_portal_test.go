@@ -50,7 +50,7 @@ func TestPortalMachines(t *testing.T) {
 
 	// The create form shows a price for the first choices.
 	body = webtest.Body(t, bob.Get("/machines/new"))
-	contains(t, body, `data-testid="price-hourly"`, "0.0185 EUR/h", "Berlin", "Frankfurt", "s-2vcpu-4gb", "Debian 12")
+	contains(t, body, `data-testid="price-hourly"`, "0.0240 EUR/h", "Berlin", "Frankfurt", "s-2vcpu-2gb", "Debian 12")
 	loc, fl, img := idsOf(t, e, "acme")
 	body = webtest.Body(t, bob.Get("/machines/new/price?"+url.Values{"location": {loc}, "flavor": {fl}, "image": {img}}.Encode()))
 	contains(t, body, "0.0420 EUR/h", "30.66 EUR/month")
@@ -94,15 +94,15 @@ func TestPortalMachines(t *testing.T) {
 
 	// Detail page: specs, price, cost, activity; only applicable buttons.
 	body = webtest.Body(t, bob.Get("/machines/" + id))
-	contains(t, body, "s-2vcpu-4gb", "0.0420 EUR/h", "Cost so far arrives with billing.", `data-testid="operations"`, "bob",
+	contains(t, body, "s-2vcpu-2gb", "0.0420 EUR/h", "Cost so far arrives with billing.", `data-testid="operations"`, "bob",
 		`data-testid="action-stop"`, `data-testid="action-reboot"`, `data-testid="action-resize"`, `data-testid="delete-form"`)
 	lacks(t, body, `data-testid="action-start"`)
 
 	// Resize shows the price difference before confirming.
 	cat := postgres.NewCatalogueService(e.DB)
 	fs, _ := cat.TenantFlavors(context.Background(), e.Tenant(t, "acme").ID)
-	body = webtest.Body(t, bob.Get("/machines/" + id + "/resize?flavor=" + fs[2].ID))
-	contains(t, body, `data-testid="resize-diff"`, "+0.0420 EUR/h (+30.66 EUR/month)", `data-testid="resize-submit"`)
+	body = webtest.Body(t, bob.Get("/machines/" + id + "/resize?flavor=" + fs[3].ID))
+	contains(t, body, `data-testid="resize-diff"`, "+0.0780 EUR/h (+56.94 EUR/month)", `data-testid="resize-submit"`)
 
 	// Delete needs the name typed.
 	resp = bob.PostForm("/machines/"+id+"/delete", url.Values{"confirm": {"web-2"}})
@@ -218,7 +218,7 @@ func TestAdminCatalogueAndQuotas(t *testing.T) {
 	admin := e.Client(t, "")
 	admin.Login("", "admin", "demo")
 	body := webtest.Body(t, admin.Get("/admin/catalogue"))
-	contains(t, body, "s-2vcpu-4gb", "Debian 12", "windows-2022")
+	contains(t, body, "s-2vcpu-2gb", "Debian 12", "windows-server-2022")
 
 	resp := admin.PostForm("/admin/catalogue/flavors", url.Values{"name": {"tiny"}, "vcpus": {"0"}, "memory_mib": {"512"}, "disk_gib": {"x"}})
 	if resp.StatusCode != 422 {
@@ -272,7 +272,7 @@ func TestAdminCatalogueAndQuotas(t *testing.T) {
 	if items := r.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["name"] != "tiny" {
 		t.Fatalf("flavors after allow-list: %s", r.Raw)
 	}
-	fieldErr(t, create(t, e, tok, "x1"), "flavor") // s-2vcpu-4gb is no longer allowed
+	fieldErr(t, create(t, e, tok, "x1"), "flavor") // s-2vcpu-2gb is no longer allowed
 	// Tenants do not reach the admin area.
 	bob := e.Client(t, "acme.localhost")
 	bob.Login("", "bob", "demo")

@@ -203,10 +203,6 @@ func lockQuota(ctx context.Context, tx pgx.Tx, tenantID string) (*domain.Quota, 
 	return &q, err
 }
 
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 func tenantUsage(ctx context.Context, q querier, tenantID string) (*domain.Usage, error) {
 	var u domain.Usage
 	err := q.QueryRow(ctx, `SELECT count(*), coalesce(sum(vcpus),0), coalesce(sum(memory_mib),0), coalesce(sum(disk_gib),0)

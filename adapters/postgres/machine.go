@@ -19,14 +19,14 @@ var _ domain.MachineService = (*MachineService)(nil)
 // NewMachineService returns a MachineService over db.
 func NewMachineService(db *DB) *MachineService { return &MachineService{db: db} }
 
-const machineCols = `m.id, m.tenant_id, m.name, m.location_id, m.site_id, m.flavor_id, f.name, m.image_id, i.name,
+const machineCols = `m.id, m.tenant_id, m.name, m.location_id, m.site_id, m.flavor_id, f.name, m.image_id, i.name, CASE WHEN i.licensed THEN i.template ELSE '' END,
 	m.vcpus, m.memory_mib, m.disk_gib, m.status, m.addresses, m.error_reason, m.created_by, m.created_at, m.updated_at`
 const machineFrom = ` FROM machines m JOIN flavors f ON f.id = m.flavor_id JOIN images i ON i.id = m.image_id`
 
 func scanMachine(row pgx.Row) (*domain.Machine, error) {
 	var m domain.Machine
 	var status string
-	err := row.Scan(&m.ID, &m.TenantID, &m.Name, &m.LocationID, &m.SiteID, &m.FlavorID, &m.FlavorName, &m.ImageID, &m.ImageName,
+	err := row.Scan(&m.ID, &m.TenantID, &m.Name, &m.LocationID, &m.SiteID, &m.FlavorID, &m.FlavorName, &m.ImageID, &m.ImageName, &m.ImageKey,
 		&m.VCPUs, &m.MemoryMiB, &m.DiskGiB, &status, &m.Addresses, &m.ErrorReason, &m.CreatedBy, &m.CreatedAt, &m.UpdatedAt)
 	m.Status = domain.MachineStatus(status)
 	return &m, err
@@ -117,7 +117,7 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		if err := domain.CheckQuota(*q, *used, domain.Usage{Machines: 1, VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB}); err != nil {
 			return err
 		}
-		site, err := req.PickSite(ctx, req.LocationID, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB, ImageID: req.ImageID})
+		site, err := req.PickSite(ctx, req.LocationID, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB})
 		if err != nil {
 			return err
 		}

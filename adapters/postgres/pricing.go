@@ -1,0 +1,371 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tessera/domain"
+)
+
+// PricingService implements domain.PricingService and domain.Pricer over
+// rate cards, their versions and tenant assignments.
+type PricingService struct {
+	db *DB
+	// Now is the clock (time.Now unless a test sets it).
+	Now func() time.Time
+}
+
+var (
+	_ domain.PricingService = (*PricingService)(nil)
+	_ domain.Pricer         = (*PricingService)(nil)
+)
+
+// NewPricingService returns a PricingService over db.
+func NewPricingService(db *DB) *PricingService { return &PricingService{db: db, Now: time.Now} }
+
+// effectiveSlack lets a form submitted "now" pass the "not in the past" rule.
+const effectiveSlack = 2 * time.Minute
+
+func (s *PricingService) CreateRateCard(ctx context.Context, c *domain.RateCard, v *domain.RateCardVersion) error {
+	errs := map[string]string{}
+	if err := c.Validate(); err != nil {
+		for k, m := range domain.ErrorFields(err) {
+			errs[k] = m
+		}
+	}
+	if v.EffectiveFrom.IsZero() {
+		v.EffectiveFrom = s.Now()
+	}
+	if err := v.Validate(); err != nil {
+		for k, m := range domain.ErrorFields(err) {
+			errs[k] = m
+		}
+	}
+	if len(errs) > 0 {
+		return domain.Invalid(errs)
+	}
+	c.ID = domain.NewID()
+	c.CreatedAt = s.Now().UTC().Truncate(time.Microsecond)
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if c.IsDefault {
+			if _, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = false WHERE is_default`); err != nil {
+				return translate(err, "")
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO rate_cards (id, name, currency, is_default, created_at) VALUES ($1,$2,$3,$4,$5)`,
+			c.ID, c.Name, c.Currency, c.IsDefault, c.CreatedAt)
+		if isUniqueViolation(err, "rate_cards_name_idx") {
+			return domain.Invalid(map[string]string{"name": "A rate card with this name exists already."})
+		}
+		if err != nil {
+			return translate(err, "")
+		}
+		v.CardID = c.ID
+		if err := insertVersion(ctx, tx, v, s.Now()); err != nil {
+			return err
+		}
+		c.Versions = []*domain.RateCardVersion{v}
+		return nil
+	})
+}
+
+func insertVersion(ctx context.Context, tx pgx.Tx, v *domain.RateCardVersion, now time.Time) error {
+	v.ID = domain.NewID()
+	v.EffectiveFrom = v.EffectiveFrom.UTC().Truncate(time.Second)
+	v.CreatedAt = now.UTC().Truncate(time.Microsecond)
+	disk, _ := json.Marshal(nonNil(v.Prices.DiskGiBMonth))
+	lic, _ := json.Marshal(nonNil(v.Prices.LicenceHour))
+	mult, _ := json.Marshal(v.Multipliers)
+	if v.Multipliers == nil {
+		mult = []byte("{}")
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO rate_card_versions (id, card_id, effective_from, vcpu_hour, memory_gib_hour, public_ip_hour, monthly_fee, disk_gib_month, licence_hour, multipliers, created_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+		v.ID, v.CardID, v.EffectiveFrom, int64(v.Prices.VCPUHour), int64(v.Prices.MemoryGiBHour), int64(v.Prices.PublicIPHour), int64(v.Prices.MonthlyFee),
+		disk, lic, mult, v.CreatedAt)
+	if isUniqueViolation(err, "") {
+		return domain.Invalid(map[string]string{"effective_from": "This card has prices from exactly this time already; choose another time."})
+	}
+	return translate(err, "")
+}
+
+func nonNil(m map[string]domain.Micros) map[string]domain.Micros {
+	if m == nil {
+		return map[string]domain.Micros{}
+	}
+	return m
+}
+
+const cardCols = `c.id, c.name, c.currency, c.is_default, c.created_at, (SELECT count(DISTINCT tenant_id) FROM tenant_rates r WHERE r.card_id = c.id)`
+
+func scanCard(row pgx.Row) (*domain.RateCard, error) {
+	var c domain.RateCard
+	err := row.Scan(&c.ID, &c.Name, &c.Currency, &c.IsDefault, &c.CreatedAt, &c.InUse)
+	return &c, err
+}
+
+const versionCols = `id, card_id, effective_from, vcpu_hour, memory_gib_hour, public_ip_hour, monthly_fee, disk_gib_month, licence_hour, multipliers, created_at`
+
+func scanVersion(row pgx.Row) (*domain.RateCardVersion, error) {
+	var v domain.RateCardVersion
+	var vcpu, mem, ip, fee int64
+	var disk, lic, mult []byte
+	if err := row.Scan(&v.ID, &v.CardID, &v.EffectiveFrom, &vcpu, &mem, &ip, &fee, &disk, &lic, &mult, &v.CreatedAt); err != nil {
+		return nil, err
+	}
+	v.Prices = domain.Prices{VCPUHour: domain.Micros(vcpu), MemoryGiBHour: domain.Micros(mem), PublicIPHour: domain.Micros(ip), MonthlyFee: domain.Micros(fee)}
+	if err := json.Unmarshal(disk, &v.Prices.DiskGiBMonth); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(lic, &v.Prices.LicenceHour); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(mult, &v.Multipliers); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// loadVersions fills the versions of cards.
+func loadVersions(ctx context.Context, q querier, cards ...*domain.RateCard) error {
+	if len(cards) == 0 {
+		return nil
+	}
+	byID := map[string]*domain.RateCard{}
+	ids := make([]string, 0, len(cards))
+	for _, c := range cards {
+		byID[c.ID] = c
+		c.Versions = nil
+		ids = append(ids, c.ID)
+	}
+	rows, err := q.Query(ctx, `SELECT `+versionCols+` FROM rate_card_versions WHERE card_id = ANY($1::uuid[]) ORDER BY card_id, effective_from`, ids)
+	if err != nil {
+		return domain.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return domain.Internal(err)
+		}
+		byID[v.CardID].Versions = append(byID[v.CardID].Versions, v)
+	}
+	if err := rows.Err(); err != nil {
+		return domain.Internal(err)
+	}
+	return nil
+}
+
+// querier is what pgxpool.Pool and pgx.Tx share.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func (s *PricingService) FindRateCards(ctx context.Context) ([]*domain.RateCard, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+cardCols+` FROM rate_cards c ORDER BY lower(c.name), c.id`)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	cards, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.RateCard, error) { return scanCard(r) })
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	return cards, loadVersions(ctx, s.db.Pool, cards...)
+}
+
+func (s *PricingService) FindRateCardByID(ctx context.Context, id string) (*domain.RateCard, error) {
+	if !domain.IsID(id) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Rate card not found.")
+	}
+	c, err := scanCard(s.db.Pool.QueryRow(ctx, `SELECT `+cardCols+` FROM rate_cards c WHERE c.id = $1`, id))
+	if err != nil {
+		return nil, translate(err, "Rate card not found.")
+	}
+	return c, loadVersions(ctx, s.db.Pool, c)
+}
+
+func (s *PricingService) AddRateCardVersion(ctx context.Context, cardID string, v *domain.RateCardVersion) error {
+	if !domain.IsID(cardID) {
+		return domain.Errorf(domain.ENOTFOUND, "Rate card not found.")
+	}
+	now := s.Now()
+	if v.EffectiveFrom.IsZero() {
+		v.EffectiveFrom = now
+	}
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	v.CardID = cardID
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var inUse, isDefault bool
+		var latest *time.Time
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenant_rates WHERE card_id = c.id), c.is_default,
+			(SELECT max(effective_from) FROM rate_card_versions WHERE card_id = c.id) FROM rate_cards c WHERE c.id = $1 FOR UPDATE`, cardID).Scan(&inUse, &isDefault, &latest)
+		if err != nil {
+			return translate(err, "Rate card not found.")
+		}
+		if (inUse || isDefault) && v.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
+			return domain.Invalid(map[string]string{"effective_from": "This card is in use: new prices can start now or later, never in the past."})
+		}
+		if latest != nil && !v.EffectiveFrom.After(*latest) {
+			return domain.Invalid(map[string]string{"effective_from": "Choose a time after the latest version (" + latest.UTC().Format("2006-01-02 15:04 UTC") + ")."})
+		}
+		return insertVersion(ctx, tx, v, now)
+	})
+}
+
+func (s *PricingService) SetDefaultRateCard(ctx context.Context, cardID string) error {
+	if !domain.IsID(cardID) {
+		return domain.Errorf(domain.ENOTFOUND, "Rate card not found.")
+	}
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = false WHERE is_default AND id <> $1`, cardID); err != nil {
+			return translate(err, "")
+		}
+		tag, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = true WHERE id = $1`, cardID)
+		if err == nil && tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ENOTFOUND, "Rate card not found.")
+		}
+		return translate(err, "")
+	})
+}
+
+func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRate) error {
+	now := s.Now()
+	if r.EffectiveFrom.IsZero() {
+		r.EffectiveFrom = now
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if !domain.IsID(r.TenantID) {
+		return domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
+	}
+	r.EffectiveFrom = r.EffectiveFrom.UTC().Truncate(time.Second)
+	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+		// Serialise assignments of one tenant.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, r.TenantID); err != nil {
+			return translate(err, "")
+		}
+		var currency string
+		if err := tx.QueryRow(ctx, `SELECT currency FROM rate_cards WHERE id = $1`, r.CardID).Scan(&currency); err != nil {
+			if err == pgx.ErrNoRows {
+				return domain.Invalid(map[string]string{"card_id": "Choose a rate card."})
+			}
+			return translate(err, "")
+		}
+		var prevCurrency *string
+		var latest, billedUntil *time.Time
+		err := tx.QueryRow(ctx, `SELECT (SELECT c.currency FROM tenant_rates t JOIN rate_cards c ON c.id = t.card_id WHERE t.tenant_id = $1 ORDER BY t.effective_from DESC LIMIT 1),
+			(SELECT max(effective_from) FROM tenant_rates WHERE tenant_id = $1),
+			(SELECT max(period_end) FROM invoices WHERE tenant_id = $1)`, r.TenantID).Scan(&prevCurrency, &latest, &billedUntil)
+		if err != nil {
+			return translate(err, "")
+		}
+		if prevCurrency != nil && *prevCurrency != currency {
+			return domain.Invalid(map[string]string{"card_id": "This tenant is billed in " + *prevCurrency + "; choose a card in the same currency."})
+		}
+		if latest != nil && r.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
+			return domain.Invalid(map[string]string{"effective_from": "The tenant has prices already: a change can start now or later, never in the past."})
+		}
+		if latest != nil && !r.EffectiveFrom.After(*latest) {
+			return domain.Invalid(map[string]string{"effective_from": "Choose a time after the tenant's latest change (" + latest.UTC().Format("2006-01-02 15:04 UTC") + ")."})
+		}
+		if billedUntil != nil && r.EffectiveFrom.Before(*billedUntil) {
+			return domain.Invalid(map[string]string{"effective_from": "That month is invoiced already; choose a later time."})
+		}
+		ov, _ := json.Marshal(r.Overrides)
+		r.ID = domain.NewID()
+		r.CreatedAt = now.UTC().Truncate(time.Microsecond)
+		_, err = tx.Exec(ctx, `INSERT INTO tenant_rates (id, tenant_id, card_id, discount_bp, overrides, effective_from, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+			r.ID, r.TenantID, r.CardID, r.DiscountBP, ov, r.EffectiveFrom, r.CreatedAt)
+		return translate(err, "")
+	})
+}
+
+const rateCols = `id, tenant_id, card_id, discount_bp, overrides, effective_from, created_at`
+
+func scanRate(row pgx.Row) (*domain.TenantRate, error) {
+	var r domain.TenantRate
+	var ov []byte
+	if err := row.Scan(&r.ID, &r.TenantID, &r.CardID, &r.DiscountBP, &ov, &r.EffectiveFrom, &r.CreatedAt); err != nil {
+		return nil, err
+	}
+	return &r, json.Unmarshal(ov, &r.Overrides)
+}
+
+func (s *PricingService) FindTenantRates(ctx context.Context, tenantID string) ([]*domain.TenantRate, error) {
+	if !domain.IsID(tenantID) {
+		return nil, nil
+	}
+	return findTenantRates(ctx, s.db.Pool, tenantID)
+}
+
+func findTenantRates(ctx context.Context, q querier, tenantID string) ([]*domain.TenantRate, error) {
+	rows, err := q.Query(ctx, `SELECT `+rateCols+` FROM tenant_rates WHERE tenant_id = $1 ORDER BY effective_from`, tenantID)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.TenantRate, error) { return scanRate(r) })
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	return out, nil
+}
+
+// Schedule returns everything needed to price a tenant over time: its
+// assignments and the cards they (or the default card) name.
+func (s *PricingService) Schedule(ctx context.Context, tenantID string) (*domain.PriceSchedule, error) {
+	return loadSchedule(ctx, s.db.Pool, tenantID)
+}
+
+func loadSchedule(ctx context.Context, q querier, tenantID string) (*domain.PriceSchedule, error) {
+	rates, err := findTenantRates(ctx, q, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT `+cardCols+` FROM rate_cards c WHERE c.is_default OR c.id IN (SELECT card_id FROM tenant_rates WHERE tenant_id = $1)`, tenantID)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	cards, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.RateCard, error) { return scanCard(r) })
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	if err := loadVersions(ctx, q, cards...); err != nil {
+		return nil, err
+	}
+	sc := &domain.PriceSchedule{TenantID: tenantID, Rates: rates, Cards: map[string]*domain.RateCard{}}
+	for _, c := range cards {
+		sc.Cards[c.ID] = c
+		if c.IsDefault {
+			sc.Default = c
+		}
+	}
+	return sc, nil
+}
+
+func (s *PricingService) PricesAt(ctx context.Context, tenantID string, t time.Time) (*domain.EffectivePrices, error) {
+	if !domain.IsID(tenantID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
+	}
+	sc, err := s.Schedule(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return sc.At(t)
+}
+
+// QuoteMachine prices shape for the tenant at the location with the prices in
+// force now. An unknown location (or one without a multiplier) has factor 1.
+func (s *PricingService) QuoteMachine(ctx context.Context, tenantID, locationID string, shape domain.MachineShape) (*domain.Quote, error) {
+	e, err := s.PricesAt(ctx, tenantID, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return domain.QuoteShape(e, locationID, shape, ""), nil
+}
