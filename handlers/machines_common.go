@@ -116,7 +116,7 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	req := domain.MachineCreate{
 		TenantID: p.Tenant.ID, Name: strings.TrimSpace(name), IdempotencyKey: idemKey,
 		LocationID: c.location(location),
-		UserID: p.User.ID, Actor: p.User.Login,
+		UserID:     p.User.ID, Actor: p.User.Login,
 		PickSite: a.pickSite,
 	}
 	if f := c.flavor(flavor); f != nil {

@@ -93,7 +93,7 @@ func TestPortalMachines(t *testing.T) {
 	contains(t, webtest.Body(t, bob.Get("/machines?q=web&sort=created")), `data-testid="machine-web-1"`)
 
 	// Detail page: specs, price, cost, activity; only applicable buttons.
-	body = webtest.Body(t, bob.Get("/machines/" + id))
+	body = webtest.Body(t, bob.Get("/machines/"+id))
 	contains(t, body, "s-2vcpu-2gb", "0.0420 EUR/h", "Cost so far arrives with billing.", `data-testid="operations"`, "bob",
 		`data-testid="action-stop"`, `data-testid="action-reboot"`, `data-testid="action-resize"`, `data-testid="delete-form"`)
 	lacks(t, body, `data-testid="action-start"`)
@@ -101,7 +101,7 @@ func TestPortalMachines(t *testing.T) {
 	// Resize shows the price difference before confirming.
 	cat := postgres.NewCatalogueService(e.DB)
 	fs, _ := cat.TenantFlavors(context.Background(), e.Tenant(t, "acme").ID)
-	body = webtest.Body(t, bob.Get("/machines/" + id + "/resize?flavor=" + fs[3].ID))
+	body = webtest.Body(t, bob.Get("/machines/"+id+"/resize?flavor="+fs[3].ID))
 	contains(t, body, `data-testid="resize-diff"`, "+0.0780 EUR/h (+56.94 EUR/month)", `data-testid="resize-submit"`)
 
 	// Delete needs the name typed.
@@ -114,7 +114,7 @@ func TestPortalMachines(t *testing.T) {
 	// A viewer sees no buttons and cannot act.
 	vera := e.Client(t, "acme.localhost")
 	vera.Login("", "vera", "demo")
-	body = webtest.Body(t, vera.Get("/machines/" + id))
+	body = webtest.Body(t, vera.Get("/machines/"+id))
 	lacks(t, body, `data-testid="machine-actions"`, `data-testid="delete-form"`)
 	lacks(t, webtest.Body(t, vera.Get("/machines")), `data-testid="create-machine"`)
 	if resp := vera.PostForm("/machines/"+id+"/stop", nil); resp.StatusCode != 403 {
@@ -234,7 +234,7 @@ func TestAdminCatalogueAndQuotas(t *testing.T) {
 
 	acme := e.Tenant(t, "acme")
 	contains(t, webtest.Body(t, admin.Get("/admin/tenants/"+acme.ID)), `data-testid="tenant-catalogue"`)
-	body = webtest.Body(t, admin.Get("/admin/tenants/" + acme.ID + "/catalogue"))
+	body = webtest.Body(t, admin.Get("/admin/tenants/"+acme.ID+"/catalogue"))
 	contains(t, body, "tiny", "Alpine", "Berlin", `name="quota_machines" type="number" value="20"`)
 
 	resp = admin.PostForm("/admin/tenants/"+acme.ID+"/quota", url.Values{"quota_machines": {"-1"}, "quota_vcpus": {"8"}, "quota_memory_mib": {"8192"}, "quota_disk_gib": {"100"}})
