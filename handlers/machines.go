@@ -209,3 +209,24 @@ func (a *App) HandleMachineResizePage(w http.ResponseWriter, r *http.Request) {
 	}
 	a.page(w, r, http.StatusOK, "Resize "+m.Name, "machines", views.MachineResize(props))
 }
+
+// HandleMachineNameCheck checks a typed name on blur: its form, and whether
+// the tenant has a machine of that name already.
+func (a *App) HandleMachineNameCheck(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	name := strings.TrimSpace(r.URL.Query().Get("name"))
+	msg := domain.ValidateMachineName(name)
+	if msg == "" {
+		ms, _, err := a.Machines.FindMachines(r.Context(), domain.MachineFilter{TenantID: p.Tenant.ID, Query: name, Limit: 200})
+		if err != nil {
+			a.Error(w, r, err)
+			return
+		}
+		for _, m := range ms {
+			if strings.EqualFold(m.Name, name) {
+				msg = "You have a machine called " + m.Name + " already; choose another name."
+			}
+		}
+	}
+	render(w, r, http.StatusOK, views.NameCheck(msg))
+}

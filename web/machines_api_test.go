@@ -197,7 +197,7 @@ func TestAPIMachineLifecycle(t *testing.T) {
 	for _, ev := range events {
 		seen[ev.Action] = ev.Result
 	}
-	for _, a := range []string{"machine.create", "machine.stop", "machine.start", "machine.reboot", "machine.resize", "machine.delete"} {
+	for _, a := range []string{"machine.create", "machine.stop", "machine.start", "machine.reboot", "machine.resize", "machine.delete", "machine.create.done", "machine.delete.done"} {
 		if _, ok := seen[a]; !ok {
 			t.Errorf("audit log lacks %s", a)
 		}

@@ -52,7 +52,11 @@ func TestBrowserMachineLifecycle(t *testing.T) {
 	waitText(t, ctx, `[data-testid="price-monthly"]`, "30.66 EUR/month", 5*time.Second)
 
 	// A name DNS would reject: the message stands at the field, the choice stays.
-	webtest.Do(t, ctx, chromedp.SendKeys(chromedp.CSS("#f-name"), "web_1"))
+	webtest.Do(t, ctx, chromedp.SendKeys(chromedp.CSS("#f-name"), "web_1"),
+		chromedp.Click(chromedp.CSS(`[data-testid="image-Debian 12"] + label`), chromedp.NodeVisible))
+	// Checked as soon as the field is left…
+	waitText(t, ctx, `[data-testid="name-check"]`, "Name may contain letters, digits and hyphens.", 5*time.Second)
+	// …and again by the server on submit.
 	webtest.Submit(t, ctx, `[data-testid="machine-submit"]`)
 	if got := webtest.Text(t, ctx, `[data-testid="error-name"]`); got != "Name may contain letters, digits and hyphens." {
 		t.Fatalf("name error = %q", got)

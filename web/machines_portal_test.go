@@ -55,6 +55,10 @@ func TestPortalMachines(t *testing.T) {
 	body = webtest.Body(t, bob.Get("/machines/new/price?"+url.Values{"location": {loc}, "flavor": {fl}, "image": {img}}.Encode()))
 	contains(t, body, "0.0420 EUR/h", "30.66 EUR/month")
 
+	// The name is checked as soon as the field is left.
+	contains(t, webtest.Body(t, bob.Get("/machines/new/name?name=web_1")), "Name may contain letters, digits and hyphens.")
+	lacks(t, webtest.Body(t, bob.Get("/machines/new/name?name=web-1")), "Name may")
+
 	// A bad name: the error stands at the field, the typed input stays, nothing is created.
 	resp := bob.PostForm("/machines", url.Values{"name": {"web_1!"}, "location": {loc}, "flavor": {fl}, "image": {img}})
 	body = webtest.Body(t, resp)
@@ -87,6 +91,8 @@ func TestPortalMachines(t *testing.T) {
 	}
 	contains(t, body, `data-polling="false"`, "10.0.0.")
 	lacks(t, body, `hx-trigger="every 2s"`)
+
+	contains(t, webtest.Body(t, bob.Get("/machines/new/name?name=WEB-1")), "You have a machine called web-1 already")
 
 	// Filter and sort.
 	contains(t, webtest.Body(t, bob.Get("/machines?status=stopped")), "No machines match")

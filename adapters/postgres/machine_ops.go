@@ -94,6 +94,15 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
+		// The audit log gets the outcome too, in the name of who asked.
+		result := "ok"
+		if !succeeded {
+			result = "failed"
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_events (tenant_id, user_id, actor, action, target, address, result, detail) VALUES ($1,$2,$3,$4,$5,'site',$6,$7)`,
+			c.Op.TenantID, nullID(c.Op.UserID), c.Op.Actor, "machine."+string(c.Op.Kind)+".done", c.Machine.Name, result, reason); err != nil {
+			return err
+		}
 		status := domain.StatusAfter(c.Op.Kind, c.Op.PriorStatus, succeeded)
 		errReason := ""
 		if !succeeded {
