@@ -45,6 +45,16 @@ func (a *App) HandleMachineIndex(w http.ResponseWriter, r *http.Request) {
 			q.Set(k, v)
 		}
 	}
+	sq := url.Values{}
+	for _, k := range []string{"q", "status", "limit"} {
+		if v := q.Get(k); v != "" {
+			sq.Set(k, v)
+		}
+	}
+	props.SortBase = "/machines?" + sq.Encode()
+	if len(sq) > 0 {
+		props.SortBase += "&"
+	}
 	props.NextBase = "/machines?" + q.Encode()
 	if len(q) > 0 {
 		props.NextBase += "&"

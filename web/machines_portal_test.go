@@ -96,7 +96,7 @@ func TestPortalMachines(t *testing.T) {
 
 	// Filter and sort.
 	contains(t, webtest.Body(t, bob.Get("/machines?status=stopped")), "No machines match")
-	contains(t, webtest.Body(t, bob.Get("/machines?q=web&sort=created")), `data-testid="machine-web-1"`)
+	contains(t, webtest.Body(t, bob.Get("/machines?q=web&sort=created")), `data-testid="machine-web-1"`, `href="/machines?q=web&amp;sort=name"`, `aria-sort="descending"`)
 
 	// Detail page: specs, price, cost, activity; only applicable buttons.
 	body = webtest.Body(t, bob.Get("/machines/"+id))
