@@ -233,9 +233,11 @@ type MachineCreate struct {
 	IdempotencyKey string // optional; the same key returns the same machine
 	UserID         string
 	Actor          string
-	// PickSite chooses the site inside the location; called inside the
-	// create so only valid requests reach it.
-	PickSite func(ctx context.Context, locationID string, shape MachineShape) (*Site, error)
+	// SiteID is the site chosen in the location (PickSite), before the
+	// create's transaction; "" when none could be chosen.
+	SiteID string
+	// SiteErr is why no site was chosen (returned once the input is valid).
+	SiteErr error
 }
 
 // MachineSort orders machine lists.

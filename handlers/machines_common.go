@@ -117,13 +117,25 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 		TenantID: p.Tenant.ID, Name: strings.TrimSpace(name), IdempotencyKey: idemKey,
 		LocationID: c.location(location),
 		UserID:     p.User.ID, Actor: p.User.Login,
-		PickSite: a.pickSite,
 	}
-	if f := c.flavor(flavor); f != nil {
+	f, i := c.flavor(flavor), c.image(image)
+	if f != nil {
 		req.FlavorID = f.ID
 	}
-	if i := c.image(image); i != nil {
+	if i != nil {
 		req.ImageID = i.ID
+	}
+	// Choose the site first: it reads other tables, and the create's
+	// transaction below holds the tenant's quota lock.
+	if f != nil && req.LocationID != "" {
+		if s, err := a.pickSite(ctx, req.LocationID, domain.MachineShape{VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB}); err != nil {
+			if domain.ErrorCode(err) == domain.EINTERNAL {
+				return nil, false, err
+			}
+			req.SiteErr = err
+		} else {
+			req.SiteID = s.ID
+		}
 	}
 	m, created, err := a.Machines.CreateMachine(ctx, req)
 	if err == nil && !created {

@@ -117,10 +117,15 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		if err := domain.CheckQuota(*q, *used, domain.Usage{Machines: 1, VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB}); err != nil {
 			return err
 		}
-		site, err := req.PickSite(ctx, req.LocationID, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB})
-		if err != nil {
-			return err
+		// The site was chosen before this transaction (it reads other
+		// tables through other connections, which must not wait on our lock).
+		if req.SiteID == "" {
+			if req.SiteErr != nil {
+				return req.SiteErr
+			}
+			return domain.Errorf(domain.EUNAVAILABLE, "No site in this location can take machines right now.")
 		}
+		site := &domain.Site{ID: req.SiteID}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		id := domain.NewID()
 		if _, err := tx.Exec(ctx, `INSERT INTO machines (id, tenant_id, name, location_id, site_id, flavor_id, image_id, vcpus, memory_mib, disk_gib, status, created_by, created_at, updated_at)
