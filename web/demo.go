@@ -69,7 +69,7 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 	if err := s.seedPricing(ctx, s.BillingZone()); err != nil { // pricing (issue 6)
 		return fmt.Errorf("seed pricing: %w", err)
 	}
-	if err := s.seedMachinesDemo(ctx); err != nil { // machines (issue 4)
+	if err := s.SeedMachinesDemo(ctx); err != nil { // machines (issue 4)
 		return fmt.Errorf("seed catalogue: %w", err)
 	}
 	return nil

@@ -21,10 +21,11 @@ var demoImages = []domain.Image{
 	{Name: "Windows Server 2022", Template: "windows-server-2022", OS: "windows", Licensed: true},
 }
 
-// seedMachinesDemo adds the demo catalogue, allows all of it (and every
+// SeedMachinesDemo adds the demo catalogue, allows all of it (and every
 // geo-location known now) to the demo tenants, and gives them quotas. It
-// only adds what is missing, so running it again changes nothing.
-func (s *Server) seedMachinesDemo(ctx context.Context) error {
+// only adds what is missing, so running it again changes nothing; run it
+// again once the demo sites are registered to allow their locations.
+func (s *Server) SeedMachinesDemo(ctx context.Context) error {
 	cat := s.App.Catalogue
 	flavors, err := cat.FindFlavors(ctx)
 	if err != nil {
