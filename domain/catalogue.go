@@ -42,8 +42,9 @@ func (f *Flavor) Validate() error {
 // Label shows the flavor's size.
 func (f *Flavor) Label() string { return SizeLabel(f.VCPUs, f.MemoryMiB, f.DiskGiB) }
 
-// Image is a template machines are created from.
-type Image struct {
+// MachineImage is a template machines are created from (an image in the
+// catalogue; not a branding image).
+type MachineImage struct {
 	ID        string
 	Name      string // shown to tenants, e.g. "Debian 12"
 	Template  string // the template's name in the sites
@@ -54,7 +55,7 @@ type Image struct {
 
 // PriceKey is what rate cards price the image's licence by (its template
 // name, e.g. windows-server-2022); "" for images without a licence.
-func (i *Image) PriceKey() string {
+func (i *MachineImage) PriceKey() string {
 	if !i.Licensed {
 		return ""
 	}
@@ -62,7 +63,7 @@ func (i *Image) PriceKey() string {
 }
 
 // Validate returns EINVALID with a message per wrong field.
-func (i *Image) Validate() error {
+func (i *MachineImage) Validate() error {
 	e := map[string]string{}
 	i.Name, i.Template, i.OS = strings.TrimSpace(i.Name), strings.TrimSpace(i.Template), strings.ToLower(strings.TrimSpace(i.OS))
 	if i.Name == "" || len(i.Name) > 60 {
@@ -152,14 +153,14 @@ type CatalogueService interface {
 	FindFlavors(ctx context.Context) ([]*Flavor, error)
 	FindFlavorByID(ctx context.Context, id string) (*Flavor, error) // ENOTFOUND
 	DeleteFlavor(ctx context.Context, id string) error              // ENOTFOUND, ECONFLICT (in use)
-	CreateImage(ctx context.Context, i *Image) error                // EINVALID, ECONFLICT
-	FindImages(ctx context.Context) ([]*Image, error)
-	FindImageByID(ctx context.Context, id string) (*Image, error) // ENOTFOUND
-	DeleteImage(ctx context.Context, id string) error             // ENOTFOUND, ECONFLICT
+	CreateImage(ctx context.Context, i *MachineImage) error         // EINVALID, ECONFLICT
+	FindImages(ctx context.Context) ([]*MachineImage, error)
+	FindImageByID(ctx context.Context, id string) (*MachineImage, error) // ENOTFOUND
+	DeleteImage(ctx context.Context, id string) error                    // ENOTFOUND, ECONFLICT
 
 	// TenantFlavors/TenantImages return what tenantID may use, by name.
 	TenantFlavors(ctx context.Context, tenantID string) ([]*Flavor, error)
-	TenantImages(ctx context.Context, tenantID string) ([]*Image, error)
+	TenantImages(ctx context.Context, tenantID string) ([]*MachineImage, error)
 	TenantLocationIDs(ctx context.Context, tenantID string) ([]string, error)
 	// SetTenantCatalogue replaces the tenant's allow-lists.
 	SetTenantCatalogue(ctx context.Context, tenantID string, c TenantCatalogue) error

@@ -72,7 +72,7 @@ func (a *App) HandleFlavorCreate(w http.ResponseWriter, r *http.Request) {
 // HandleImageCreate adds an image.
 func (a *App) HandleImageCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "template", "os", "licensed")
-	i := &domain.Image{Name: v["name"], Template: v["template"], OS: v["os"], Licensed: v["licensed"] == "true"}
+	i := &domain.MachineImage{Name: v["name"], Template: v["template"], OS: v["os"], Licensed: v["licensed"] == "true"}
 	err := a.Catalogue.CreateImage(r.Context(), i)
 	a.auditAction(r, "", "image.create", v["name"], err)
 	if err != nil {

@@ -39,6 +39,8 @@ type App struct {
 	Sites     domain.SiteConnector
 	Pricer    domain.Pricer
 	Costs     domain.CostService // nil until billing lands
+	// Brand is the branding settings' store and host-name helpers.
+	Brand *BrandingConfig
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool
@@ -132,6 +134,10 @@ func (a *App) shell(r *http.Request, title, nav string) views.Shell {
 		s.User, s.Tenant = p.User, p.Tenant
 	}
 	brandTenant := HostTenant(r.Context())
+	if _, resolved := r.Context().Value(hostTenantKey).(*domain.Tenant); !resolved && a.Brand != nil && a.Brand.ResolveHost != nil {
+		// A page rendered outside the host middleware (a panic's 500 page).
+		brandTenant = a.Brand.ResolveHost(r)
+	}
 	if brandTenant == nil && p != nil {
 		brandTenant = p.Tenant
 	}

@@ -13,7 +13,7 @@ import (
 type tenantChoices struct {
 	Locations []*domain.GeoLocation
 	Flavors   []*domain.Flavor
-	Images    []*domain.Image
+	Images    []*domain.MachineImage
 }
 
 // tenantLocations returns the geo-locations tenantID may use, by name.
@@ -95,7 +95,7 @@ func (c *tenantChoices) flavor(v string) *domain.Flavor {
 	return nil
 }
 
-func (c *tenantChoices) image(v string) *domain.Image {
+func (c *tenantChoices) image(v string) *domain.MachineImage {
 	for _, i := range c.Images {
 		if i.ID == v || strings.EqualFold(i.Name, v) {
 			return i

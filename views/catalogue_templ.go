@@ -13,7 +13,7 @@ import "tessera/domain"
 
 type CatalogueProps struct {
 	Flavors    []*domain.Flavor
-	Images     []*domain.Image
+	Images     []*domain.MachineImage
 	FlavorForm Form
 	ImageForm  Form
 	Message    Form
@@ -323,7 +323,7 @@ type TenantCatalogueProps struct {
 	Usage     *domain.Usage
 	Locations []*domain.GeoLocation
 	Flavors   []*domain.Flavor
-	Images    []*domain.Image
+	Images    []*domain.MachineImage
 	Selected  map[string]bool
 	QuotaForm Form
 	Message   Form

@@ -674,7 +674,7 @@ type MachineFormProps struct {
 	Form      Form
 	Locations []*domain.GeoLocation
 	Flavors   []*domain.Flavor
-	Images    []*domain.Image
+	Images    []*domain.MachineImage
 	Quote     *domain.Quote
 }
 

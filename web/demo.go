@@ -72,7 +72,7 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 	if err := s.SeedMachinesDemo(ctx); err != nil { // machines (issue 4)
 		return fmt.Errorf("seed catalogue: %w", err)
 	}
-	return nil
+	return s.seedDemoBranding(ctx) // branding (issue 7)
 }
 
 // PrintDemoBanner tells the operator where the demo is and how to log in.

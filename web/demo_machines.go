@@ -15,7 +15,7 @@ var demoFlavors = []domain.Flavor{
 	{Name: "m-8vcpu-32gb", VCPUs: 8, MemoryMiB: 32768, DiskGiB: 160},
 }
 
-var demoImages = []domain.Image{
+var demoImages = []domain.MachineImage{
 	{Name: "Debian 12", Template: "debian-12", OS: "linux"},
 	{Name: "Ubuntu 24.04", Template: "ubuntu-24.04", OS: "linux"},
 	{Name: "Windows Server 2022", Template: "windows-server-2022", OS: "windows", Licensed: true},

@@ -453,7 +453,7 @@ func TestWorkerFailedCreate(t *testing.T) {
 	e := newMachinesEnv(t)
 	ctx := context.Background()
 	cat := postgres.NewCatalogueService(e.DB)
-	img := &domain.Image{Name: "Broken", Template: "broken"}
+	img := &domain.MachineImage{Name: "Broken", Template: "broken"}
 	if err := cat.CreateImage(ctx, img); err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,8 @@ func scanFlavor(row pgx.Row) (*domain.Flavor, error) {
 	return &f, err
 }
 
-func scanImage(row pgx.Row) (*domain.Image, error) {
-	var i domain.Image
+func scanImage(row pgx.Row) (*domain.MachineImage, error) {
+	var i domain.MachineImage
 	err := row.Scan(&i.ID, &i.Name, &i.Template, &i.OS, &i.Licensed, &i.CreatedAt)
 	return &i, err
 }
@@ -98,7 +98,7 @@ func (s *CatalogueService) DeleteFlavor(ctx context.Context, id string) error {
 	return translate(err, "")
 }
 
-func (s *CatalogueService) CreateImage(ctx context.Context, i *domain.Image) error {
+func (s *CatalogueService) CreateImage(ctx context.Context, i *domain.MachineImage) error {
 	if err := i.Validate(); err != nil {
 		return err
 	}
@@ -111,12 +111,12 @@ func (s *CatalogueService) CreateImage(ctx context.Context, i *domain.Image) err
 	return translate(err, "")
 }
 
-func (s *CatalogueService) FindImages(ctx context.Context) ([]*domain.Image, error) {
+func (s *CatalogueService) FindImages(ctx context.Context) ([]*domain.MachineImage, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+imageCols+` FROM images ORDER BY name`)
 	return collect(rows, err, scanImage)
 }
 
-func (s *CatalogueService) FindImageByID(ctx context.Context, id string) (*domain.Image, error) {
+func (s *CatalogueService) FindImageByID(ctx context.Context, id string) (*domain.MachineImage, error) {
 	if !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Image not found.")
 	}
@@ -144,7 +144,7 @@ func (s *CatalogueService) TenantFlavors(ctx context.Context, tenantID string) (
 	return collect(rows, err, scanFlavor)
 }
 
-func (s *CatalogueService) TenantImages(ctx context.Context, tenantID string) ([]*domain.Image, error) {
+func (s *CatalogueService) TenantImages(ctx context.Context, tenantID string) ([]*domain.MachineImage, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT i.id, i.name, i.template, i.os, i.licensed, i.created_at FROM images i
 		JOIN tenant_images t ON t.image_id = i.id WHERE t.tenant_id = $1 ORDER BY i.name`, tenantID)
 	return collect(rows, err, scanImage)

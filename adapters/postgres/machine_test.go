@@ -31,7 +31,7 @@ func newMachineFixture(t *testing.T) *machineFixture {
 		}
 	}
 	small, big := &domain.Flavor{Name: "small", VCPUs: 1, MemoryMiB: 1024, DiskGiB: 10}, &domain.Flavor{Name: "big", VCPUs: 4, MemoryMiB: 8192, DiskGiB: 40}
-	img := &domain.Image{Name: "Debian 12", Template: "debian-12"}
+	img := &domain.MachineImage{Name: "Debian 12", Template: "debian-12"}
 	for _, fl := range []*domain.Flavor{small, big} {
 		if err := f.cat.CreateFlavor(ctx, fl); err != nil {
 			t.Fatal(err)
