@@ -35,12 +35,16 @@ type App struct {
 	Machines  domain.MachineService
 	Catalogue domain.CatalogueService
 	Tokens    domain.TokenService
-	Locations domain.LocationService
 	Sites     domain.SiteConnector
 	Pricer    domain.Pricer
 	Costs     domain.CostService // nil until billing lands
 	// Brand is the branding settings' store and host-name helpers.
 	Brand *BrandingConfig
+	// Locations, Secrets and CheckSite serve the provider admin's
+	// Locations & sites pages; CheckSite refreshes one site's health now.
+	Locations domain.LocationService
+	Secrets   domain.SecretBox
+	CheckSite siteChecker
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

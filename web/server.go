@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"tessera/adapters/ldap"
+	"tessera/adapters/connectapi"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
 	"tessera/adapters/secretbox"
@@ -32,6 +33,9 @@ type Server struct {
 	Secrets  domain.SecretBox
 	Registry *prometheus.Registry
 	Log      *slog.Logger
+
+	// Locations stores geo-locations and sites (and their health).
+	Locations *postgres.LocationService
 
 	handler http.Handler
 	closers []func()
@@ -97,6 +101,9 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Catalogue:  postgres.NewCatalogueService(db),
 		Tokens:     postgres.NewTokenService(db),
 		Pricer:     postgres.NewPricingService(db),
+
+		Locations: postgres.NewLocationService(db),
+		Secrets:   box,
 	}
 	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
 	s := &Server{
@@ -105,6 +112,12 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.OnClose(directoryAuth.Close)
 	s.setupBranding()
+	s.Locations = app.Locations.(*postgres.LocationService)
+	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
+	app.CheckSite = s.CheckSite
+	if cfg.SitePollInterval > 0 {
+		s.startSitePoller(cfg.SitePollInterval)
+	}
 	s.handler = s.routes(st, newMetrics(reg))
 	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil
