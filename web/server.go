@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"tessera/adapters/ldap"
 	"tessera/adapters/connectapi"
+	"tessera/adapters/ldap"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
 	"tessera/adapters/secretbox"
