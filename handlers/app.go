@@ -31,6 +31,13 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Machines, catalogue, API tokens and the sites they run on (issue 4).
+	Machines  domain.MachineService
+	Catalogue domain.CatalogueService
+	Tokens    domain.TokenService
+	Sites     domain.SiteConnector
+	Pricer    domain.Pricer
+	Costs     domain.CostService // nil until billing lands
 	// Brand is the branding settings' store and host-name helpers.
 	Brand *BrandingConfig
 	// Locations, Secrets and CheckSite serve the provider admin's
@@ -40,8 +47,7 @@ type App struct {
 	CheckSite siteChecker
 	// Storage serves the Disks and Networks pages (issue 9).
 	Storage *domain.StorageManager
-	// MachinePlace tells where a tenant's machine runs (wired by machines;
-	// nil: attaching disks and addresses answers EUNAVAILABLE).
+	// MachinePlace tells where a tenant's machine runs (nil: from Machines).
 	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).

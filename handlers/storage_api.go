@@ -103,10 +103,17 @@ func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).Tenant
 // machinePlace finds where a machine of the tenant runs, through the
 // machines service's hook. EUNAVAILABLE until machines are wired.
 func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error) {
-	if a.MachinePlace == nil {
+	if a.MachinePlace != nil {
+		return a.MachinePlace(ctx, tenantID, machineID)
+	}
+	if a.Machines == nil {
 		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
 	}
-	return a.MachinePlace(ctx, tenantID, machineID)
+	m, err := a.Machines.FindMachineByID(ctx, tenantID, machineID)
+	if err != nil {
+		return domain.MachinePlace{}, err
+	}
+	return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
 }
 
 func (a *App) handleAPIDiskList(w http.ResponseWriter, r *http.Request) {

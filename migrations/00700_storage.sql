@@ -106,14 +106,14 @@ CREATE UNIQUE INDEX public_addresses_idem_idx ON public_addresses (tenant_id, id
 CREATE INDEX public_addresses_tenant_idx ON public_addresses (tenant_id, created_at DESC, id DESC);
 
 -- Images the provider admin publishes, and their copy at each site.
-CREATE TABLE images (
+CREATE TABLE site_images (
     id         uuid PRIMARY KEY,
     name       text NOT NULL UNIQUE,
     url        text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE TABLE image_replicas (
-    image_id    uuid NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+CREATE TABLE site_image_replicas (
+    image_id    uuid NOT NULL REFERENCES site_images (id) ON DELETE CASCADE,
     site_id     uuid NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
     location_id uuid NOT NULL REFERENCES geo_locations (id),
     state       text NOT NULL CHECK (state IN ('copying', 'ready', 'failed')),
@@ -121,11 +121,11 @@ CREATE TABLE image_replicas (
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (image_id, site_id)
 );
-CREATE INDEX image_replicas_copying_idx ON image_replicas (image_id) WHERE state = 'copying';
+CREATE INDEX site_image_replicas_copying_idx ON site_image_replicas (image_id) WHERE state = 'copying';
 
 -- +goose Down
-DROP TABLE image_replicas;
-DROP TABLE images;
+DROP TABLE site_image_replicas;
+DROP TABLE site_images;
 DROP TABLE public_addresses;
 DROP TABLE public_pools;
 DROP TABLE firewall_rules;

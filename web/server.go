@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tessera/adapters/connectapi"
 	"tessera/adapters/ldap"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
@@ -96,6 +97,10 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 			Directory: directoryAuth,
 		},
 		TrustProxy: cfg.TrustProxy,
+		Machines:   postgres.NewMachineService(db),
+		Catalogue:  postgres.NewCatalogueService(db),
+		Tokens:     postgres.NewTokenService(db),
+		Pricer:     postgres.NewPricingService(db),
 
 		Locations: postgres.NewLocationService(db),
 		Secrets:   box,
@@ -112,6 +117,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	if cfg.SitePollInterval > 0 {
 		s.Background(func(ctx context.Context) { s.trackStorage(ctx, 5*time.Second) })
 	}
+	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
 	app.CheckSite = s.CheckSite
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)
