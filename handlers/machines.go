@@ -155,6 +155,7 @@ func (a *App) renderMachine(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	props := views.MachineDetailProps{M: m, Location: a.locationNames(r.Context())[m.LocationID], Ops: ops, CanWrite: p.User.Role.CanWrite(), Confirm: confirm,
 		Quote: a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()), Cost: a.costSoFar(r.Context(), m)}
+	props.Storage = a.machineStorage(r, m.ID) // issue 9
 	a.page(w, r, status, m.Name, "machines", views.MachineDetail(props))
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
@@ -275,4 +276,35 @@ func (a *App) HandleDiskGrow(w http.ResponseWriter, r *http.Request) {
 	}
 	a.flash(r, "ok", "The disk is growing to "+strconv.Itoa(size)+" GiB.")
 	redirect(w, r, "/disks")
+}
+
+// machineStorage is the machine page's section of disks and public
+// addresses, with their prices; nil when there is nothing to show.
+func (a *App) machineStorage(r *http.Request, machineID string) templ.Component {
+	if a.Storage == nil {
+		return nil
+	}
+	tid := PrincipalFrom(r.Context()).TenantID()
+	disks, _, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, MachineID: machineID})
+	if err != nil {
+		a.Log.Warn("machine disks", "err", err)
+		return nil
+	}
+	addrs, _, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tid, MachineID: machineID})
+	if err != nil {
+		a.Log.Warn("machine addresses", "err", err)
+		return nil
+	}
+	p := views.MachineStorageProps{Disks: disks, Addresses: addrs, Prices: map[string]string{}}
+	if a.Storage.Pricing != nil {
+		if e, err := a.Storage.Pricing.PricesAt(r.Context(), tid, time.Now()); err == nil {
+			for _, d := range disks {
+				p.Prices[d.ID] = domain.Money{Amount: domain.DiskMonthly(e, d.LocationID, d.Class, d.SizeGiB), Currency: e.Currency}.String() + " per month"
+			}
+			for _, ad := range addrs {
+				p.Prices[ad.ID] = domain.Money{Amount: domain.AddressHourly(e, ad.LocationID), Currency: e.Currency}.String() + " per hour"
+			}
+		}
+	}
+	return views.MachineStorage(p)
 }

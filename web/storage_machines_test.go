@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"tessera/domain"
+	"tessera/web/webtest"
 )
 
 // TestStorageWithMachinesAPI runs the user API end to end with a real
@@ -71,6 +73,15 @@ func TestStorageWithMachinesAPI(t *testing.T) {
 	}
 	if r := e.api(t, tok, "GET", "/api/v1/addresses?machine="+machine, nil); len(r.Body["items"].([]any)) != 1 {
 		t.Errorf("machine's addresses: %s", r.Raw)
+	}
+	// The machine page shows the disk and the address with their prices.
+	alice := e.Client(t, "acme.localhost")
+	alice.Login("", "alice", "demo")
+	page := webtest.Body(t, alice.Get("/machines/"+machine))
+	for _, want := range []string{`data-testid="machine-disk-data"`, "20 GiB fast", "per month", `data-testid="machine-address-192.0.2.0"`, "per hour"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("machine page lacks %q", want)
+		}
 	}
 	if r := e.api(t, "", "GET", "/api/v1/disks", nil); r.Status != 401 {
 		t.Errorf("no token: %d", r.Status)
