@@ -163,6 +163,28 @@ func ValidGroupName(s string) bool {
 	return true
 }
 
+// ValidateGroups checks the groups of a request: valid names, each at most
+// once, at most MaxGroups. EINVALID with the field "groups".
+func ValidateGroups(groups []AffinityGroup) error {
+	if len(groups) > MaxGroups {
+		return Invalid(map[string]string{"groups": fmt.Sprintf("A machine can be in at most %d groups.", MaxGroups)})
+	}
+	seen := map[string]bool{}
+	for _, g := range groups {
+		if !ValidGroupName(g.Name) {
+			return Invalid(map[string]string{"groups": "A group name has 1 to 63 letters, digits, hyphens or underscores."})
+		}
+		if seen[g.Name] {
+			return Invalid(map[string]string{"groups": "Name each group once."})
+		}
+		seen[g.Name] = true
+	}
+	return nil
+}
+
+// MaxGroups is how many affinity groups one machine may be in.
+const MaxGroups = 5
+
 func (g AffinityGroup) members(siteID string) int {
 	n := 0
 	for _, s := range g.MemberSites {
@@ -685,8 +707,20 @@ type PlacementRecord struct {
 	Hourly     Money
 	Fitting    []SiteScore
 	Excluded   []SiteExclusion
-	Message    string
 	CreatedAt  time.Time
+}
+
+// Describe shows the request's rules as the tenant gave them, for the record:
+// "location any:DE, residency CH, group web (hard anti-affinity)".
+func (r PlaceRequest) Describe() string {
+	parts := []string{"location " + r.Location.String()}
+	if r.Residency != "" {
+		parts = append(parts, "residency "+r.Residency)
+	}
+	for _, g := range r.Groups {
+		parts = append(parts, "group "+g.Name+" ("+g.rule()+")")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // PlacementService decides and reserves (adapters/postgres).
