@@ -354,3 +354,41 @@ func benchWorkers() int {
 	}
 	return 20
 }
+
+// TestPlacementInCallersTransaction: a reservation made inside the machine's
+// create transaction goes away when that transaction rolls back.
+func TestPlacementInCallersTransaction(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.MustOpen(t)
+	ps := postgres.NewPlacementService(db)
+	tenant := placementTenant(t, db, "acme")
+	cloud := placementCloud(t, ps, 1, 2, "DE")
+	req := domain.PlaceRequest{TenantID: tenant.ID, Shape: domain.MachineShape{VCPUs: 2, MemoryMiB: 2048}, Location: domain.LocationChoice{Kind: domain.ChooseCheapest}}
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.ExecPlace(ctx, tx, domain.NewID(), req, cloud); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := domain.NewID()
+	tx, err = db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.ExecPlace(ctx, tx, m, req, cloud); err != nil {
+		t.Fatalf("after the rollback the site should be free again: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.Preview(ctx, req, cloud); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Errorf("after the commit the site should be full: %v", err)
+	}
+	if rec, err := ps.FindDecision(ctx, m); err != nil || rec.SiteID != cloud[0].SiteID {
+		t.Errorf("decision = %+v, %v", rec, err)
+	}
+}
