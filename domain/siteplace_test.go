@@ -401,3 +401,49 @@ func TestTenancy(t *testing.T) {
 		t.Errorf("default settings invalid: %v", err)
 	}
 }
+
+func TestTenantLocations(t *testing.T) {
+	locs := []*domain.GeoLocation{{ID: locZRH, Name: "Zurich", CountryCode: "CH"}, {ID: locBER, Name: "Berlin", CountryCode: "DE"}, {ID: locFRA, Name: "Frankfurt", CountryCode: "DE"}, {ID: locVIE, Name: "Vienna", CountryCode: "AT"}}
+	sites := []*domain.Site{{ID: "s-zrh", LocationID: locZRH}, {ID: "s-ber", LocationID: locBER}, {ID: "s-fra", LocationID: locFRA}, {ID: "s-vie", LocationID: locVIE}}
+	lt := map[string]domain.Tenancy{locZRH: {Kind: domain.TenancyTenant, TenantID: acme}}
+	st := map[string]domain.SiteSettings{"s-vie": {Tenancy: domain.Tenancy{Kind: domain.TenancyManage, ManageID: "m2"}}}
+	names := func(tenant string) string {
+		var n []string
+		for _, l := range domain.TenantLocations(tenant, "m1", locs, lt, sites, st) {
+			n = append(n, l.Name)
+		}
+		return strings.Join(n, ",")
+	}
+	if got, want := names(acme), "Berlin,Frankfurt,Zurich"; got != want {
+		t.Errorf("acme sees %s, want %s", got, want)
+	}
+	if got, want := names(globex), "Berlin,Frankfurt"; got != want {
+		t.Errorf("globex sees %s, want %s", got, want)
+	}
+}
+
+func TestSiteCandidates(t *testing.T) {
+	locs := []*domain.GeoLocation{{ID: locBER, Name: "Berlin", CountryCode: "DE"}}
+	info := &domain.SiteInfo{Capacity: domain.SiteCapacity{VCPUsTotal: 16, VCPUsAllocated: 4, MemoryTotalMiB: 65536, MemoryAllocMiB: 1024, StorageTotalGiB: 1000, StorageFreeGiB: 900}}
+	sites := []*domain.Site{
+		{ID: "a", Name: "berlin-1", LocationID: locBER, Enabled: true, Health: "ok", Info: info},
+		{ID: "b", Name: "berlin-2", LocationID: locBER, Enabled: true, Health: "unknown"}, // never synced
+		{ID: "c", Name: "berlin-3", LocationID: locBER, Enabled: true, Health: "unreachable", Info: info},
+		{ID: "d", Name: "nowhere", LocationID: locFRA, Enabled: true, Health: "ok", Info: info}, // unknown location
+	}
+	prices := &domain.EffectivePrices{Currency: "EUR", Prices: domain.Prices{VCPUHour: 10_000, MemoryGiBHour: 5_000}, Multipliers: map[string]domain.Factor{locBER: 1_500_000}}
+	c := domain.SiteCandidates(locs, sites, prices, domain.MachineShape{VCPUs: 2, MemoryMiB: 2048})
+	if len(c) != 3 {
+		t.Fatalf("%d candidates, want 3", len(c))
+	}
+	if !c[0].Reachable || c[1].Reachable || c[2].Reachable {
+		t.Errorf("reachable = %v %v %v, want true false false", c[0].Reachable, c[1].Reachable, c[2].Reachable)
+	}
+	if c[0].Load.UsedStorageGiB != 100 || c[0].Load.Cores != 16 || c[0].Country != "DE" {
+		t.Errorf("candidate = %+v", c[0])
+	}
+	// (2 × 0.01 + 2 × 0.005) × 1.5 = 0.045 EUR/h
+	if !c[0].Priced || c[0].Hourly.Amount != 45_000 {
+		t.Errorf("hourly = %v (priced %v), want 0.045", c[0].Hourly, c[0].Priced)
+	}
+}
