@@ -699,7 +699,8 @@ func nearestMiss(req PlaceRequest, cands []SiteCandidate, excl []SiteExclusion, 
 type PlacementRecord struct {
 	MachineID  string
 	TenantID   string
-	SiteID     string // "" when nothing fitted
+	TenantName string
+	SiteID     string
 	SiteName   string
 	LocationID string
 	Request    string // the location choice, residency and groups, as the tenant gave them
@@ -708,6 +709,13 @@ type PlacementRecord struct {
 	Fitting    []SiteScore
 	Excluded   []SiteExclusion
 	CreatedAt  time.Time
+}
+
+// PlacementRecordFilter selects placement decisions.
+type PlacementRecordFilter struct {
+	TenantID string
+	Limit    int
+	Cursor   string
 }
 
 // Describe shows the request's rules as the tenant gave them, for the record:
@@ -743,6 +751,9 @@ type PlacementService interface {
 	RemoveMachine(ctx context.Context, tenantID, machineID string) error
 	// FindDecision returns a machine's placement record. ENOTFOUND.
 	FindDecision(ctx context.Context, machineID string) (*PlacementRecord, error)
+	// FindDecisions returns a page of decisions, newest first (for the
+	// provider admin; TenantID "" for all tenants). EINVALID (cursor).
+	FindDecisions(ctx context.Context, f PlacementRecordFilter) ([]*PlacementRecord, string, error)
 	// SiteSettings returns the settings of the sites (defaults for those
 	// never set), by site id.
 	SiteSettings(ctx context.Context, siteIDs []string) (map[string]SiteSettings, error)

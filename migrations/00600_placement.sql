@@ -89,7 +89,8 @@ CREATE TABLE placement_decisions (
     excluded      jsonb NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX placement_decisions_tenant_idx ON placement_decisions (tenant_id, created_at DESC);
+CREATE INDEX placement_decisions_tenant_idx ON placement_decisions (tenant_id, created_at DESC, machine_id DESC);
+CREATE INDEX placement_decisions_created_idx ON placement_decisions (created_at DESC, machine_id DESC);
 
 -- +goose Down
 DROP TABLE placement_decisions;

@@ -469,29 +469,86 @@ func (s *PlacementService) RemoveMachine(ctx context.Context, tenantID, machineI
 	}), "")
 }
 
+const decisionCols = `d.machine_id, d.tenant_id, t.name, d.site_id, d.site_name, d.location_id, d.request, d.score, d.hourly_micros, d.currency,
+	d.fitting, d.excluded, d.created_at FROM placement_decisions d JOIN tenants t ON t.id = d.tenant_id`
+
+func scanDecision(row pgx.Row) (*domain.PlacementRecord, error) {
+	r := &domain.PlacementRecord{}
+	var hourly int64
+	var fitting, excluded []byte
+	if err := row.Scan(&r.MachineID, &r.TenantID, &r.TenantName, &r.SiteID, &r.SiteName, &r.LocationID, &r.Request, &r.Score,
+		&hourly, &r.Hourly.Currency, &fitting, &excluded, &r.CreatedAt); err != nil {
+		return nil, err
+	}
+	r.Hourly.Amount = domain.Micros(hourly)
+	if err := json.Unmarshal(fitting, &r.Fitting); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(excluded, &r.Excluded); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // FindDecision returns a machine's placement record (for the provider admin).
 func (s *PlacementService) FindDecision(ctx context.Context, machineID string) (*domain.PlacementRecord, error) {
 	notFound := "No placement decision is kept for this machine."
 	if !domain.IsID(machineID) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "%s", notFound)
 	}
-	r := &domain.PlacementRecord{}
-	var hourly int64
-	var fitting, excluded []byte
-	err := s.db.Pool.QueryRow(ctx, `SELECT machine_id, tenant_id, site_id, site_name, location_id, request, score, hourly_micros, currency, fitting, excluded, created_at
-		FROM placement_decisions WHERE machine_id = $1`, machineID).Scan(&r.MachineID, &r.TenantID, &r.SiteID, &r.SiteName, &r.LocationID, &r.Request, &r.Score,
-		&hourly, &r.Hourly.Currency, &fitting, &excluded, &r.CreatedAt)
+	r, err := scanDecision(s.db.Pool.QueryRow(ctx, `SELECT `+decisionCols+` WHERE d.machine_id = $1`, machineID))
+	return r, translate(err, notFound)
+}
+
+// FindDecisions returns a page of decisions, newest first.
+func (s *PlacementService) FindDecisions(ctx context.Context, f domain.PlacementRecordFilter) ([]*domain.PlacementRecord, string, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	cur, err := decodeCursor(f.Cursor)
 	if err != nil {
-		return nil, translate(err, notFound)
+		return nil, "", err
 	}
-	r.Hourly.Amount = domain.Micros(hourly)
-	if err := json.Unmarshal(fitting, &r.Fitting); err != nil {
-		return nil, domain.Internal(err)
+	args := []any{f.Limit + 1}
+	where := "WHERE true"
+	if f.TenantID != "" {
+		if !domain.IsID(f.TenantID) {
+			return nil, "", nil
+		}
+		args = append(args, f.TenantID)
+		where += " AND d.tenant_id = $" + itoa(len(args))
 	}
-	if err := json.Unmarshal(excluded, &r.Excluded); err != nil {
-		return nil, domain.Internal(err)
+	if cur != nil {
+		at, err := time.Parse(time.RFC3339Nano, cur.Key)
+		if err != nil || !domain.IsID(cur.ID) {
+			return nil, "", domain.Invalid(map[string]string{"cursor": "The cursor is not valid; start again from the first page."})
+		}
+		args = append(args, at, cur.ID)
+		where += " AND (d.created_at, d.machine_id) < ($" + itoa(len(args)-1) + ", $" + itoa(len(args)) + ")"
 	}
-	return r, nil
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+decisionCols+` `+where+` ORDER BY d.created_at DESC, d.machine_id DESC LIMIT $1`, args...)
+	if err != nil {
+		return nil, "", translate(err, "")
+	}
+	defer rows.Close()
+	var out []*domain.PlacementRecord
+	for rows.Next() {
+		r, err := scanDecision(rows)
+		if err != nil {
+			return nil, "", translate(err, "")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", translate(err, "")
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.CreatedAt.Format(time.RFC3339Nano), last.MachineID)
+	}
+	return out, next, nil
 }
 
 // SiteSettings returns each site's settings (defaults where none are stored).

@@ -190,6 +190,37 @@ func TestPlacementService(t *testing.T) {
 			t.Errorf("acme's web group: %v", err)
 		}
 	})
+
+	t.Run("decisions are listed newest first, in pages, by tenant", func(t *testing.T) {
+		all, next, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{Limit: 2})
+		if err != nil || len(all) != 2 || next == "" {
+			t.Fatalf("first page: %d, %q, %v", len(all), next, err)
+		}
+		seen := map[string]bool{all[0].MachineID: true, all[1].MachineID: true}
+		for next != "" {
+			var page []*domain.PlacementRecord
+			page, next, err = ps.FindDecisions(ctx, domain.PlacementRecordFilter{Limit: 2, Cursor: next})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page {
+				if seen[r.MachineID] {
+					t.Errorf("%s on two pages", r.MachineID)
+				}
+				seen[r.MachineID] = true
+			}
+		}
+		mine, _, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{TenantID: acme.ID})
+		if err != nil || len(mine) != 1 || mine[0].TenantName != "acme" {
+			t.Errorf("acme's decisions: %+v, %v", mine, err)
+		}
+		if len(seen) < 4 {
+			t.Errorf("%d decisions in all, want at least 4", len(seen))
+		}
+		if _, _, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{Cursor: "nonsense"}); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("bad cursor: %v", err)
+		}
+	})
 }
 
 // TestPlacementConcurrent places many machines at once against real
