@@ -740,6 +740,9 @@ type PlacementService interface {
 	// parallel calls never over-commit a site nor break a hard rule.
 	// EINVALID, ECONFLICT (nothing fits: the message names the nearest miss).
 	Place(ctx context.Context, machineID string, req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error)
+	// Fill returns a copy of cands with the stored tenancy, settings and
+	// reservations (what Place and Preview use), for showing free capacity.
+	Fill(ctx context.Context, cands []SiteCandidate) ([]SiteCandidate, error)
 	// Preview runs the same rules without reserving anything.
 	Preview(ctx context.Context, req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error)
 	// ReleaseReservation frees a machine's reserved capacity once the site

@@ -30,6 +30,8 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Placer places machines across sites (issue 8); nil until locations exist.
+	Placer *domain.Placer
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -412,6 +412,18 @@ func queueLocationTenancies(b *pgx.Batch, locIDs []string, out map[string]domain
 	})
 }
 
+// Fill returns cands with the stored tenancy, settings and reservations.
+func (s *PlacementService) Fill(ctx context.Context, cands []domain.SiteCandidate) ([]domain.SiteCandidate, error) {
+	st := &placementState{}
+	b := &pgx.Batch{}
+	st.queue(b, domain.PlaceRequest{}, cands, false)
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, translate(err, "")
+	}
+	_, out, err := st.apply(domain.PlaceRequest{}, cands)
+	return out, err
+}
+
 // Preview runs the rules as Place would, reserving nothing.
 func (s *PlacementService) Preview(ctx context.Context, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
 	if err := domain.ValidateGroups(req.Groups); err != nil {
