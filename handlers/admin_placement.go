@@ -15,7 +15,7 @@ import (
 // site (tenancy), each site's overcommit and maintenance reserve, and why
 // each machine went where it did.
 
-func (a *App) placer(w http.ResponseWriter, r *http.Request) *domain.Placer {
+func (a *App) placementPlacer(w http.ResponseWriter, r *http.Request) *domain.Placer {
 	if a.Placer == nil || a.Placer.Locations == nil || a.Placer.Store == nil {
 		a.Error(w, r, domain.Errorf(domain.EUNAVAILABLE, "Placement is not set up: no locations are connected yet."))
 		return nil
@@ -26,7 +26,7 @@ func (a *App) placer(w http.ResponseWriter, r *http.Request) *domain.Placer {
 // HandlePlacementIndex shows locations and sites with their tenancy and
 // settings, and the latest placement decisions.
 func (a *App) HandlePlacementIndex(w http.ResponseWriter, r *http.Request) {
-	p := a.placer(w, r)
+	p := a.placementPlacer(w, r)
 	if p == nil {
 		return
 	}
@@ -70,12 +70,12 @@ func (a *App) HandlePlacementIndex(w http.ResponseWriter, r *http.Request) {
 		a.Error(w, r, err)
 		return
 	}
-	a.tenantNames(r, props.TenantNames, tenancies, cands)
+	a.placementTenantNames(r, props.TenantNames, tenancies, cands)
 	a.page(w, r, http.StatusOK, "Placement", "placement", views.PlacementAdmin(props))
 }
 
 // tenantNames fills names for the tenants locations and sites are dedicated to.
-func (a *App) tenantNames(r *http.Request, names map[string]string, locs map[string]domain.Tenancy, cands []domain.SiteCandidate) {
+func (a *App) placementTenantNames(r *http.Request, names map[string]string, locs map[string]domain.Tenancy, cands []domain.SiteCandidate) {
 	add := func(t domain.Tenancy) {
 		if t.Kind != domain.TenancyTenant || names[t.TenantID] != "" {
 			return
@@ -130,7 +130,7 @@ func (a *App) parseTenancy(r *http.Request, v map[string]string, errs map[string
 	return t
 }
 
-func (a *App) locationParam(w http.ResponseWriter, r *http.Request, p *domain.Placer) *domain.GeoLocation {
+func (a *App) placementLocationParam(w http.ResponseWriter, r *http.Request, p *domain.Placer) *domain.GeoLocation {
 	l, err := p.Locations.FindLocationByID(r.Context(), chi.URLParam(r, "locationID"))
 	if err != nil {
 		a.Error(w, r, err)
@@ -141,11 +141,11 @@ func (a *App) locationParam(w http.ResponseWriter, r *http.Request, p *domain.Pl
 
 // HandlePlacementLocation shows a location's tenancy form.
 func (a *App) HandlePlacementLocation(w http.ResponseWriter, r *http.Request) {
-	p := a.placer(w, r)
+	p := a.placementPlacer(w, r)
 	if p == nil {
 		return
 	}
-	l := a.locationParam(w, r, p)
+	l := a.placementLocationParam(w, r, p)
 	if l == nil {
 		return
 	}
@@ -161,11 +161,11 @@ func (a *App) HandlePlacementLocation(w http.ResponseWriter, r *http.Request) {
 
 // HandlePlacementLocationSave stores a location's tenancy.
 func (a *App) HandlePlacementLocationSave(w http.ResponseWriter, r *http.Request) {
-	p := a.placer(w, r)
+	p := a.placementPlacer(w, r)
 	if p == nil {
 		return
 	}
-	l := a.locationParam(w, r, p)
+	l := a.placementLocationParam(w, r, p)
 	if l == nil {
 		return
 	}
@@ -191,7 +191,7 @@ func (a *App) HandlePlacementLocationSave(w http.ResponseWriter, r *http.Request
 	redirect(w, r, "/admin/placement")
 }
 
-func (a *App) siteParam(w http.ResponseWriter, r *http.Request, p *domain.Placer) (*domain.Site, *domain.GeoLocation) {
+func (a *App) placementSiteParam(w http.ResponseWriter, r *http.Request, p *domain.Placer) (*domain.Site, *domain.GeoLocation) {
 	s, err := p.Locations.FindSiteByID(r.Context(), chi.URLParam(r, "siteID"))
 	if err != nil {
 		a.Error(w, r, err)
@@ -207,11 +207,11 @@ func (a *App) siteParam(w http.ResponseWriter, r *http.Request, p *domain.Placer
 
 // HandlePlacementSite shows a site's tenancy, overcommit and reserve form.
 func (a *App) HandlePlacementSite(w http.ResponseWriter, r *http.Request) {
-	p := a.placer(w, r)
+	p := a.placementPlacer(w, r)
 	if p == nil {
 		return
 	}
-	s, l := a.siteParam(w, r, p)
+	s, l := a.placementSiteParam(w, r, p)
 	if s == nil {
 		return
 	}
@@ -232,11 +232,11 @@ func (a *App) HandlePlacementSite(w http.ResponseWriter, r *http.Request) {
 
 // HandlePlacementSiteSave stores a site's tenancy, overcommit and reserve.
 func (a *App) HandlePlacementSiteSave(w http.ResponseWriter, r *http.Request) {
-	p := a.placer(w, r)
+	p := a.placementPlacer(w, r)
 	if p == nil {
 		return
 	}
-	s, l := a.siteParam(w, r, p)
+	s, l := a.placementSiteParam(w, r, p)
 	if s == nil {
 		return
 	}
@@ -281,7 +281,7 @@ func (a *App) HandlePlacementSiteSave(w http.ResponseWriter, r *http.Request) {
 
 // HandlePlacementDecision shows why a machine went where it did.
 func (a *App) HandlePlacementDecision(w http.ResponseWriter, r *http.Request) {
-	p := a.placer(w, r)
+	p := a.placementPlacer(w, r)
 	if p == nil {
 		return
 	}

@@ -56,8 +56,8 @@ func tenancyBadge(t domain.Tenancy) string {
 	return "ok"
 }
 
-// MiB shows memory in GiB ("48 GiB", "1.5 GiB").
-func MiB(m int64) string {
+// memGiB shows memory in GiB ("48 GiB", "1.5 GiB").
+func memGiB(m int64) string {
 	if m%1024 == 0 {
 		return fmt.Sprintf("%d GiB", m/1024)
 	}
@@ -314,9 +314,9 @@ func PlacementAdmin(p PlacementAdminProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var14 string
-				templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(MiB(s.Candidate.Load.ReservedMemoryMiB))
+				templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(memGiB(s.Candidate.Load.ReservedMemoryMiB))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 107, Col: 121}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 107, Col: 124}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 				if templ_7745c5c3_Err != nil {
@@ -340,9 +340,9 @@ func PlacementAdmin(p PlacementAdminProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var16 string
-				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(MiB(max(s.FreeMemoryMiB, 0)))
+				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(memGiB(max(s.FreeMemoryMiB, 0)))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 108, Col: 118}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 108, Col: 121}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 				if templ_7745c5c3_Err != nil {
@@ -355,7 +355,7 @@ func PlacementAdmin(p PlacementAdminProps) templ.Component {
 				var templ_7745c5c3_Var17 string
 				templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(max(s.FreeStorageGiB, 0)))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 108, Col: 162}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 108, Col: 165}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 				if templ_7745c5c3_Err != nil {
