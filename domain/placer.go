@@ -16,13 +16,18 @@ type Placer struct {
 	Store     PlacementService //
 	ManageID  string           // this manage instance's id
 	Now       func() time.Time // nil: time.Now
+	// Offered returns the ids of the locations the provider offers the
+	// tenant (the catalogue's allow-list); nil offers every location.
+	// Locations not offered are left out like those dedicated to others.
+	Offered func(ctx context.Context, tenantID string) ([]string, error)
 }
 
 // SiteCandidates builds the placement candidates for a shape from the
 // locations and sites and the tenant's prices (nil: unpriced). A site whose
 // capacity manage has not learnt yet, or that is unreachable, counts as
-// unavailable. The tenancy, settings and reservations are filled in by the
-// PlacementService.
+// unavailable; a healthy site that has not reported its capacity yet takes
+// machines without a capacity check. The tenancy, settings and reservations
+// are filled in by the PlacementService.
 func SiteCandidates(locs []*GeoLocation, sites []*Site, prices *EffectivePrices, shape MachineShape) []SiteCandidate {
 	byID := make(map[string]*GeoLocation, len(locs))
 	for _, l := range locs {
@@ -37,7 +42,8 @@ func SiteCandidates(locs []*GeoLocation, sites []*Site, prices *EffectivePrices,
 		c := SiteCandidate{
 			SiteID: s.ID, SiteName: s.Name, LocationID: l.ID, LocationName: l.Name, Country: l.CountryCode,
 			LocationTenancy: Shared, SiteTenancy: Shared,
-			Enabled: s.Enabled, Reachable: s.Health != "unreachable" && s.Info != nil,
+			Enabled: s.Enabled, Reachable: s.Health != "unreachable" && (s.Info != nil || s.Health == "ok"),
+			CapacityUnknown: s.Info == nil,
 		}
 		if s.Info != nil {
 			c.Load = LoadFromCapacity(s.Info.Capacity)
@@ -84,11 +90,36 @@ func (p *Placer) TenantLocations(ctx context.Context, tenantID string) ([]*GeoLo
 	if err != nil {
 		return nil, err
 	}
+	if locs, err = p.offered(ctx, tenantID, locs); err != nil {
+		return nil, err
+	}
 	lt, st, err := p.settings(ctx, locs, sites)
 	if err != nil {
 		return nil, err
 	}
 	return TenantLocations(tenantID, p.ManageID, locs, lt, sites, st), nil
+}
+
+// offered keeps the locations the provider offers tenantID.
+func (p *Placer) offered(ctx context.Context, tenantID string, locs []*GeoLocation) ([]*GeoLocation, error) {
+	if p.Offered == nil {
+		return locs, nil
+	}
+	ids, err := p.Offered(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	ok := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		ok[id] = true
+	}
+	out := make([]*GeoLocation, 0, len(locs))
+	for _, l := range locs {
+		if ok[l.ID] {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 func (p *Placer) inventory(ctx context.Context) ([]*GeoLocation, []*Site, error) {
@@ -131,6 +162,9 @@ func (p *Placer) settings(ctx context.Context, locs []*GeoLocation, sites []*Sit
 func (p *Placer) Candidates(ctx context.Context, tenantID string, shape MachineShape) ([]SiteCandidate, error) {
 	locs, sites, err := p.inventory(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if locs, err = p.offered(ctx, tenantID, locs); err != nil {
 		return nil, err
 	}
 	var prices *EffectivePrices

@@ -290,7 +290,10 @@ type SiteCandidate struct {
 	LocationTenancy Tenancy
 	SiteTenancy     Tenancy
 	Enabled         bool // the provider takes new machines here
-	Reachable       bool // manage can reach the site (its capacity is known)
+	Reachable       bool // manage can reach the site
+	// CapacityUnknown is set for a healthy site that has not reported its
+	// capacity yet: it takes machines without a capacity check.
+	CapacityUnknown bool
 	Load            SiteLoad
 	CPURatio        float64 // vCPUs per core; 0 means DefaultCPURatio
 	MemoryRatio     float64 // 0 means DefaultMemoryRatio
@@ -472,10 +475,12 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 		// Headroom: the share of memory (60 %) and vCPU (40 %) still free afterwards.
 		fv, fm, _ := c.Free()
 		h := 0.0
-		if cm := c.capacityMiB(); cm > 0 {
+		if c.CapacityUnknown {
+			// no headroom to speak of
+		} else if cm := c.capacityMiB(); cm > 0 {
 			h += 0.6 * float64(fm-int64(req.Shape.MemoryMiB)) / float64(cm)
 		}
-		if cv := c.capacityVCPUs(); cv > 0 {
+		if cv := c.capacityVCPUs(); cv > 0 && !c.CapacityUnknown {
 			h += 0.4 * float64(fv-req.Shape.VCPUs) / float64(cv)
 		}
 		s.Score += headroomWeight * h
@@ -564,6 +569,9 @@ func check(req PlaceRequest, c *SiteCandidate) (Exclusion, string, *AffinityGrou
 		if !g.Anti && len(g.MemberSites) > 0 && n == 0 {
 			return ExclAffinity, fmt.Sprintf("holds no machine of group %s (hard affinity)", g.Name), &req.Groups[gi]
 		}
+	}
+	if c.CapacityUnknown {
+		return "", "", nil
 	}
 	fv, fm, fs := c.Free()
 	var short []string

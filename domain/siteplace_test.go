@@ -304,6 +304,14 @@ func TestPlaceOnSite(t *testing.T) {
 			want: "frankfurt-1",
 		},
 		{
+			name: "a healthy site without reported capacity takes it unchecked", tenant: globex, shape: big, location: locBER,
+			edit: func(c []domain.SiteCandidate) {
+				b := byName(c, "berlin-1")
+				b.Load, b.CapacityUnknown = domain.SiteLoad{}, true
+			},
+			want: "berlin-1",
+		},
+		{
 			name: "a shape without memory", tenant: globex, shape: domain.MachineShape{VCPUs: 1}, location: "cheapest",
 			code: domain.EINVALID, msg: "A machine needs at least 1 vCPU and some memory.",
 		},
@@ -429,12 +437,16 @@ func TestSiteCandidates(t *testing.T) {
 		{ID: "a", Name: "berlin-1", LocationID: locBER, Enabled: true, Health: "ok", Info: info},
 		{ID: "b", Name: "berlin-2", LocationID: locBER, Enabled: true, Health: "unknown"}, // never synced
 		{ID: "c", Name: "berlin-3", LocationID: locBER, Enabled: true, Health: "unreachable", Info: info},
+		{ID: "e", Name: "berlin-4", LocationID: locBER, Enabled: true, Health: "ok"}, // healthy, capacity not reported yet
 		{ID: "d", Name: "nowhere", LocationID: locFRA, Enabled: true, Health: "ok", Info: info}, // unknown location
 	}
 	prices := &domain.EffectivePrices{Currency: "EUR", Prices: domain.Prices{VCPUHour: 10_000, MemoryGiBHour: 5_000}, Multipliers: map[string]domain.Factor{locBER: 1_500_000}}
 	c := domain.SiteCandidates(locs, sites, prices, domain.MachineShape{VCPUs: 2, MemoryMiB: 2048})
-	if len(c) != 3 {
-		t.Fatalf("%d candidates, want 3", len(c))
+	if len(c) != 4 {
+		t.Fatalf("%d candidates, want 4", len(c))
+	}
+	if !c[3].Reachable || !c[3].CapacityUnknown || c[0].CapacityUnknown {
+		t.Errorf("berlin-4 reachable %v, capacity unknown %v; berlin-1 capacity unknown %v", c[3].Reachable, c[3].CapacityUnknown, c[0].CapacityUnknown)
 	}
 	if !c[0].Reachable || c[1].Reachable || c[2].Reachable {
 		t.Errorf("reachable = %v %v %v, want true false false", c[0].Reachable, c[1].Reachable, c[2].Reachable)
