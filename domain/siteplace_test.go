@@ -437,7 +437,7 @@ func TestSiteCandidates(t *testing.T) {
 		{ID: "a", Name: "berlin-1", LocationID: locBER, Enabled: true, Health: "ok", Info: info},
 		{ID: "b", Name: "berlin-2", LocationID: locBER, Enabled: true, Health: "unknown"}, // never synced
 		{ID: "c", Name: "berlin-3", LocationID: locBER, Enabled: true, Health: "unreachable", Info: info},
-		{ID: "e", Name: "berlin-4", LocationID: locBER, Enabled: true, Health: "ok"}, // healthy, capacity not reported yet
+		{ID: "e", Name: "berlin-4", LocationID: locBER, Enabled: true, Health: "ok"},            // healthy, capacity not reported yet
 		{ID: "d", Name: "nowhere", LocationID: locFRA, Enabled: true, Health: "ok", Info: info}, // unknown location
 	}
 	prices := &domain.EffectivePrices{Currency: "EUR", Prices: domain.Prices{VCPUHour: 10_000, MemoryGiBHour: 5_000}, Multipliers: map[string]domain.Factor{locBER: 1_500_000}}

@@ -104,7 +104,9 @@ func (s *PlacementService) placeOnce(ctx context.Context, machineID string, req 
 // reservation commits or rolls back with the machine.
 type txKey struct{}
 
-func withTx(ctx context.Context, tx pgx.Tx) context.Context { return context.WithValue(ctx, txKey{}, tx) }
+func withTx(ctx context.Context, tx pgx.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
 
 // finishPlacement is called by OperationQueue.Finish in its transaction: a
 // created machine's reservation goes (the site counts it from now on); a
