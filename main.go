@@ -26,6 +26,7 @@ func commands() []command {
 		{"serve", "serve [--demo] [flags]", "Runs manage (portal, user API, admin pages) on --listen. Migrates the database on start. With --demo it also seeds the demo provider admin, tenants and users (idempotently), uses a fixed demo secret key, and refuses to listen on a non-loopback address unless --force is given.", runServe},
 		{"migrate", "migrate up|down|status [flags]", "Applies all pending database migrations (up), rolls back the newest (down), or lists them (status).", runMigrate},
 		{"tenant", "tenant create --name NAME --slug SLUG [--contact-name N] [--contact-email E]", "Creates a tenant (a customer) from the command line, for bootstrapping a real installation.", runTenant},
+		{"directory", "directory set --tenant SLUG --url URL [--url URL…] [--ca-file PEM] --bind-dn DN --bind-password-file F --user-base DN --user-filter F [--group-base DN] --group-role DN=ROLE [--group-role …] | directory test --tenant SLUG [--user NAME]", "Configures a tenant's LDAP directory for single sign-on (set), or checks it step by step like the settings page's Test connection button (test): servers reachable, certificates trusted, service bind, search bases, and a test user in a mapped group.", runDirectory},
 		{"user", "user create --login LOGIN [--tenant SLUG] [--role admin|member|viewer] [--password-file F]", "Creates a local user. Without --tenant it creates a provider admin. The password is read from --password-file, or from standard input when that is not a terminal.", runUser},
 	}
 }
