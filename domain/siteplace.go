@@ -372,7 +372,39 @@ type SiteScore struct {
 	Score        float64 `json:"score"`
 	Hourly       Money   `json:"hourly"`
 	Priced       bool    `json:"priced"`
-	Detail       string  `json:"detail"` // how the score came about
+	Detail       string  `json:"detail"` // how the score came about (the best DetailedFitting only)
+
+	parts scoreParts
+}
+
+// DetailedFitting is how many of the fitting sites, best first, get a Detail.
+const DetailedFitting = 10
+
+// scoreParts are the terms of a score, spelt out for the best sites only.
+type scoreParts struct {
+	price, headroom, dedicated float64
+	priced                     bool
+	groups                     []groupTerm
+}
+
+type groupTerm struct {
+	name  string
+	value float64
+}
+
+func (p scoreParts) String() string {
+	var parts []string
+	if p.priced {
+		parts = append(parts, fmt.Sprintf("price %.1f", p.price))
+	}
+	parts = append(parts, fmt.Sprintf("headroom %.1f", p.headroom))
+	if p.dedicated != 0 {
+		parts = append(parts, fmt.Sprintf("dedicated %.1f", p.dedicated))
+	}
+	for _, g := range p.groups {
+		parts = append(parts, fmt.Sprintf("group %s %+.1f", g.name, g.value))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // PlaceDecision is the outcome of PlaceOnSite.
@@ -462,7 +494,7 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 	for _, i := range fits {
 		c := &cands[i]
 		s := SiteScore{SiteID: c.SiteID, SiteName: c.SiteName, LocationID: c.LocationID, LocationName: c.LocationName, Hourly: c.Hourly, Priced: c.Priced}
-		var parts []string
+		parts := &s.parts
 		// Price: the cheapest fitting site gets the full weight.
 		if c.Priced {
 			p := 1.0
@@ -470,7 +502,7 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 				p = float64(max(minPrice, 0)) / float64(c.Hourly.Amount)
 			}
 			s.Score += pw * p
-			parts = append(parts, fmt.Sprintf("price %.1f", pw*p))
+			parts.price, parts.priced = pw*p, true
 		}
 		// Headroom: the share of memory (60 %) and vCPU (40 %) still free afterwards.
 		fv, fm, _ := c.Free()
@@ -484,10 +516,10 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 			h += 0.4 * float64(fv-req.Shape.VCPUs) / float64(cv)
 		}
 		s.Score += headroomWeight * h
-		parts = append(parts, fmt.Sprintf("headroom %.1f", headroomWeight*h))
+		parts.headroom = headroomWeight * h
 		if c.LocationTenancy.Dedicated() || c.SiteTenancy.Dedicated() {
 			s.Score += dedicatedBonus
-			parts = append(parts, fmt.Sprintf("dedicated %.1f", dedicatedBonus))
+			parts.dedicated = dedicatedBonus
 		}
 		for _, g := range req.Groups {
 			if g.Hard {
@@ -497,14 +529,13 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 			switch {
 			case g.Anti && n > 0:
 				s.Score -= softAntiPenalty * float64(n)
-				parts = append(parts, fmt.Sprintf("group %s −%.1f", g.Name, softAntiPenalty*float64(n)))
+				parts.groups = append(parts.groups, groupTerm{g.Name, -softAntiPenalty * float64(n)})
 			case !g.Anti && n > 0:
 				s.Score += softAffinityBonus
-				parts = append(parts, fmt.Sprintf("group %s +%.1f", g.Name, softAffinityBonus))
+				parts.groups = append(parts.groups, groupTerm{g.Name, softAffinityBonus})
 			}
 		}
 		s.Score = float64(int64(s.Score*100+0.5*sign(s.Score))) / 100
-		s.Detail = strings.Join(parts, ", ")
 		d.Fitting = append(d.Fitting, s)
 	}
 	sort.SliceStable(d.Fitting, func(i, j int) bool {
@@ -520,6 +551,9 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 		}
 		return a.SiteID < b.SiteID
 	})
+	for i := range d.Fitting[:min(len(d.Fitting), DetailedFitting)] {
+		d.Fitting[i].Detail = d.Fitting[i].parts.String()
+	}
 	d.Chosen = &d.Fitting[0]
 	return d, nil
 }
@@ -546,7 +580,7 @@ func check(req PlaceRequest, c *SiteCandidate) (Exclusion, string, *AffinityGrou
 		}
 	case ChooseCountry:
 		if c.Country != req.Location.Country {
-			return ExclLocation, "not in " + req.Location.Country, nil
+			return ExclLocation, notIn(req.Location.Country), nil
 		}
 	}
 	if req.Residency != "" && c.Country != req.Residency {
@@ -589,6 +623,9 @@ func check(req PlaceRequest, c *SiteCandidate) (Exclusion, string, *AffinityGrou
 	}
 	return "", "", nil
 }
+
+// notIn is the detail of a site outside the chosen country.
+func notIn(cc string) string { return "not in " + cc }
 
 func tenancyWho(t Tenancy) string {
 	if t.Kind == TenancyManage {

@@ -228,7 +228,7 @@ func placeTx(ctx context.Context, tx dbConn, machineID string, req domain.PlaceR
 }
 
 // keptFitting is how many of the fitting sites (best first) a decision keeps.
-const keptFitting = 10
+const keptFitting = domain.DetailedFitting
 
 // spreadMargin is how far below the best score a fitting site may be and
 // still take a machine when the best site is busy with another placement,
