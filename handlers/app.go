@@ -33,6 +33,8 @@ type App struct {
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
 	// Placer places machines across sites (issue 8); nil until locations exist.
 	Placer *domain.Placer
+	// Brand is the branding settings' store and host-name helpers.
+	Brand *BrandingConfig
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool
@@ -126,6 +128,10 @@ func (a *App) shell(r *http.Request, title, nav string) views.Shell {
 		s.User, s.Tenant = p.User, p.Tenant
 	}
 	brandTenant := HostTenant(r.Context())
+	if _, resolved := r.Context().Value(hostTenantKey).(*domain.Tenant); !resolved && a.Brand != nil && a.Brand.ResolveHost != nil {
+		// A page rendered outside the host middleware (a panic's 500 page).
+		brandTenant = a.Brand.ResolveHost(r)
+	}
 	if brandTenant == nil && p != nil {
 		brandTenant = p.Tenant
 	}

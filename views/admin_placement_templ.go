@@ -64,7 +64,7 @@ func memGiB(m int64) string {
 	return fmt.Sprintf("%.1f GiB", float64(m)/1024)
 }
 
-func ratio(f float64) string { return fmt.Sprintf("%g×", f) }
+func overcommit(f float64) string { return fmt.Sprintf("%g×", f) }
 
 func PlacementAdmin(p PlacementAdminProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -262,9 +262,9 @@ func PlacementAdmin(p PlacementAdminProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var10 string
-				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(ratio(s.Candidate.CPURatio))
+				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(overcommit(s.Candidate.CPURatio))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 105, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 105, Col: 45}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {
@@ -275,9 +275,9 @@ func PlacementAdmin(p PlacementAdminProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var11 string
-				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(ratio(s.Candidate.MemoryRatio))
+				templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(overcommit(s.Candidate.MemoryRatio))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 105, Col: 77}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_placement.templ`, Line: 105, Col: 87}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 				if templ_7745c5c3_Err != nil {

@@ -68,6 +68,7 @@ var AdminNav = []NavItem{
 	{"placement", "Placement", "/admin/placement"},
 	{"catalogue", "Catalogue", "/admin/catalogue"},
 	{"pricing", "Pricing", "/admin/pricing"},
+	{"branding", "Branding", "/admin/branding"},
 	{"audit", "Audit", "/admin/audit"},
 }
 

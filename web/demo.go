@@ -69,7 +69,7 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 	if err := s.seedPricing(ctx, s.BillingZone()); err != nil { // pricing (issue 6)
 		return fmt.Errorf("seed pricing: %w", err)
 	}
-	return nil
+	return s.seedDemoBranding(ctx) // branding (issue 7)
 }
 
 // PrintDemoBanner tells the operator where the demo is and how to log in.
