@@ -35,6 +35,11 @@ type App struct {
 	Placer *domain.Placer
 	// Brand is the branding settings' store and host-name helpers.
 	Brand *BrandingConfig
+	// Locations, Secrets and CheckSite serve the provider admin's
+	// Locations & sites pages; CheckSite refreshes one site's health now.
+	Locations domain.LocationService
+	Secrets   domain.SecretBox
+	CheckSite siteChecker
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool
