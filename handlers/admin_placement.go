@@ -16,11 +16,23 @@ import (
 // each machine went where it did.
 
 func (a *App) placementPlacer(w http.ResponseWriter, r *http.Request) *domain.Placer {
-	if a.Placer == nil || a.Placer.Locations == nil || a.Placer.Store == nil {
+	p := a.placerNow()
+	if p == nil || p.Store == nil {
 		a.Error(w, r, domain.Errorf(domain.EUNAVAILABLE, "Placement is not set up: no locations are connected yet."))
 		return nil
 	}
-	return a.Placer
+	return p
+}
+
+// placerNow returns the Placer over the app's current location store (tests
+// swap App.Locations after start-up), or nil without one.
+func (a *App) placerNow() *domain.Placer {
+	if a.Placer == nil || a.Locations == nil {
+		return nil
+	}
+	p := *a.Placer
+	p.Locations = a.Locations
+	return &p
 }
 
 // HandlePlacementIndex shows locations and sites with their tenancy and

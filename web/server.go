@@ -109,6 +109,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	s.setupBranding()
 	s.Locations = app.Locations.(*postgres.LocationService)
 	app.CheckSite = s.CheckSite
+	app.Placer = s.newPlacer() // issue 8
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)
 	}
