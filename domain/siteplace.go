@@ -797,6 +797,9 @@ type PlacementService interface {
 	// RemoveMachine frees the reservation and group memberships of a machine
 	// that failed or was deleted.
 	RemoveMachine(ctx context.Context, tenantID, machineID string) error
+	// Cancel undoes a placement whose machine was not created after all
+	// (refused by quota, a name taken): reservation, groups and decision go.
+	Cancel(ctx context.Context, tenantID, machineID string) error
 	// FindDecision returns a machine's placement record. ENOTFOUND.
 	FindDecision(ctx context.Context, machineID string) (*PlacementRecord, error)
 	// FindDecisions returns a page of decisions, newest first (for the

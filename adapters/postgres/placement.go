@@ -536,6 +536,20 @@ func scanDecision(row pgx.Row) (*domain.PlacementRecord, error) {
 	return r, nil
 }
 
+// Cancel undoes a placement whose machine was never created.
+func (s *PlacementService) Cancel(ctx context.Context, tenantID, machineID string) error {
+	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
+		return nil
+	}
+	return translate(s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if err := finishPlacement(ctx, tx, tenantID, machineID, domain.OpCreate, false); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM placement_decisions WHERE tenant_id = $1 AND machine_id = $2`, tenantID, machineID)
+		return err
+	}), "")
+}
+
 // FindDecision returns a machine's placement record (for the provider admin).
 func (s *PlacementService) FindDecision(ctx context.Context, machineID string) (*domain.PlacementRecord, error) {
 	notFound := "No placement decision is kept for this machine."

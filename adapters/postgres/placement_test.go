@@ -160,6 +160,20 @@ func TestPlacementService(t *testing.T) {
 		if _, err := ps.Preview(ctx, req, cloud); err != nil {
 			t.Errorf("after removal: %v", err)
 		}
+		// A placement whose machine was never created is undone entirely.
+		m = domain.NewID()
+		if _, err := ps.Place(ctx, m, req, cloud); err != nil {
+			t.Fatal(err)
+		}
+		if err := ps.Cancel(ctx, globex.ID, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.Preview(ctx, req, cloud); err != nil {
+			t.Errorf("after cancel: %v", err)
+		}
+		if _, err := ps.FindDecision(ctx, m); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("a cancelled placement's decision: %v", err)
+		}
 	})
 
 	t.Run("groups keep their rule and members", func(t *testing.T) {
