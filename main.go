@@ -28,6 +28,7 @@ func commands() []command {
 		{"migrate", "migrate up|down|status [flags]", "Applies all pending database migrations (up), rolls back the newest (down), or lists them (status).", runMigrate},
 		{"tenant", "tenant create --name NAME --slug SLUG [--contact-name N] [--contact-email E]", "Creates a tenant (a customer) from the command line, for bootstrapping a real installation.", runTenant},
 		{"directory", "directory set --tenant SLUG --url URL [--url URL…] [--ca-file PEM] --bind-dn DN --bind-password-file F --user-base DN --user-filter F [--group-base DN] --group-role DN=ROLE [--group-role …] | directory test --tenant SLUG [--user NAME]", "Configures a tenant's LDAP directory for single sign-on (set), or checks it step by step like the settings page's Test connection button (test): servers reachable, certificates trusted, service bind, search bases, and a test user in a mapped group.", runDirectory},
+		{"token", "token create --tenant SLUG --user LOGIN [--name NAME]", "Creates an API token for a tenant user and prints it (it is shown only this once). The token acts with the user's role on the user API (/api/v1).", runToken},
 		{"user", "user create --login LOGIN [--tenant SLUG] [--role admin|member|viewer] [--password-file F]", "Creates a local user. Without --tenant it creates a provider admin. The password is read from --password-file, or from standard input when that is not a terminal.", runUser},
 	}
 }

@@ -33,6 +33,13 @@ type App struct {
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
 	// Placer places machines across sites (issue 8); nil until locations exist.
 	Placer *domain.Placer
+	// Machines, catalogue, API tokens and the sites they run on (issue 4).
+	Machines  domain.MachineService
+	Catalogue domain.CatalogueService
+	Tokens    domain.TokenService
+	Sites     domain.SiteConnector
+	Pricer    domain.Pricer
+	Costs     domain.CostService // nil until billing lands
 	// Brand is the branding settings' store and host-name helpers.
 	Brand *BrandingConfig
 	// Locations, Secrets and CheckSite serve the provider admin's

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tessera/adapters/connectapi"
 	"tessera/adapters/ldap"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
@@ -96,6 +97,10 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 			Directory: directoryAuth,
 		},
 		TrustProxy: cfg.TrustProxy,
+		Machines:   postgres.NewMachineService(db),
+		Catalogue:  postgres.NewCatalogueService(db),
+		Tokens:     postgres.NewTokenService(db),
+		Pricer:     postgres.NewPricingService(db),
 
 		Locations: postgres.NewLocationService(db),
 		Secrets:   box,
@@ -108,6 +113,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	s.OnClose(directoryAuth.Close)
 	s.setupBranding()
 	s.Locations = app.Locations.(*postgres.LocationService)
+	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
 	app.CheckSite = s.CheckSite
 	app.Placer = s.newPlacer() // issue 8
 	if cfg.SitePollInterval > 0 {
