@@ -22,5 +22,8 @@ func (s *Server) newPlacer() *domain.Placer {
 		}
 	}
 	p := &domain.Placer{Store: store, Pricing: postgres.NewPricingService(s.DB), ManageID: s.Config.ManageID}
+	if s.App.Catalogue != nil {
+		p.Offered = s.App.Catalogue.TenantLocationIDs // the locations the provider offers each tenant
+	}
 	return p
 }

@@ -27,6 +27,9 @@ func placementContains(t *testing.T, body string, want ...string) {
 func TestPlacementDemoAndAdmin(t *testing.T) {
 	env := startDemo(t)
 	ctx := context.Background()
+	if err := env.Server.SeedMachinesDemo(ctx); err != nil { // offers the demo's locations to the demo tenants
+		t.Fatal(err)
+	}
 	acme, globex := env.Tenant(t, "acme"), env.Tenant(t, "globex")
 	p := *env.Server.App.Placer
 	p.Locations = env.Server.App.Locations

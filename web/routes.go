@@ -57,6 +57,7 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 						r.Use(a.RequireWriter)
 						r.Get("/machines/new", a.HandleMachineNew)
 						r.Get("/machines/new/price", a.HandleMachinePrice)
+						r.Get("/machines/new/placement", a.HandlePlacementPreview)
 						r.Get("/machines/new/name", a.HandleMachineNameCheck)
 						r.Post("/machines", a.HandleMachineCreate)
 						r.Post("/machines/{machineID}/start", a.HandleMachineAction(domain.ActionStart))
