@@ -51,14 +51,6 @@ func (s *PlacementService) Place(ctx context.Context, machineID string, req doma
 	if err := domain.ValidateGroups(req.Groups); err != nil {
 		return nil, err
 	}
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		// Inside the machine's create: reserve in its transaction.
-		d, err := s.ExecPlace(ctx, tx, machineID, req, cands)
-		if err != nil && !errors.As(err, new(*domain.Error)) {
-			err = translate(err, "")
-		}
-		return d, err
-	}
 	var d *domain.PlaceDecision
 	var err error
 	for attempt := 0; attempt < placementAttempts; attempt++ {
@@ -97,15 +89,6 @@ func (s *PlacementService) placeOnce(ctx context.Context, machineID string, req 
 		}
 	}
 	return d, err
-}
-
-// txKey carries a transaction in a context: Place called with such a
-// context (from MachineService.CreateMachine's PickSite) joins it, so the
-// reservation commits or rolls back with the machine.
-type txKey struct{}
-
-func withTx(ctx context.Context, tx pgx.Tx) context.Context {
-	return context.WithValue(ctx, txKey{}, tx)
 }
 
 // finishPlacement is called by OperationQueue.Finish in its transaction: a
