@@ -123,6 +123,9 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 				return err
 			}
 		}
+		if err := finishPlacement(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.Kind, succeeded); err != nil { // issue 8
+			return err
+		}
 		if succeeded && c.Target != nil {
 			_, err := tx.Exec(ctx, `UPDATE machines SET flavor_id = $3, vcpus = $4, memory_mib = $5, disk_gib = $6 WHERE tenant_id = $1 AND id = $2`,
 				c.Op.TenantID, c.Op.MachineID, c.Target.ID, c.Target.VCPUs, c.Target.MemoryMiB, c.Target.DiskGiB)
