@@ -36,7 +36,10 @@ func TestBrowserDisksAndNetworks(t *testing.T) {
 	env := startDemo(t)
 	locs, _ := env.Server.Locations.FindLocations(context.Background())
 	for _, l := range locs {
-		if err := env.Server.App.Storage.Addresses.CreatePool(context.Background(), &domain.PublicPool{LocationID: l.ID, CIDR: "203.0.113." + map[string]string{"Berlin": "0", "Frankfurt": "128"}[l.Name] + "/25"}); err != nil {
+		if l.Name != "Berlin" {
+			continue
+		}
+		if err := env.Server.App.Storage.Addresses.CreatePool(context.Background(), &domain.PublicPool{LocationID: l.ID, CIDR: "203.0.113.0/25"}); err != nil {
 			t.Fatal(err)
 		}
 	}
