@@ -8,14 +8,14 @@ import (
 // Error codes. Every error that crosses a port carries one of these; the edge
 // (HTML handler or JSON API) maps them to a status and shows Message only.
 const (
-	EINVALID     = "invalid"     // the input is wrong; Fields says where
-	ENOTFOUND    = "not_found"   // no such thing, or not yours to see
-	ECONFLICT    = "conflict"    // the thing exists, or its state forbids the action
-	EFORBIDDEN   = "forbidden"   // authenticated, but the role does not allow it
+	EINVALID      = "invalid"      // the input is wrong; Fields says where
+	ENOTFOUND     = "not_found"    // no such thing, or not yours to see
+	ECONFLICT     = "conflict"     // the thing exists, or its state forbids the action
+	EFORBIDDEN    = "forbidden"    // authenticated, but the role does not allow it
 	EUNAUTHORIZED = "unauthorized" // not authenticated
-	EUNAVAILABLE = "unavailable" // a dependency (site, directory) cannot be reached
-	ETOOMANY     = "too_many"    // rate limited
-	EINTERNAL    = "internal"    // a bug or an unexpected failure; logged at the edge
+	EUNAVAILABLE  = "unavailable"  // a dependency (site, directory) cannot be reached
+	ETOOMANY      = "too_many"     // rate limited
+	EINTERNAL     = "internal"     // a bug or an unexpected failure; logged at the edge
 )
 
 // Error is Tessera's application error. Message is safe to show to the user.

@@ -61,7 +61,9 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 				// The provider admin's area.
 				r.Route("/admin", func(r chi.Router) {
 					r.Use(a.RequireProviderAdmin)
-					r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/tenants", http.StatusSeeOther) })
+					r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+						http.Redirect(w, r, "/admin/tenants", http.StatusSeeOther)
+					})
 					r.Get("/tenants", a.HandleTenantIndex)
 					r.Get("/tenants/new", a.HandleTenantNew)
 					r.Post("/tenants", a.HandleTenantCreate)

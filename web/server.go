@@ -33,7 +33,6 @@ type Server struct {
 	Log      *slog.Logger
 
 	handler http.Handler
-	store   *pgxstore.PostgresStore
 	closers []func()
 }
 
@@ -57,7 +56,9 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store := pgxstore.NewWithCleanupInterval(db.Pool, 10*time.Minute)
+	// pgxstore's own cleanup goroutine races with its StopCleanup (the
+	// channel is assigned inside the goroutine), so we run the cleanup ourselves.
+	store := pgxstore.NewWithCleanupInterval(db.Pool, 0)
 	sessions := scs.New()
 	sessions.Store = store
 	sessions.IdleTimeout = cfg.IdleTimeout
@@ -90,21 +91,51 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
-		store: store,
 	}
 	s.handler = s.routes(st, newMetrics(reg))
+	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil
 }
 
 // Handler is the server's root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops background work.
+// Close stops background work and waits for it.
 func (s *Server) Close() {
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i]()
 	}
-	s.store.StopCleanup()
+}
+
+// Background runs fn in a goroutine until the server closes; Close cancels
+// fn's context and waits for it to return.
+func (s *Server) Background(fn func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	s.OnClose(func() {
+		cancel()
+		<-done
+	})
+}
+
+// deleteExpiredSessions removes expired sessions every interval.
+func (s *Server) deleteExpiredSessions(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.DB.Pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`); err != nil && ctx.Err() == nil {
+				s.Log.Warn("delete expired sessions", "err", err)
+			}
+		}
+	}
 }
 
 // OnClose registers fn to run when the server closes (last registered first).
