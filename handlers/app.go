@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/alexedwards/scs/v2"
@@ -30,6 +31,11 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
+	Pricing     domain.PricingService
+	Pricer      domain.Pricer
+	Billing     domain.BillingService
+	BillingZone *time.Location
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -39,13 +39,22 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 				r.Use(a.RequireUser)
 				r.Get("/", a.HandleHome)
 
+				// --- Billing API (issue 6) ---------------------------------------
+				// Plain handlers that read PrincipalFrom(ctx). Until the Bearer-token
+				// group (/api/v1, APIRoutes) is on main they answer signed-in
+				// sessions here; then call a.BillingAPIRoutes inside that group.
+				r.Route("/api/v1", a.BillingAPIRoutes)
+				// --- end billing API ------------------------------------------------
+
 				// The tenant portal.
 				r.Group(func(r chi.Router) {
 					r.Use(a.RequireTenantUser)
 					r.Get("/machines", a.HandlePlaceholder("Machines", "machines", "Machines arrive with the next release: create, start, stop, resize and delete virtual machines, with their price in plain sight."))
 					r.Get("/disks", a.HandlePlaceholder("Disks", "disks", "Extra disks for your machines will be managed here."))
 					r.Get("/networks", a.HandlePlaceholder("Networks", "networks", "Private networks, public addresses and firewall rules will be managed here."))
-					r.Get("/billing", a.HandlePlaceholder("Usage & billing", "billing", "Month-to-date spend, a forecast and your invoices will appear here."))
+					r.Get("/billing", a.HandleBilling)
+					r.Get("/billing/invoices/{invoiceID}", a.HandleInvoice)
+					r.Get("/billing/invoices/{invoiceID}/csv", a.HandleInvoiceCSV)
 					r.Get("/settings", a.HandleSettings)
 					r.Get("/settings/tokens", a.HandlePlaceholder("API tokens", "tokens", "Personal API tokens for the user API will be managed here."))
 					r.Group(func(r chi.Router) {
@@ -77,7 +86,14 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Post("/tenants/{tenantID}/users/{userID}/password", a.HandleTenantUserPassword)
 					r.Get("/locations", a.HandlePlaceholder("Locations & sites", "locations", "Geo-locations and connect sites will be registered here."))
 					r.Get("/catalogue", a.HandlePlaceholder("Catalogue", "catalogue", "Flavors and images offered to tenants will be managed here."))
-					r.Get("/pricing", a.HandlePlaceholder("Pricing", "pricing", "Rate cards and tenant prices will be managed here."))
+					r.Get("/pricing", a.HandlePricingIndex)
+					r.Get("/pricing/new", a.HandleRateCardNew)
+					r.Post("/pricing", a.HandleRateCardCreate)
+					r.Get("/pricing/{cardID}", a.HandleRateCardShow)
+					r.Post("/pricing/{cardID}/versions", a.HandleRateCardVersion)
+					r.Post("/pricing/{cardID}/default", a.HandleRateCardDefault)
+					r.Get("/pricing/tenants/{tenantID}", a.HandleTenantPricing)
+					r.Post("/pricing/tenants/{tenantID}", a.HandleTenantPricingAssign)
 					r.Get("/audit", a.HandleAdminAudit)
 				})
 			})

@@ -88,6 +88,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		},
 		TrustProxy: cfg.TrustProxy,
 	}
+	pricing := postgres.NewPricingService(db) // issue 6
+	app.Pricing, app.Pricer, app.Billing, app.BillingZone = pricing, pricing, postgres.NewBillingService(db, cfg.Zone()), cfg.Zone()
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
