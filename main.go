@@ -27,6 +27,7 @@ func commands() []command {
 		{"migrate", "migrate up|down|status [flags]", "Applies all pending database migrations (up), rolls back the newest (down), or lists them (status).", runMigrate},
 		{"tenant", "tenant create --name NAME --slug SLUG [--contact-name N] [--contact-email E]", "Creates a tenant (a customer) from the command line, for bootstrapping a real installation.", runTenant},
 		{"user", "user create --login LOGIN [--tenant SLUG] [--role admin|member|viewer] [--password-file F]", "Creates a local user. Without --tenant it creates a provider admin. The password is read from --password-file, or from standard input when that is not a terminal.", runUser},
+		{"billing", "billing close --month YYYY-MM [flags]", "Closes a month that has ended into one immutable invoice per tenant (months end at midnight in --billing-timezone). Closing a closed month changes nothing; serve also closes the previous month by itself once it has ended.", runBilling},
 	}
 }
 
