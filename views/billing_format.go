@@ -115,7 +115,7 @@ func SpendChart(days []domain.DaySpend, currency string, loc *time.Location) Cha
 // SpendRow is a total for one machine or location.
 type SpendRow struct {
 	Key, Label, Type string
-	Amount         domain.Micros
+	Amount           domain.Micros
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
