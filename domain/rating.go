@@ -93,10 +93,28 @@ func SplitAt(from, to time.Time, cuts []time.Time) [][2]time.Time {
 }
 
 type lineKey struct {
-	loc, desc string
-	unit      Unit
-	price     Micros
-	bp        int
+	loc   string
+	unit  Unit
+	sub   string // storage class or image
+	price Micros
+	bp    int
+}
+
+// description names what a line counts.
+func (k lineKey) description() string {
+	switch k.unit {
+	case UnitVCPUHour:
+		return "vCPU"
+	case UnitGiBHour:
+		return "Memory"
+	case UnitGiBMonth:
+		return "Disk (" + k.sub + ")"
+	case UnitAddressHour:
+		return "Public address"
+	case UnitLicenceHour:
+		return "Licence (" + k.sub + ")"
+	}
+	return string(k.unit)
 }
 
 // Rater accumulates the usage of one resource at a time into lines. Feed it
@@ -121,7 +139,7 @@ func (r *Rater) add(iv *UsageInterval, k lineKey, num, den int64) {
 	l := r.acc[k]
 	if l == nil {
 		l = &Line{ResourceID: iv.ResourceID, ResourceType: iv.ResourceType, ResourceName: iv.ResourceName, LocationID: iv.LocationID,
-			Description: k.desc, Unit: k.unit, QtyDen: den, UnitPrice: k.price, DiscountBP: k.bp}
+			Description: k.description(), Unit: k.unit, QtyDen: den, UnitPrice: k.price, DiscountBP: k.bp}
 		r.acc[k] = l
 		r.order = append(r.order, k)
 	}
@@ -155,19 +173,19 @@ func (r *Rater) Add(iv *UsageInterval) {
 			if class == "" {
 				class = DefaultStorageClass
 			}
-			r.add(iv, lineKey{loc, "Disk (" + class + ")", UnitGiBMonth, UnitPrice(e.Prices.Disk(class), f), bp}, int64(iv.DiskGiB)*secs, HoursPerMonth*3600)
+			r.add(iv, lineKey{loc, UnitGiBMonth, class, UnitPrice(e.Prices.Disk(class), f), bp}, int64(iv.DiskGiB)*secs, HoursPerMonth*3600)
 		}
 		if !iv.Running {
 			continue
 		}
-		r.add(iv, lineKey{loc, "vCPU", UnitVCPUHour, UnitPrice(e.Prices.VCPUHour, f), bp}, int64(iv.VCPUs)*secs, 3600)
-		r.add(iv, lineKey{loc, "Memory", UnitGiBHour, UnitPrice(e.Prices.MemoryGiBHour, f), bp}, int64(iv.MemoryMiB)*secs, 1024*3600)
+		r.add(iv, lineKey{loc, UnitVCPUHour, "", UnitPrice(e.Prices.VCPUHour, f), bp}, int64(iv.VCPUs)*secs, 3600)
+		r.add(iv, lineKey{loc, UnitGiBHour, "", UnitPrice(e.Prices.MemoryGiBHour, f), bp}, int64(iv.MemoryMiB)*secs, 1024*3600)
 		if iv.PublicIPs > 0 {
-			r.add(iv, lineKey{loc, "Public address", UnitAddressHour, UnitPrice(e.Prices.PublicIPHour, f), bp}, int64(iv.PublicIPs)*secs, 3600)
+			r.add(iv, lineKey{loc, UnitAddressHour, "", UnitPrice(e.Prices.PublicIPHour, f), bp}, int64(iv.PublicIPs)*secs, 3600)
 		}
 		if iv.Image != "" {
 			if price := e.Prices.Licence(iv.Image); price > 0 {
-				r.add(iv, lineKey{loc, "Licence (" + iv.Image + ")", UnitLicenceHour, UnitPrice(price, f), bp}, secs, 3600)
+				r.add(iv, lineKey{loc, UnitLicenceHour, iv.Image, UnitPrice(price, f), bp}, secs, 3600)
 			}
 		}
 	}

@@ -27,7 +27,7 @@ func NewBillingService(db *DB, zone *time.Location) *BillingService {
 	if zone == nil {
 		zone = time.UTC
 	}
-	return &BillingService{db: db, Zone: zone, BatchSize: 10000}
+	return &BillingService{db: db, Zone: zone, BatchSize: 20000}
 }
 
 // billingLock is the advisory lock key that serialises month closes across
@@ -170,95 +170,116 @@ func lineRow(invoiceID string, no int, l *domain.Line) []any {
 		l.QtyNum, l.QtyDen, int64(l.UnitPrice), int64(l.Amount), l.DiscountBP}
 }
 
-// streamLines reads the intervals of the month in (tenant, resource, start)
-// order through a cursor and copies each resource's lines as it completes.
+// streamLines rates the month's intervals and copies the lines into tx as
+// a pipeline: a reader on its own connection streams the intervals in
+// (tenant, resource, start) order and rates each resource as it completes,
+// while this goroutine copies batches of lines. Reading outside tx is safe:
+// intervals that ended before the month's end no longer change, and an open
+// one that closes meanwhile closes after the month's end, which rates the
+// same for the month.
 func (s *BillingService) streamLines(ctx context.Context, tx pgx.Tx, tenants map[string]*tenantClose, start, end time.Time) (int, error) {
-	_, err := tx.Exec(ctx, `DECLARE close_cur NO SCROLL CURSOR FOR SELECT `+intervalCols+` FROM usage_intervals
-		WHERE started_at < $2 AND (ended_at IS NULL OR ended_at > $1) ORDER BY tenant_id, resource_id, started_at`, start, end)
-	if err != nil {
-		return 0, translate(err, "")
-	}
 	batch := s.BatchSize
 	if batch <= 0 {
-		batch = 10000
+		batch = 20000
 	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan [][]any, 2)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- s.rateMonth(rctx, tenants, start, end, batch, batches)
+	}()
+	total := 0
+	var copyErr error
+	for buf := range batches {
+		if copyErr != nil {
+			continue // drain so the reader can finish
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"invoice_lines"}, lineCols, pgx.CopyFromRows(buf)); err != nil {
+			copyErr = translate(err, "")
+			cancel()
+			continue
+		}
+		total += len(buf)
+	}
+	if err := <-readErr; err != nil && copyErr == nil {
+		return 0, err
+	}
+	return total, copyErr
+}
+
+// rateMonth streams the intervals and sends the rated lines in batches.
+func (s *BillingService) rateMonth(ctx context.Context, tenants map[string]*tenantClose, start, end time.Time, batch int, out chan<- [][]any) error {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+intervalCols+` FROM usage_intervals
+		WHERE started_at < $2 AND (ended_at IS NULL OR ended_at > $1) ORDER BY tenant_id, resource_id, started_at`, start, end)
+	if err != nil {
+		return translate(err, "")
+	}
+	defer rows.Close()
 	var (
-		buf       [][]any
-		total     int
+		buf       = make([][]any, 0, batch)
 		curTenant string
 		curRes    string
 		cur       *tenantClose
 		rater     *domain.Rater
 		iv        domain.UsageInterval
 	)
-	flush := func() {
+	send := func() error {
+		select {
+		case out <- buf:
+			buf = make([][]any, 0, batch)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	flush := func() error {
 		if rater == nil || cur == nil {
-			return
+			return nil
 		}
 		lines := rater.Flush()
 		for i := range lines {
 			cur.lineNo++
 			buf = append(buf, lineRow(cur.invoiceID, cur.lineNo, &lines[i]))
 		}
-	}
-	copyBuf := func() error {
-		if len(buf) == 0 {
-			return nil
+		if len(buf) >= batch {
+			return send()
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"invoice_lines"}, lineCols, pgx.CopyFromRows(buf)); err != nil {
-			return translate(err, "")
-		}
-		total += len(buf)
-		buf = buf[:0]
 		return nil
 	}
-	for {
-		rows, err := tx.Query(ctx, `FETCH `+itoa(batch)+` FROM close_cur`)
-		if err != nil {
-			return 0, translate(err, "")
+	for rows.Next() {
+		if err := scanInterval(rows, &iv); err != nil {
+			return domain.Internal(err)
 		}
-		n := 0
-		for rows.Next() {
-			n++
-			if err := scanInterval(rows, &iv); err != nil {
-				rows.Close()
-				return 0, domain.Internal(err)
+		if iv.TenantID != curTenant || iv.ResourceID != curRes {
+			if err := flush(); err != nil {
+				return err
 			}
-			if iv.TenantID != curTenant || iv.ResourceID != curRes {
-				flush()
-				if iv.TenantID != curTenant {
-					curTenant = iv.TenantID
-					cur = tenants[curTenant]
-					rater = nil
-					if cur != nil {
-						rater = domain.NewRater(cur.periods, end)
-					}
+			if iv.TenantID != curTenant {
+				curTenant = iv.TenantID
+				cur = tenants[curTenant]
+				rater = nil
+				if cur != nil {
+					rater = domain.NewRater(cur.periods, end)
 				}
-				curRes = iv.ResourceID
 			}
-			if rater != nil {
-				rater.Add(&iv)
-			}
+			curRes = iv.ResourceID
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, translate(err, "")
-		}
-		if n < batch {
-			break
-		}
-		if len(buf) >= batch {
-			if err := copyBuf(); err != nil {
-				return 0, err
-			}
+		if rater != nil {
+			rater.Add(&iv)
 		}
 	}
-	flush()
-	if err := copyBuf(); err != nil {
-		return 0, err
+	if err := rows.Err(); err != nil {
+		return translate(err, "")
 	}
-	_, err = tx.Exec(ctx, `CLOSE close_cur`)
-	return total, translate(err, "")
+	if err := flush(); err != nil {
+		return err
+	}
+	if len(buf) > 0 {
+		return send()
+	}
+	return nil
 }
 
 const invoiceCols = `id, tenant_id, number, to_char(month, 'YYYY-MM'), period_start, period_end, currency, subtotal, discount, total, status, coalesce(closed_at, period_end)`
