@@ -55,6 +55,9 @@ func runBilling(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return fmt.Errorf("%s", domain.ErrorMessage(err))
 	}
+	if res.Busy {
+		return fmt.Errorf("another process is closing a month right now; try again in a minute")
+	}
 	if res.AlreadyClosed {
 		fmt.Fprintf(stdout, "%s was closed already; nothing changed.\n", res.Month)
 		return nil

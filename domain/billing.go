@@ -37,6 +37,8 @@ type CloseResult struct {
 	Invoices      int
 	Lines         int
 	AlreadyClosed bool
+	// Busy: another process is closing a month right now; try again later.
+	Busy bool
 }
 
 // UsageReport is a tenant's rated usage over a time range.

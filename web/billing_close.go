@@ -28,7 +28,7 @@ func (s *Server) StartMonthClose() {
 			case err != nil && ctx.Err() == nil:
 				failed.Inc()
 				s.Log.Error("month close failed", "month", month, "err", err)
-			case err == nil && !res.AlreadyClosed:
+			case err == nil && !res.AlreadyClosed && !res.Busy:
 				closed.Add(float64(res.Invoices))
 				s.Log.Info("month closed", "month", month, "invoices", res.Invoices, "lines", res.Lines)
 			}

@@ -64,8 +64,15 @@ func (s *BillingService) CloseMonth(ctx context.Context, month string, now time.
 	}
 	res := &domain.CloseResult{Month: month}
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(billingLock)); err != nil {
+		// Only one process closes at a time; the others do not wait (and so
+		// hold no connection the closer's reader might need).
+		var locked bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(billingLock)).Scan(&locked); err != nil {
 			return translate(err, "")
+		}
+		if !locked {
+			res.Busy = true
+			return nil
 		}
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM billing_months WHERE month = $1)`, start.Format("2006-01-02")).Scan(&res.AlreadyClosed); err != nil {
 			return translate(err, "")

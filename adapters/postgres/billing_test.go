@@ -251,3 +251,35 @@ func TestCloseMonth(t *testing.T) {
 		t.Errorf("assigning a rate inside an invoiced month: %v", err)
 	}
 }
+
+// Several manage processes closing the same month at once write its
+// invoices once.
+func TestCloseMonthConcurrent(t *testing.T) {
+	db, acme, _ := billingFixture(t)
+	ctx := context.Background()
+	if _, err := postgres.NewMeterService(db).RecordStateChange(ctx, change(acme.ID, domain.NewID(), "c", domain.ChangeCreated, t0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	results := make(chan *domain.CloseResult, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			b := postgres.NewBillingService(db, time.UTC) // one per process
+			res, err := b.CloseMonth(ctx, "2026-10", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Error(err)
+			}
+			results <- res
+		}()
+	}
+	did := 0
+	for i := 0; i < 4; i++ {
+		if r := <-results; r != nil && !r.AlreadyClosed && !r.Busy {
+			did++
+		}
+	}
+	var n int
+	_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM invoices`).Scan(&n)
+	if did != 1 || n != 1 {
+		t.Errorf("%d closes did work, %d invoices; want 1 and 1", did, n)
+	}
+}
