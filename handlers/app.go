@@ -39,6 +39,14 @@ type App struct {
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool
+
+	// Directories and DirectoryTester serve tenants' LDAP settings (single sign-on).
+	Directories     domain.DirectoryService
+	DirectoryTester domain.DirectoryTester
+	// DirectoryRechecker looks signed-in directory users up again every
+	// DirectoryRecheck (default 5 minutes) so leavers lose access at once.
+	DirectoryRechecker domain.DirectoryRechecker
+	DirectoryRecheck   time.Duration
 }
 
 type ctxKey int

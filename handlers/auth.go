@@ -25,6 +25,9 @@ func (a *App) Authenticate(next http.Handler) http.Handler {
 			a.Error(w, r, err)
 			return
 		}
+		if p != nil && hostAllows(r.Context(), p) {
+			p = a.recheckDirectoryUser(r, p)
+		}
 		if p == nil || !hostAllows(r.Context(), p) {
 			if p == nil {
 				// The account is gone or locked: end the session for good.
@@ -150,6 +153,7 @@ func (a *App) renderLogin(w http.ResponseWriter, r *http.Request, status int, f 
 	props := views.LoginProps{Form: f, AskTenant: ht == nil, Message: s.Brand.LoginMessage, Next: next}
 	if ht != nil {
 		props.TenantName = ht.Name
+		props.DirectoryName = a.directoryName(r.Context(), ht)
 	}
 	render(w, r, status, views.Bare(s, views.Login(props)))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tessera/adapters/ldap"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
 	"tessera/adapters/secretbox"
@@ -74,6 +75,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 
 	tenants := postgres.NewTenantService(db)
 	users := postgres.NewUserService(db)
+	directories := postgres.NewDirectoryService(db, box)
+	directoryAuth := ldap.NewAuthenticator(directories, users, reg, log)
 	app := &handlers.App{
 		Tenants:  tenants,
 		Users:    users,
@@ -85,15 +88,18 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Login: &domain.LoginService{
 			Tenants: tenants, Users: users, Hasher: hasher,
 			Limiter: postgres.NewRateLimiter(db), Limits: domain.DefaultLoginLimits,
+			Directory: directoryAuth,
 		},
 		TrustProxy: cfg.TrustProxy,
 	}
+	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
 	pricing := postgres.NewPricingService(db) // issue 6
 	app.Pricing, app.Pricer, app.Billing, app.BillingZone = pricing, pricing, postgres.NewBillingService(db, cfg.Zone()), cfg.Zone()
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 	}
+	s.OnClose(directoryAuth.Close)
 	s.handler = s.routes(st, newMetrics(reg))
 	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil
