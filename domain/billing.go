@@ -86,3 +86,15 @@ type DaySpend struct {
 	Day   time.Time
 	Total Micros
 }
+
+// ResourceTotal is what one resource has cost so far this month (after
+// discount), for "cost so far" on a machine's page.
+func (m *MonthSummary) ResourceTotal(resourceID string) Micros {
+	var lines []Line
+	for _, l := range m.Lines {
+		if l.ResourceID == resourceID {
+			lines = append(lines, l)
+		}
+	}
+	return Sum(lines).Total
+}

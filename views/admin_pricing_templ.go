@@ -200,7 +200,7 @@ func PricingIndex(p PricingIndexProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h2>Tenants</h2><div class=\"table-wrap\"><table data-testid=\"tenant-rates\"><thead><tr><th>Tenant</th><th>Rate card</th><th class=\"num\">Discount</th><th>Overrides</th><th><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h2 class=\"section-gap\">Tenants</h2><div class=\"table-wrap\"><table data-testid=\"tenant-rates\"><thead><tr><th>Tenant</th><th>Rate card</th><th class=\"num\">Discount</th><th>Overrides</th><th><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -869,7 +869,7 @@ func RateCardPage(p RateCardProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "</div><h2>Versions</h2><div class=\"table-wrap\"><table data-testid=\"versions\"><thead><tr><th>Effective from</th><th class=\"num\">vCPU-h</th><th class=\"num\">GiB mem-h</th><th>Disk GiB-month</th><th class=\"num\">Address-h</th><th>Licences</th><th class=\"num\">Monthly fee</th><th>Multipliers</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "</div><h2 class=\"section-gap\">Versions</h2><div class=\"table-wrap\"><table data-testid=\"versions\"><thead><tr><th>Effective from</th><th class=\"num\">vCPU-h</th><th class=\"num\">GiB mem-h</th><th>Disk GiB-month</th><th class=\"num\">Address-h</th><th>Licences</th><th class=\"num\">Monthly fee</th><th>Multipliers</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1349,7 +1349,7 @@ func TenantPricing(p TenantPricingProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(p.Rates) > 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 119, "<h2>History</h2><div class=\"table-wrap\"><table data-testid=\"rate-history\"><thead><tr><th>Effective from</th><th>Rate card</th><th class=\"num\">Discount</th><th>Overrides</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 119, "<h2 class=\"section-gap\">History</h2><div class=\"table-wrap\"><table data-testid=\"rate-history\"><thead><tr><th>Effective from</th><th>Rate card</th><th class=\"num\">Discount</th><th>Overrides</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
