@@ -25,7 +25,9 @@ func doc(t *testing.T, resp *http.Response) *goquery.Document {
 	return d
 }
 
-func text(d *goquery.Document, css string) string { return strings.TrimSpace(d.Find(css).First().Text()) }
+func text(d *goquery.Document, css string) string {
+	return strings.TrimSpace(d.Find(css).First().Text())
+}
 
 // The demo's Usage & billing page shows spend so far, a forecast, a chart,
 // spend per machine and two closed months of invoices whose CSV and API
@@ -206,5 +208,22 @@ func TestPricingFormsRefuseBadInput(t *testing.T) {
 	}
 	if got := d.Find(`[data-testid="preview-shapes"]`).Text(); !strings.Contains(got, "0.0420 EUR/h") || !strings.Contains(got, "0.0682 EUR/h") {
 		t.Errorf("preview of 2 vCPU / 2 GiB / 20 GiB: %q", got)
+	}
+}
+
+// Without a signed-in tenant user the billing API answers problem+json.
+func TestBillingAPIAuth(t *testing.T) {
+	env := webtest.New(t)
+	for _, tc := range []struct {
+		who  who
+		want int
+	}{{anon, http.StatusUnauthorized}, {provider, http.StatusForbidden}, {vera, http.StatusOK}} {
+		resp := client(t, env, tc.who).Get("/api/v1/invoices")
+		if resp.StatusCode != tc.want {
+			t.Errorf("%v: GET /api/v1/invoices = %d, want %d", tc.who, resp.StatusCode, tc.want)
+		}
+		if tc.want != http.StatusOK && resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%v: content type %q", tc.who, resp.Header.Get("Content-Type"))
+		}
 	}
 }

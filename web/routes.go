@@ -35,16 +35,17 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 			r.Post("/login", a.HandleLogin)
 			r.Post("/logout", a.HandleLogout)
 
+			// --- Billing API (issue 6) -------------------------------------------
+			// Plain handlers that read PrincipalFrom(ctx) (401/403 problem+json
+			// without a tenant user). Until the Bearer-token group (/api/v1,
+			// APIRoutes) is on main they answer signed-in sessions here; then
+			// call a.BillingAPIRoutes inside that group instead.
+			r.Route("/api/v1", a.BillingAPIRoutes)
+			// --- end billing API ------------------------------------------------
+
 			r.Group(func(r chi.Router) {
 				r.Use(a.RequireUser)
 				r.Get("/", a.HandleHome)
-
-				// --- Billing API (issue 6) ---------------------------------------
-				// Plain handlers that read PrincipalFrom(ctx). Until the Bearer-token
-				// group (/api/v1, APIRoutes) is on main they answer signed-in
-				// sessions here; then call a.BillingAPIRoutes inside that group.
-				r.Route("/api/v1", a.BillingAPIRoutes)
-				// --- end billing API ------------------------------------------------
 
 				// The tenant portal.
 				r.Group(func(r chi.Router) {

@@ -275,6 +275,16 @@ func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRat
 		if latest != nil && !r.EffectiveFrom.After(*latest) {
 			return domain.Invalid(map[string]string{"effective_from": "Choose a time after the tenant's latest change (" + latest.UTC().Format("2006-01-02 15:04 UTC") + ")."})
 		}
+		if latest == nil && r.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
+			// A first assignment may start in the past only if no usage since then would be repriced.
+			var usedSince bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM usage_intervals WHERE tenant_id = $1 AND (ended_at IS NULL OR ended_at > $2))`, r.TenantID, r.EffectiveFrom).Scan(&usedSince); err != nil {
+				return translate(err, "")
+			}
+			if usedSince {
+				return domain.Invalid(map[string]string{"effective_from": "The tenant has used resources since then: prices can start now or later, never in the past."})
+			}
+		}
 		if billedUntil != nil && r.EffectiveFrom.Before(*billedUntil) {
 			return domain.Invalid(map[string]string{"effective_from": "That month is invoiced already; choose a later time."})
 		}
