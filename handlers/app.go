@@ -33,7 +33,6 @@ type App struct {
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
 	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
 	Pricing     domain.PricingService
-	Pricer      domain.Pricer
 	Billing     domain.BillingService
 	BillingZone *time.Location
 	// TrustProxy takes the client address from X-Forwarded-For (set when

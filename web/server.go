@@ -93,8 +93,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		TrustProxy: cfg.TrustProxy,
 	}
 	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
-	pricing := postgres.NewPricingService(db) // issue 6
-	app.Pricing, app.Pricer, app.Billing, app.BillingZone = pricing, pricing, postgres.NewBillingService(db, cfg.Zone()), cfg.Zone()
+	app.Pricing, app.Billing, app.BillingZone = postgres.NewPricingService(db), postgres.NewBillingService(db, cfg.Zone()), cfg.Zone() // issue 6
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
