@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"tessera/domain"
 )
@@ -173,8 +174,50 @@ func (s *BillingService) openInvoices(ctx context.Context, tx pgx.Tx, start, end
 }
 
 func lineRow(invoiceID string, no int, l *domain.Line) []any {
-	return []any{invoiceID, no, nullable(l.ResourceID), l.ResourceType, l.ResourceName, nullable(l.LocationID), l.Description, string(l.Unit),
+	return []any{uuidValue(invoiceID), no, uuidValue(l.ResourceID), l.ResourceType, l.ResourceName, uuidValue(l.LocationID), l.Description, string(l.Unit),
 		l.QtyNum, l.QtyDen, int64(l.UnitPrice), int64(l.Amount), l.DiscountBP}
+}
+
+// uuidValue turns an id into pgx's binary uuid ("" is NULL), so COPY need
+// not try and fail to encode a string first.
+func uuidValue(s string) any {
+	var u pgtype.UUID
+	if len(s) != 36 {
+		return u
+	}
+	j := 0
+	for i := 0; i < 36 && j < 16; i++ {
+		if s[i] == '-' {
+			continue
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return pgtype.UUID{}
+		}
+		u.Bytes[j] = hi<<4 | lo
+		j++
+		i++
+	}
+	u.Valid = j == 16
+	return u
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// uuidString formats 16 bytes as an id.
+func uuidString(b [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // streamLines rates the month's intervals and copies the lines into tx as
@@ -218,19 +261,21 @@ func (s *BillingService) streamLines(ctx context.Context, tx pgx.Tx, tenants map
 
 // rateMonth streams the intervals and sends the rated lines in batches.
 func (s *BillingService) rateMonth(ctx context.Context, tenants map[string]*tenantClose, start, end time.Time, batch int, out chan<- [][]any) error {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+intervalCols+` FROM usage_intervals
+	rows, err := s.db.Pool.Query(ctx, `SELECT tenant_id, resource_id, resource_type, resource_name, running, started_at, ended_at,
+		vcpus, memory_mib, disk_gib, storage_class, public_ips, location_id, image FROM usage_intervals
 		WHERE started_at < $2 AND (ended_at IS NULL OR ended_at > $1) ORDER BY tenant_id, resource_id, started_at`, start, end)
 	if err != nil {
 		return translate(err, "")
 	}
 	defer rows.Close()
 	var (
-		buf       = make([][]any, 0, batch)
-		curTenant string
-		curRes    string
-		cur       *tenantClose
-		rater     *domain.Rater
-		iv        domain.UsageInterval
+		buf                 = make([][]any, 0, batch)
+		curTenant           string
+		curRes              string
+		curTenantB, curResB [16]byte
+		cur                 *tenantClose
+		rater               *domain.Rater
+		iv                  domain.UsageInterval
 	)
 	send := func() error {
 		select {
@@ -255,9 +300,27 @@ func (s *BillingService) rateMonth(ctx context.Context, tenants map[string]*tena
 		}
 		return nil
 	}
+	var tid, rid, lid, lastLoc pgtype.UUID
+	var ended pgtype.Timestamptz
 	for rows.Next() {
-		if err := scanInterval(rows, &iv); err != nil {
+		// Ids come as 16 bytes; they become strings only when they change.
+		if err := rows.Scan(&tid, &rid, &iv.ResourceType, &iv.ResourceName, &iv.Running, &iv.Start, &ended,
+			&iv.VCPUs, &iv.MemoryMiB, &iv.DiskGiB, &iv.StorageClass, &iv.PublicIPs, &lid, &iv.Image); err != nil {
 			return domain.Internal(err)
+		}
+		iv.End = time.Time{}
+		if ended.Valid {
+			iv.End = ended.Time
+		}
+		if lid != lastLoc {
+			lastLoc, iv.LocationID = lid, ""
+			if lid.Valid {
+				iv.LocationID = uuidString(lid.Bytes)
+			}
+		}
+		if tid.Bytes != curTenantB || rid.Bytes != curResB {
+			curTenantB, curResB = tid.Bytes, rid.Bytes
+			iv.TenantID, iv.ResourceID = uuidString(tid.Bytes), uuidString(rid.Bytes)
 		}
 		if iv.TenantID != curTenant || iv.ResourceID != curRes {
 			if err := flush(); err != nil {

@@ -3,7 +3,9 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,6 +98,14 @@ func BenchmarkCloseMonth(b *testing.B) {
 			}
 		}
 	}()
+	if f := os.Getenv("TESSERA_CLOSE_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = pprof.StartCPUProfile(out)
+		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	}
 	b.ResetTimer()
 	began := time.Now()
 	res, err := bs.CloseMonth(ctx, "2026-10", end)
