@@ -32,6 +32,24 @@ func (a *App) HandleBilling(w http.ResponseWriter, r *http.Request) {
 	if cur, err := a.Pricing.PricesAt(r.Context(), p.Tenant.ID, now); err == nil {
 		props.Prices = cur
 		props.Example = domain.QuoteShape(cur, "", typicalShapes[1].shape, "")
+		// Each metered machine's price per hour in its current state.
+		open, err := a.Billing.OpenIntervals(r.Context(), p.Tenant.ID)
+		if err != nil {
+			a.Error(w, r, err)
+			return
+		}
+		hourly := map[string]string{}
+		for _, iv := range open {
+			q := domain.QuoteShape(cur, iv.LocationID, domain.MachineShape{VCPUs: iv.VCPUs, MemoryMiB: iv.MemoryMiB, DiskGiB: iv.DiskGiB, ImageID: iv.Image}, iv.StorageClass)
+			if iv.Running {
+				hourly[iv.ResourceID] = domain.HourlyString(q.Hourly)
+			} else {
+				hourly[iv.ResourceID] = domain.HourlyString(q.Stopped) + " (stopped)"
+			}
+		}
+		for i := range props.ByResource {
+			props.ByResource[i].Hourly = hourly[props.ByResource[i].Key]
+		}
 	}
 	a.page(w, r, http.StatusOK, "Usage & billing", "billing", views.Billing(props))
 }

@@ -116,6 +116,7 @@ func SpendChart(days []domain.DaySpend, currency string, loc *time.Location) Cha
 type SpendRow struct {
 	Key, Label, Type string
 	Amount           domain.Micros
+	Hourly           string // the resource's price per hour now ("" if gone)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

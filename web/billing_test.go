@@ -52,8 +52,8 @@ func TestBillingPageInvoicesAndAPI(t *testing.T) {
 	if d.Find(`[style]`).Length() > 0 {
 		t.Error("inline style attributes break the CSP")
 	}
-	if !strings.Contains(d.Find(`[data-testid="spend-resources"]`).Text(), "web-1") {
-		t.Error("spend per machine lacks web-1")
+	if got := d.Find(`[data-testid="spend-resources"]`).Text(); !strings.Contains(got, "web-1") || !strings.Contains(got, "now 0.0420 EUR/h") {
+		t.Errorf("spend per machine lacks web-1 at 0.0420 EUR/h: %q", got)
 	}
 	rows := d.Find(`[data-testid="invoices"] tbody tr`)
 	if rows.Length() != 2 {
