@@ -496,3 +496,44 @@ func (s *BillingService) OpenIntervals(ctx context.Context, tenantID string) ([]
 	}
 	return out, rows.Err()
 }
+
+// CostSoFar is what one resource of the tenant has cost from since until now
+// (after the tenant's discount), in the tenant's currency: the machines
+// pages' "cost so far" (domain.CostService on the machines branch).
+func (s *BillingService) CostSoFar(ctx context.Context, tenantID, resourceID string, since time.Time) (*domain.Money, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(resourceID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Resource not found.")
+	}
+	now := time.Now().Truncate(time.Second)
+	since = since.Truncate(time.Second)
+	if !now.After(since) {
+		return nil, domain.Invalid(map[string]string{"since": "Choose a time in the past."})
+	}
+	sc, err := loadSchedule(ctx, s.db.Pool, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+intervalCols+` FROM usage_intervals
+		WHERE tenant_id = $1 AND resource_id = $2 AND started_at < $4 AND (ended_at IS NULL OR ended_at > $3) ORDER BY started_at`, tenantID, resourceID, since, now)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	defer rows.Close()
+	var ivs []domain.UsageInterval
+	for rows.Next() {
+		var iv domain.UsageInterval
+		if err := scanInterval(rows, &iv); err != nil {
+			return nil, domain.Internal(err)
+		}
+		ivs = append(ivs, iv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, domain.Internal(err)
+	}
+	periods := sc.Periods(since, now)
+	cur := currencyOf(periods)
+	if cur == "" {
+		return nil, domain.Errorf(domain.ENOTFOUND, "No prices apply to this tenant yet.")
+	}
+	return &domain.Money{Amount: domain.Sum(domain.RateIntervals(ivs, periods, now)).Total, Currency: cur}, nil
+}

@@ -283,3 +283,28 @@ func TestCloseMonthConcurrent(t *testing.T) {
 		t.Errorf("%d closes did work, %d invoices; want 1 and 1", did, n)
 	}
 }
+
+// A machine's cost so far is the sum of its rated usage, and another
+// tenant asking for it gets nothing.
+func TestCostSoFar(t *testing.T) {
+	db, acme, _ := billingFixture(t)
+	ctx := context.Background()
+	res := domain.NewID()
+	start := time.Now().Add(-10 * time.Hour).Truncate(time.Second)
+	if _, err := postgres.NewMeterService(db).RecordStateChange(ctx, change(acme.ID, res, "c", domain.ChangeCreated, start, 2)); err != nil {
+		t.Fatal(err)
+	}
+	b := postgres.NewBillingService(db, time.UTC)
+	m, err := b.CostSoFar(ctx, acme.ID, res, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 h × (2 × 0.012 + 2 × 0.006 + 20 × 0.219 / 730) = 0.42 (± a second's rounding).
+	if m.Currency != "EUR" || m.Amount.Decimal(2) != "0.42" {
+		t.Errorf("cost so far = %s", m)
+	}
+	other := mustTenant(t, db, "globex")
+	if m, err := b.CostSoFar(ctx, other.ID, res, start); err == nil && m.Amount != 0 {
+		t.Errorf("globex sees acme's cost %s", m)
+	}
+}
