@@ -39,4 +39,10 @@ func TestScreenshotsBilling(t *testing.T) {
 	webtest.BrowserLogin(t, ctx, env.URL, "", "admin", "demo")
 	webtest.Do(t, ctx, chromedp.Navigate(env.URL+"/admin/pricing"))
 	shot("pricing.png")
+	webtest.Submit(t, ctx, `[data-testid="card-Standard"] a`)
+	webtest.Do(t, ctx,
+		chromedp.Clear(chromedp.CSS(`[data-testid="version-form"] #f-vcpu_hour`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="version-form"] #f-vcpu_hour`), "0.014"))
+	webtest.Submit(t, ctx, `[data-testid="version-preview"]`)
+	shot("ratecard-preview.png")
 }
