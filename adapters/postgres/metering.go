@@ -50,7 +50,8 @@ func RecordStateChange(ctx context.Context, tx pgx.Tx, e domain.StateChange) (bo
 	var openID int64
 	var openTenant string
 	var running bool
-	err = tx.QueryRow(ctx, `SELECT id, tenant_id, running FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL FOR UPDATE`, e.ResourceID).Scan(&openID, &openTenant, &running)
+	var openStart time.Time
+	err = tx.QueryRow(ctx, `SELECT id, tenant_id, running, started_at FROM usage_intervals WHERE resource_id = $1 AND ended_at IS NULL FOR UPDATE`, e.ResourceID).Scan(&openID, &openTenant, &running, &openStart)
 	switch {
 	case err == pgx.ErrNoRows:
 		openID, running = 0, true
@@ -60,7 +61,10 @@ func RecordStateChange(ctx context.Context, tx pgx.Tx, e domain.StateChange) (bo
 		return false, domain.Errorf(domain.ENOTFOUND, "Resource not found.")
 	}
 	if openID != 0 {
-		if _, err := tx.Exec(ctx, `UPDATE usage_intervals SET ended_at = greatest(started_at, $2) WHERE id = $1`, openID, at); err != nil {
+		if at.Before(openStart) {
+			at = openStart // out of order: never overlap the interval before
+		}
+		if _, err := tx.Exec(ctx, `UPDATE usage_intervals SET ended_at = $2 WHERE id = $1`, openID, at); err != nil {
 			return false, translate(err, "")
 		}
 	}
