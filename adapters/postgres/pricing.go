@@ -258,6 +258,13 @@ func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRat
 			}
 			return translate(err, "")
 		}
+		var priced bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rate_card_versions WHERE card_id = $1 AND effective_from <= $2)`, r.CardID, r.EffectiveFrom).Scan(&priced); err != nil {
+			return translate(err, "")
+		}
+		if !priced {
+			return domain.Invalid(map[string]string{"effective_from": "The card has no prices in force at that time yet; choose a later time."})
+		}
 		var prevCurrency *string
 		var latest, billedUntil *time.Time
 		err := tx.QueryRow(ctx, `SELECT (SELECT c.currency FROM tenant_rates t JOIN rate_cards c ON c.id = t.card_id WHERE t.tenant_id = $1 ORDER BY t.effective_from DESC LIMIT 1),
