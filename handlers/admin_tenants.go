@@ -69,7 +69,7 @@ func (a *App) renderTenantDetail(w http.ResponseWriter, r *http.Request, status 
 		a.Error(w, r, err)
 		return
 	}
-	a.page(w, r, status, t.Name, "tenants", views.TenantDetail(views.TenantDetailProps{Tenant: t, Users: users, NextUser: next, UserForm: f}))
+	a.page(w, r, status, t.Name, "tenants", views.TenantDetail(views.TenantDetailProps{Tenant: t, Users: users, NextUser: next, UserForm: f, Domains: a.tenantDomainsCard(r, t)}))
 }
 
 // HandleTenantEdit shows the edit form.

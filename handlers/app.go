@@ -31,6 +31,8 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Brand is the branding settings' store and host-name helpers.
+	Brand *BrandingConfig
 	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
 	Pricing     domain.PricingService
 	Billing     domain.BillingService
@@ -128,6 +130,10 @@ func (a *App) shell(r *http.Request, title, nav string) views.Shell {
 		s.User, s.Tenant = p.User, p.Tenant
 	}
 	brandTenant := HostTenant(r.Context())
+	if _, resolved := r.Context().Value(hostTenantKey).(*domain.Tenant); !resolved && a.Brand != nil && a.Brand.ResolveHost != nil {
+		// A page rendered outside the host middleware (a panic's 500 page).
+		brandTenant = a.Brand.ResolveHost(r)
+	}
 	if brandTenant == nil && p != nil {
 		brandTenant = p.Tenant
 	}

@@ -324,7 +324,7 @@ func Settings(p SettingsProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.User.Role.CanAdminister() {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<a class=\"card\" href=\"/settings/users\"><h2>Users</h2><p class=\"muted\">Who can log in, and with which role.</p></a> <a class=\"card\" href=\"/settings/directory\" data-testid=\"settings-directory\"><h2>Directory (single sign-on)</h2><p class=\"muted\">Log in with your company's LDAP or Active Directory; groups decide roles.</p></a> <a class=\"card\" href=\"/audit\"><h2>Audit log</h2><p class=\"muted\">Every action in this portal.</p></a>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<a class=\"card\" href=\"/settings/users\"><h2>Users</h2><p class=\"muted\">Who can log in, and with which role.</p></a> <a class=\"card\" href=\"/settings/directory\" data-testid=\"settings-directory\"><h2>Directory (single sign-on)</h2><p class=\"muted\">Log in with your company's LDAP or Active Directory; groups decide roles.</p></a> <a class=\"card\" href=\"/audit\"><h2>Audit log</h2><p class=\"muted\">Every action in this portal.</p></a> <a class=\"card\" href=\"/settings/branding\" data-testid=\"settings-branding\"><h2>Branding</h2><p class=\"muted\">Your name, logo, colours and log-in page.</p></a>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

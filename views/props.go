@@ -67,6 +67,7 @@ var AdminNav = []NavItem{
 	{"locations", "Locations & sites", "/admin/locations"},
 	{"catalogue", "Catalogue", "/admin/catalogue"},
 	{"pricing", "Pricing", "/admin/pricing"},
+	{"branding", "Branding", "/admin/branding"},
 	{"audit", "Audit", "/admin/audit"},
 }
 

@@ -72,7 +72,7 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 	if err := s.seedUsage(ctx, s.BillingZone()); err != nil { // usage and invoices (issue 6)
 		return fmt.Errorf("seed usage: %w", err)
 	}
-	return nil
+	return s.seedDemoBranding(ctx) // branding (issue 7)
 }
 
 // PrintDemoBanner tells the operator where the demo is and how to log in.

@@ -18,6 +18,8 @@ type HostResolver struct {
 	Tenants       domain.TenantService
 	// CustomDomain finds a tenant by a custom domain; optional.
 	CustomDomain func(ctx context.Context, host string) (*domain.Tenant, error)
+
+	cache *brandCache // known hosts; nil: every request asks the database
 }
 
 // NewHostResolver normalises the configured names.
@@ -49,7 +51,7 @@ func NormalizeHost(host string) (string, error) {
 		return ip.String(), nil
 	}
 	ascii, err := idna.Lookup.ToASCII(host)
-	if err != nil {
+	if err != nil || strings.Contains(ascii, "..") || strings.HasPrefix(ascii, ".") {
 		return "", domain.Errorf(domain.ENOTFOUND, "The host name is not valid.")
 	}
 	return strings.ToLower(ascii), nil
@@ -65,6 +67,29 @@ func (h *HostResolver) Resolve(ctx context.Context, rawHost string) (*domain.Ten
 	if h.ProviderHosts[host] {
 		return nil, nil
 	}
+	if h.cache == nil {
+		return h.lookup(ctx, host)
+	}
+	if t, ok := h.cache.host(host); ok {
+		return t, nil
+	}
+	gen := h.cache.generation()
+	h.cache.loads.WithLabelValues("host").Inc()
+	t, err := h.lookup(ctx, host)
+	if err == nil {
+		h.cache.putHost(gen, host, t)
+	}
+	return t, err
+}
+
+// reserved reports whether a normalised host name is the provider's or one
+// of the <slug>.<base domain> names: it cannot be a custom domain.
+func (h *HostResolver) reserved(host string) bool {
+	return h.ProviderHosts[host] || host == h.BaseDomain || h.BaseDomain != "" && strings.HasSuffix(host, "."+h.BaseDomain)
+}
+
+// lookup finds the tenant of a normalised, non-provider host name.
+func (h *HostResolver) lookup(ctx context.Context, host string) (*domain.Tenant, error) {
 	if h.BaseDomain != "" && strings.HasSuffix(host, "."+h.BaseDomain) {
 		slug := strings.TrimSuffix(host, "."+h.BaseDomain)
 		if !strings.Contains(slug, ".") {

@@ -157,7 +157,7 @@ func hostTenant(app *handlers.App, hosts *HostResolver) func(http.Handler) http.
 			t, err := hosts.Resolve(r.Context(), r.Host)
 			if err != nil {
 				if domain.ErrorCode(err) == domain.ENOTFOUND && !strings.HasPrefix(r.URL.Path, "/api/") {
-					app.NotFound(w, r)
+					app.Error(w, r, err) // "This cloud does not serve <host>." in the provider's look
 					return
 				}
 				if strings.HasPrefix(r.URL.Path, "/api/") {

@@ -27,6 +27,11 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(crossOrigin(a), hostTenant(a, s.Hosts))
+		// Branding: the host's theme, its images, the settings preview's colours.
+		r.Get("/theme.css", a.HandleThemeCSS)
+		r.Get("/branding/preview.css", a.HandlePreviewCSS)
+		r.Get("/branding/img/{name}", a.HandleBrandImage)
+		r.Get("/favicon.ico", a.HandleFavicon)
 
 		// Browser pages: session, then the signed-in user.
 		r.Group(func(r chi.Router) {
@@ -68,6 +73,9 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 						r.Get("/settings/directory", a.HandleDirectoryPage)
 						r.Post("/settings/directory", a.HandleDirectorySave)
 						r.Post("/settings/directory/test", a.HandleDirectoryTest)
+						r.Get("/settings/branding", a.HandleBrandingPage)
+						r.Post("/settings/branding", a.HandleBrandingSave)
+						r.Post("/settings/branding/preview", a.HandleBrandingPreview)
 					})
 				})
 
@@ -102,6 +110,14 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Get("/pricing/tenants/{tenantID}", a.HandleTenantPricing)
 					r.Post("/pricing/tenants/{tenantID}", a.HandleTenantPricingAssign)
 					r.Get("/audit", a.HandleAdminAudit)
+					r.Get("/branding", a.HandleProviderBrandingPage)
+					r.Post("/branding", a.HandleProviderBrandingSave)
+					r.Post("/branding/preview", a.HandleProviderBrandingPreview)
+					r.Get("/tenants/{tenantID}/branding", a.HandleAdminTenantBrandingPage)
+					r.Post("/tenants/{tenantID}/branding", a.HandleAdminTenantBrandingSave)
+					r.Post("/tenants/{tenantID}/branding/preview", a.HandleAdminTenantBrandingPreview)
+					r.Post("/tenants/{tenantID}/domains", a.HandleTenantDomainAdd)
+					r.Post("/tenants/{tenantID}/domains/remove", a.HandleTenantDomainRemove)
 				})
 			})
 		})

@@ -35,6 +35,8 @@ type Server struct {
 
 	handler http.Handler
 	closers []func()
+
+	brandCache *brandCache
 }
 
 // NewServer wires the adapters into the handlers. db must be migrated.
@@ -99,6 +101,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
 	}
 	s.OnClose(directoryAuth.Close)
+	s.setupBranding()
 	s.handler = s.routes(st, newMetrics(reg))
 	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil

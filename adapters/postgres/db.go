@@ -100,7 +100,10 @@ func (db *DB) Close() { db.Pool.Close() }
 
 func (db *DB) goose() (*goose.Provider, func(), error) {
 	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS)
+	// Each feature area owns a range of numbers and its migrations are
+	// independent of the other areas', so a database may apply a lower
+	// number that landed later (out of order) safely.
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		sqlDB.Close()
 		return nil, nil, err
