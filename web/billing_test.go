@@ -227,3 +227,34 @@ func TestBillingAPIAuth(t *testing.T) {
 		}
 	}
 }
+
+// The provider gives globex its own vCPU price and 20 % off from now on;
+// globex's page shows the new price, acme's stays.
+func TestAssignOverrideAndDiscount(t *testing.T) {
+	env := webtest.New(t)
+	c := client(t, env, provider)
+	globex := env.Tenant(t, "globex")
+	cards, _ := env.Server.App.Pricing.FindRateCards(context.Background())
+	resp := c.PostForm("/admin/pricing/tenants/"+globex.ID, url.Values{"card_id": {cards[0].ID}, "discount": {"20"}, "override_vcpu_hour": {"0.01"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign: %d\n%s", resp.StatusCode, webtest.Body(t, resp))
+	}
+	d := doc(t, c.Get("/admin/pricing/tenants/"+globex.ID))
+	// (2 × 0.010 + 2 × 0.006 + 20 × 0.219 ÷ 730) × 0.8 = 0.0304 EUR/h.
+	if got := text(d, `[data-testid="tenant-example"]`); got != "0.0304 EUR/h" {
+		t.Errorf("admin sees globex at %q", got)
+	}
+	g := env.Client(t, "")
+	g.Login("globex", "carol", "demo")
+	if got := text(doc(t, g.Get("/billing")), `[data-testid="example-hourly"]`); got != "0.0304 EUR/h" {
+		t.Errorf("globex sees %q", got)
+	}
+	if got := text(doc(t, client(t, env, alice).Get("/billing")), `[data-testid="example-hourly"]`); got != "0.0420 EUR/h" {
+		t.Errorf("acme sees %q", got)
+	}
+	// A second change dated in the past is refused at the field.
+	resp = c.PostForm("/admin/pricing/tenants/"+globex.ID, url.Values{"card_id": {cards[0].ID}, "discount": {"5"}, "effective_from": {"2020-01-01T00:00"}})
+	if d := doc(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || d.Find(`[data-testid="error-effective_from"]`).Length() == 0 {
+		t.Errorf("past assignment: %d", resp.StatusCode)
+	}
+}
