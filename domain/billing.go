@@ -65,6 +65,8 @@ type BillingService interface {
 	Usage(ctx context.Context, tenantID string, from, to, openUntil time.Time) (*UsageReport, error)
 	// MonthToDate summarises the month containing now for the tenant.
 	MonthToDate(ctx context.Context, tenantID string, now time.Time) (*MonthSummary, error)
+	// LocationNames names geo-locations by id (empty when there are none).
+	LocationNames(ctx context.Context) (map[string]string, error)
 	// OpenIntervals returns the tenant's resources as they are now metered.
 	OpenIntervals(ctx context.Context, tenantID string) ([]UsageInterval, error)
 }

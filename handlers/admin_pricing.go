@@ -234,7 +234,12 @@ func (a *App) renderRateCard(w http.ResponseWriter, r *http.Request, status int,
 		a.Error(w, r, err)
 		return
 	}
-	a.page(w, r, status, c.Name, "pricing", views.RateCardPage(views.RateCardProps{Card: c, Form: f, Tenants: tenants, Preview: preview, Zone: a.zone(), Now: time.Now()}))
+	names, err := a.Billing.LocationNames(r.Context())
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	a.page(w, r, status, c.Name, "pricing", views.RateCardPage(views.RateCardProps{Card: c, Form: f, Tenants: tenants, Preview: preview, Zone: a.zone(), Now: time.Now(), Locations: names}))
 }
 
 // HandleRateCardVersion previews or saves new prices for a card.

@@ -29,6 +29,13 @@ func (a *App) HandleBilling(w http.ResponseWriter, r *http.Request) {
 	}
 	props := views.BillingProps{Summary: sum, Zone: a.zone(), Invoices: invs, Chart: views.SpendChart(sum.Daily, sum.Currency, a.zone())}
 	props.ByResource, props.ByLocation = spendRows(sum.Lines)
+	if names, err := a.Billing.LocationNames(r.Context()); err == nil {
+		for i, row := range props.ByLocation {
+			if n := names[row.Key]; n != "" {
+				props.ByLocation[i].Label = n
+			}
+		}
+	}
 	if cur, err := a.Pricing.PricesAt(r.Context(), p.Tenant.ID, now); err == nil {
 		props.Prices = cur
 		props.Example = domain.QuoteShape(cur, "", typicalShapes[1].shape, "")

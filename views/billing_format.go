@@ -142,10 +142,14 @@ func mapText(m map[string]domain.Micros) string {
 	return strings.Join(parts, ", ")
 }
 
-func factorText(m map[string]domain.Factor) string {
+func factorText(m map[string]domain.Factor, names map[string]string) string {
 	var parts []string
 	for k, f := range m {
-		parts = append(parts, k[:8]+"… ×"+f.String())
+		name := names[k]
+		if name == "" && len(k) > 8 {
+			name = k[:8] + "…"
+		}
+		parts = append(parts, name+" ×"+f.String())
 	}
 	sort.Strings(parts)
 	if len(parts) == 0 {
@@ -175,4 +179,14 @@ func overridesText(o domain.Overrides) string {
 		return "–"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// sortedNames returns the ids of m ordered by their names.
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return m[out[i]] < m[out[j]] })
+	return out
 }

@@ -537,3 +537,26 @@ func (s *BillingService) CostSoFar(ctx context.Context, tenantID, resourceID str
 	}
 	return &domain.Money{Amount: domain.Sum(domain.RateIntervals(ivs, periods, now)).Total, Currency: cur}, nil
 }
+
+// LocationNames names the geo-locations by id, empty while the locations
+// table (connect's migrations) is not there yet.
+func (s *BillingService) LocationNames(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	var exists bool
+	if err := s.db.Pool.QueryRow(ctx, `SELECT to_regclass('geo_locations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return out, translate(err, "")
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT id::text, name FROM geo_locations ORDER BY lower(name) LIMIT 1000`)
+	if err != nil {
+		return out, domain.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return out, domain.Internal(err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}

@@ -308,3 +308,23 @@ func TestCostSoFar(t *testing.T) {
 		t.Errorf("globex sees acme's cost %s", m)
 	}
 }
+
+// Location names come from connect's geo_locations once it exists.
+func TestLocationNames(t *testing.T) {
+	db := pgtest.MustOpen(t)
+	ctx := context.Background()
+	b := postgres.NewBillingService(db, time.UTC)
+	if names, err := b.LocationNames(ctx); err != nil || len(names) != 0 {
+		t.Fatalf("without locations: %v %v", names, err)
+	}
+	id := domain.NewID()
+	if _, err := db.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS geo_locations (id uuid PRIMARY KEY, name text NOT NULL, country_code text NOT NULL DEFAULT 'DE', created_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO geo_locations (id, name) VALUES ($1, 'Berlin')`, id); err != nil {
+		t.Fatal(err)
+	}
+	if names, err := b.LocationNames(ctx); err != nil || names[id] != "Berlin" {
+		t.Fatalf("names = %v, %v", names, err)
+	}
+}
