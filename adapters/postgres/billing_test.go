@@ -321,7 +321,7 @@ func TestLocationNames(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS geo_locations (id uuid PRIMARY KEY, name text NOT NULL, country_code text NOT NULL DEFAULT 'DE', created_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO geo_locations (id, name) VALUES ($1, 'Berlin')`, id); err != nil {
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO geo_locations (id, name, country_code) VALUES ($1, 'Berlin', 'DE')`, id); err != nil {
 		t.Fatal(err)
 	}
 	if names, err := b.LocationNames(ctx); err != nil || names[id] != "Berlin" {
