@@ -357,7 +357,7 @@ func (a *App) HandleRateCardDefault(w http.ResponseWriter, r *http.Request) {
 		a.Error(w, r, err)
 		return
 	}
-	a.flash(r, "ok", c.Name+" is now the default rate card.")
+	a.flash(r, "ok", c.Name+" is the default rate card from now on; tenants without their own assignment keep their past prices.")
 	redirect(w, r, "/admin/pricing/"+c.ID)
 }
 
