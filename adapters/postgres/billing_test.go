@@ -241,6 +241,7 @@ func TestCloseMonth(t *testing.T) {
 		`UPDATE invoice_lines SET amount = 0`,
 		`DELETE FROM invoice_lines`,
 		`INSERT INTO invoice_lines (invoice_id, line_no, description, unit, quantity_num, quantity_den, unit_price, amount) VALUES ('` + inv.ID + `', 999, 'x', 'x', 1, 1, 1, 1)`,
+		`INSERT INTO invoice_lines (invoice_id, line_no, description, unit, quantity_num, quantity_den, unit_price, amount) VALUES ('` + domain.NewID() + `', 1, 'x', 'x', 1, 1, 1, 1)`,
 	} {
 		if _, err := db.Pool.Exec(ctx, q); err == nil {
 			t.Errorf("%s on a closed invoice succeeded", q)
