@@ -74,17 +74,6 @@ func BenchmarkCloseMonth(b *testing.B) {
 		b.Fatal(err)
 	}
 	bs := postgres.NewBillingService(db, time.UTC)
-	if os.Getenv("TESSERA_CLOSE_EXPLAIN") != "" {
-		rows, _ := db.Pool.Query(ctx, `EXPLAIN ANALYZE SELECT tenant_id, resource_id, resource_type, resource_name, running, started_at, ended_at,
-		vcpus, memory_mib, disk_gib, storage_class, public_ips, location_id, image FROM usage_intervals
-		WHERE started_at < $2 AND (ended_at IS NULL OR ended_at > $1) ORDER BY tenant_id, resource_id, started_at`, start, end)
-		for rows.Next() {
-			var l string
-			_ = rows.Scan(&l)
-			b.Log(l)
-		}
-		rows.Close()
-	}
 
 	runtime.GC()
 	var base runtime.MemStats
