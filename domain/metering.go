@@ -96,3 +96,21 @@ type Meter interface {
 	// seen before. EINVALID.
 	RecordStateChange(ctx context.Context, e StateChange) (recorded bool, err error)
 }
+
+// ChangeKindFor is the metered change a succeeded operation makes; false
+// for operations that change nothing billable (reboot).
+func ChangeKindFor(op OperationKind) (StateChangeKind, bool) {
+	switch op {
+	case OpCreate:
+		return ChangeCreated, true
+	case OpStart:
+		return ChangeStarted, true
+	case OpStop, OpPowerOff:
+		return ChangeStopped, true
+	case OpResize:
+		return ChangeResized, true
+	case OpDelete:
+		return ChangeDeleted, true
+	}
+	return "", false
+}

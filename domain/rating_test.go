@@ -210,3 +210,12 @@ func TestParsePercentAndFactor(t *testing.T) {
 		t.Error("PercentString")
 	}
 }
+
+func TestChangeKindFor(t *testing.T) {
+	for op, want := range map[OperationKind]StateChangeKind{OpCreate: ChangeCreated, OpStart: ChangeStarted, OpStop: ChangeStopped, OpPowerOff: ChangeStopped, OpResize: ChangeResized, OpDelete: ChangeDeleted, OpReboot: ""} {
+		got, ok := ChangeKindFor(op)
+		if got != want || ok != (want != "") {
+			t.Errorf("%s → %q %v", op, got, ok)
+		}
+	}
+}
