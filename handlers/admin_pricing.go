@@ -406,7 +406,12 @@ func (a *App) renderTenantPricing(w http.ResponseWriter, r *http.Request, status
 	for _, c := range cards {
 		names[c.ID] = c.Name
 	}
-	p := views.TenantPricingProps{Tenant: t, Rates: rates, Cards: cards, CardNames: names, Form: f, Zone: a.zone()}
+	invs, err := a.Billing.FindInvoices(r.Context(), t.ID)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	p := views.TenantPricingProps{Tenant: t, Rates: rates, Cards: cards, CardNames: names, Form: f, Zone: a.zone(), Invoices: invs}
 	if cur, err := a.Pricing.PricesAt(r.Context(), t.ID, time.Now()); err == nil {
 		p.Current = cur
 		p.Example = domain.QuoteShape(cur, "", typicalShapes[1].shape, "")

@@ -99,9 +99,8 @@ func spendRows(lines []domain.Line) (byRes, byLoc []views.SpendRow) {
 	return flat(res), flat(loc)
 }
 
-func (a *App) invoiceParam(w http.ResponseWriter, r *http.Request) *domain.Invoice {
-	p := PrincipalFrom(r.Context())
-	inv, err := a.Billing.FindInvoice(r.Context(), p.Tenant.ID, chi.URLParam(r, "invoiceID"))
+func (a *App) invoiceParam(w http.ResponseWriter, r *http.Request, tenantID string) *domain.Invoice {
+	inv, err := a.Billing.FindInvoice(r.Context(), tenantID, chi.URLParam(r, "invoiceID"))
 	if err != nil {
 		a.Error(w, r, err)
 		return nil
@@ -109,21 +108,45 @@ func (a *App) invoiceParam(w http.ResponseWriter, r *http.Request) *domain.Invoi
 	return inv
 }
 
-// HandleInvoice shows a printable invoice.
+// HandleInvoice shows a printable invoice of the signed-in tenant.
 func (a *App) HandleInvoice(w http.ResponseWriter, r *http.Request) {
-	inv := a.invoiceParam(w, r)
-	if inv == nil {
-		return
+	t := PrincipalFrom(r.Context()).Tenant
+	if inv := a.invoiceParam(w, r, t.ID); inv != nil {
+		a.page(w, r, http.StatusOK, "Invoice "+inv.Number, "billing", views.InvoicePage(views.InvoiceProps{Invoice: inv, Tenant: t, Zone: a.zone(), Base: "/billing"}))
 	}
-	a.page(w, r, http.StatusOK, "Invoice "+inv.Number, "billing", views.InvoicePage(views.InvoiceProps{Invoice: inv, Tenant: PrincipalFrom(r.Context()).Tenant, Zone: a.zone(), Base: "/billing"}))
 }
 
-// HandleInvoiceCSV downloads an invoice as CSV: one row per line, then the totals.
-func (a *App) HandleInvoiceCSV(w http.ResponseWriter, r *http.Request) {
-	inv := a.invoiceParam(w, r)
-	if inv == nil {
+// HandleAdminInvoice shows a tenant's invoice to the provider.
+func (a *App) HandleAdminInvoice(w http.ResponseWriter, r *http.Request) {
+	t := a.tenantParam(w, r)
+	if t == nil {
 		return
 	}
+	if inv := a.invoiceParam(w, r, t.ID); inv != nil {
+		a.page(w, r, http.StatusOK, "Invoice "+inv.Number, "pricing", views.InvoicePage(views.InvoiceProps{Invoice: inv, Tenant: t, Zone: a.zone(), Base: "/admin/pricing/tenants/" + t.ID}))
+	}
+}
+
+// HandleInvoiceCSV downloads an invoice of the signed-in tenant as CSV.
+func (a *App) HandleInvoiceCSV(w http.ResponseWriter, r *http.Request) {
+	if inv := a.invoiceParam(w, r, PrincipalFrom(r.Context()).Tenant.ID); inv != nil {
+		writeInvoiceCSV(w, inv)
+	}
+}
+
+// HandleAdminInvoiceCSV downloads a tenant's invoice for the provider.
+func (a *App) HandleAdminInvoiceCSV(w http.ResponseWriter, r *http.Request) {
+	t := a.tenantParam(w, r)
+	if t == nil {
+		return
+	}
+	if inv := a.invoiceParam(w, r, t.ID); inv != nil {
+		writeInvoiceCSV(w, inv)
+	}
+}
+
+// writeInvoiceCSV writes an invoice as CSV: one row per line, then the totals.
+func writeInvoiceCSV(w http.ResponseWriter, inv *domain.Invoice) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+inv.Number+`.csv"`)
 	cw := csv.NewWriter(w)

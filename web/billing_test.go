@@ -258,3 +258,29 @@ func TestAssignOverrideAndDiscount(t *testing.T) {
 		t.Errorf("past assignment: %d", resp.StatusCode)
 	}
 }
+
+// The provider reads a tenant's invoices (page and CSV); a tenant cannot
+// reach the provider's copy, and the provider's URL of another tenant 404s.
+func TestProviderReadsTenantInvoices(t *testing.T) {
+	env := webtest.New(t)
+	c := client(t, env, provider)
+	acme, globex := env.Tenant(t, "acme"), env.Tenant(t, "globex")
+	d := doc(t, c.Get("/admin/pricing/tenants/"+acme.ID))
+	href, ok := d.Find(`[data-testid="tenant-invoices"] tbody tr:first-child a`).First().Attr("href")
+	if !ok {
+		t.Fatal("no invoices on the provider's tenant page")
+	}
+	if resp := c.Get(href); resp.StatusCode != http.StatusOK {
+		t.Errorf("provider GET %s = %d", href, resp.StatusCode)
+	}
+	if resp := c.Get(href + "/csv"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("provider CSV = %d", resp.StatusCode)
+	}
+	invID := href[strings.LastIndex(href, "/")+1:]
+	if resp := c.Get("/admin/pricing/tenants/" + globex.ID + "/invoices/" + invID); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("acme's invoice under globex = %d", resp.StatusCode)
+	}
+	if resp := client(t, env, alice).Get(href); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("tenant GET provider invoice URL = %d", resp.StatusCode)
+	}
+}

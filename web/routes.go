@@ -109,6 +109,8 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Post("/pricing/{cardID}/default", a.HandleRateCardDefault)
 					r.Get("/pricing/tenants/{tenantID}", a.HandleTenantPricing)
 					r.Post("/pricing/tenants/{tenantID}", a.HandleTenantPricingAssign)
+					r.Get("/pricing/tenants/{tenantID}/invoices/{invoiceID}", a.HandleAdminInvoice)
+					r.Get("/pricing/tenants/{tenantID}/invoices/{invoiceID}/csv", a.HandleAdminInvoiceCSV)
 					r.Get("/audit", a.HandleAdminAudit)
 					r.Get("/branding", a.HandleProviderBrandingPage)
 					r.Post("/branding", a.HandleProviderBrandingSave)
