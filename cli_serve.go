@@ -67,6 +67,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := srv.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
+		if err := srv.StartDemoSites(ctx); err != nil {
+			return fmt.Errorf("demo sites: %w", err)
+		}
 	}
 	srv.StartMonthClose() // issue 6: closes the previous month once it has ended
 	ln, err := net.Listen("tcp", cfg.Listen)

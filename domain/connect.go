@@ -2,6 +2,8 @@ package domain
 
 import (
 	"context"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -74,6 +76,8 @@ const (
 	PowerOn      = "on"
 	PowerOff     = "off"
 	PowerMissing = "missing" // the VM is gone from the hypervisor
+	PowerPending = "pending" // no VM yet: its create operation has not finished
+	PowerDeleted = "deleted" // deleted by a delete operation
 )
 
 // MachineObservation is what a site last saw of a machine on the hypervisor.
@@ -132,4 +136,51 @@ type SiteClient interface {
 type SiteConnector interface {
 	// Client returns the client of site id. ENOTFOUND, EUNAVAILABLE (disabled).
 	Client(ctx context.Context, siteID string) (SiteClient, error)
+}
+
+var (
+	opKinds   = map[OperationKind]bool{OpCreate: true, OpStart: true, OpStop: true, OpPowerOff: true, OpReboot: true, OpResize: true, OpDelete: true}
+	machineRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+)
+
+// Validate checks a request before a site accepts it. EINVALID with fields.
+func (r *OperationRequest) Validate() error {
+	f := map[string]string{}
+	if k := strings.TrimSpace(r.Key); k == "" || len(k) > 200 {
+		f["idempotency_key"] = "An idempotency key of 1 to 200 characters is required."
+	}
+	if !opKinds[r.Kind] {
+		f["kind"] = "Kind must be one of create, start, stop, poweroff, reboot, resize, delete."
+	}
+	if !machineRe.MatchString(r.MachineID) {
+		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
+	}
+	if r.Kind == OpCreate || r.Kind == OpResize {
+		if r.Spec == nil {
+			f["spec"] = "A machine spec is required for " + string(r.Kind) + "."
+		} else {
+			s := r.Spec
+			if s.VCPUs < 1 || s.VCPUs > 128 {
+				f["spec.vcpus"] = "vCPUs must be between 1 and 128."
+			}
+			if s.MemoryMiB < 128 || s.MemoryMiB > 4<<20 {
+				f["spec.memory_mib"] = "Memory must be between 128 MiB and 4 TiB."
+			}
+			if s.DiskGiB < 0 || s.DiskGiB > 64<<10 {
+				f["spec.disk_gib"] = "The disk must be between 0 and 65536 GiB."
+			}
+			if r.Kind == OpCreate {
+				if strings.TrimSpace(s.Name) == "" || len(s.Name) > 100 {
+					f["spec.name"] = "A machine name of at most 100 characters is required."
+				}
+				if strings.TrimSpace(s.Image) == "" {
+					f["spec.image"] = "An image (template) is required."
+				}
+			}
+		}
+	}
+	if len(f) > 0 {
+		return Invalid(f)
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ type Site struct {
 	Health     string // "ok", "unreachable", "unknown"
 	HealthNote string
 	LastSync   *time.Time
+	CheckedAt  *time.Time // when manage last asked the site
 	Info       *SiteInfo
 	CreatedAt  time.Time
 }

@@ -33,6 +33,11 @@ type App struct {
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
 	// Brand is the branding settings' store and host-name helpers.
 	Brand *BrandingConfig
+	// Locations, Secrets and CheckSite serve the provider admin's
+	// Locations & sites pages; CheckSite refreshes one site's health now.
+	Locations domain.LocationService
+	Secrets   domain.SecretBox
+	CheckSite siteChecker
 	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
 	Pricing     domain.PricingService
 	Billing     domain.BillingService

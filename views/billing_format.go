@@ -119,8 +119,6 @@ type SpendRow struct {
 	Hourly           string // the resource's price per hour now ("" if gone)
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
 func sortedKeys(m map[string]domain.Micros) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

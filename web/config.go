@@ -28,6 +28,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// BillingTimeZone is the provider's zone (IANA name): months end at its midnight. "" is UTC.
 	BillingTimeZone string
+
+	// SitePollInterval is how often manage refreshes each site's health
+	// and capacity (0 turns the poller off).
+	SitePollInterval time.Duration
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -39,5 +43,7 @@ func Defaults() Config {
 		IdleTimeout:   2 * time.Hour,
 		SessionMax:    12 * time.Hour,
 		ShutdownGrace: 15 * time.Second,
+
+		SitePollInterval: 30 * time.Second,
 	}
 }

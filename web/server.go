@@ -33,6 +33,9 @@ type Server struct {
 	Registry *prometheus.Registry
 	Log      *slog.Logger
 
+	// Locations stores geo-locations and sites (and their health).
+	Locations *postgres.LocationService
+
 	handler http.Handler
 	closers []func()
 
@@ -93,6 +96,9 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 			Directory: directoryAuth,
 		},
 		TrustProxy: cfg.TrustProxy,
+
+		Locations: postgres.NewLocationService(db),
+		Secrets:   box,
 	}
 	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
 	app.Pricing, app.Billing, app.BillingZone = postgres.NewPricingService(db), postgres.NewBillingService(db, cfg.Zone()), cfg.Zone() // issue 6
@@ -102,6 +108,11 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	}
 	s.OnClose(directoryAuth.Close)
 	s.setupBranding()
+	s.Locations = app.Locations.(*postgres.LocationService)
+	app.CheckSite = s.CheckSite
+	if cfg.SitePollInterval > 0 {
+		s.startSitePoller(cfg.SitePollInterval)
+	}
 	s.handler = s.routes(st, newMetrics(reg))
 	s.Background(func(ctx context.Context) { s.deleteExpiredSessions(ctx, 10*time.Minute) })
 	return s, nil

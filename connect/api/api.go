@@ -1,0 +1,135 @@
+// Package api serves connect's versioned HTTP+JSON API (/connect/v1/...)
+// to manage instances. Every request authenticates with its manage
+// instance's bearer token; a manage instance sees only its own operations
+// and machines. Errors are application/problem+json with a code.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"tessera/connect/central"
+	"tessera/connect/store"
+	"tessera/domain"
+	"tessera/handlers"
+)
+
+// Handler serves the API of one site.
+type Handler struct {
+	Store   *store.Store
+	Central *central.Central
+	Log     *slog.Logger
+}
+
+type manageKey struct{}
+
+func manageFrom(ctx context.Context) *store.ManageInstance {
+	m, _ := ctx.Value(manageKey{}).(*store.ManageInstance)
+	return m
+}
+
+// Routes mounts the API under /connect/v1.
+func (h *Handler) Routes(r chi.Router) {
+	r.Route("/connect/v1", func(r chi.Router) {
+		r.Use(h.authenticate)
+		r.Get("/site", h.handleSite)
+		r.Post("/operations", h.handleSubmit)
+		r.Get("/operations/{id}", h.handleOperation)
+		r.Get("/machines/{id}", h.handleMachine)
+	})
+}
+
+// NewRouter is a complete connect HTTP server: the API, health and 404s.
+func (h *Handler) NewRouter(extra func(chi.Router)) http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		handlers.WriteProblem(w, r, domain.Errorf(domain.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		handlers.WriteProblem(w, r, domain.Errorf(domain.EINVALID, "%s is not supported on %s.", r.Method, r.URL.Path))
+	})
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if extra != nil {
+		extra(r)
+	}
+	h.Routes(r)
+	return r
+}
+
+func (h *Handler) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			handlers.WriteProblem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "Send this manage instance's token as 'Authorization: Bearer TOKEN'."))
+			return
+		}
+		m, err := h.Store.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			handlers.WriteProblem(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), manageKey{}, m)))
+	})
+}
+
+func (h *Handler) handleSite(w http.ResponseWriter, r *http.Request) {
+	info, err := h.Central.Info(r.Context())
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, info)
+}
+
+func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
+	var req domain.OperationRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	if err := dec.Decode(&req); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		msg := "The body must be a JSON operation request."
+		if errors.As(err, &te) {
+			msg = "Field " + te.Field + " has the wrong type."
+		} else if errors.As(err, &se) {
+			msg = "The body is not valid JSON."
+		}
+		handlers.WriteProblem(w, r, domain.Errorf(domain.EINVALID, "%s", msg))
+		return
+	}
+	if k := r.Header.Get("Idempotency-Key"); k != "" && req.Key == "" {
+		req.Key = k
+	}
+	op, err := h.Central.Submit(r.Context(), manageFrom(r.Context()).ID, req)
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/connect/v1/operations/"+op.ID)
+	handlers.WriteJSON(w, http.StatusAccepted, op)
+}
+
+func (h *Handler) handleOperation(w http.ResponseWriter, r *http.Request) {
+	op, err := h.Central.Operation(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, op)
+}
+
+func (h *Handler) handleMachine(w http.ResponseWriter, r *http.Request) {
+	m, err := h.Central.Machine(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, m)
+}

@@ -1,0 +1,69 @@
+package central
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"tessera/domain"
+)
+
+type metrics struct {
+	submitted    *prometheus.CounterVec
+	finished     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	runDuration  *prometheus.HistogramVec
+	retries      *prometheus.CounterVec
+	resumed      prometheus.Counter
+	syncs        *prometheus.CounterVec
+	syncDuration prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	buckets := []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+	m := &metrics{
+		submitted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tessera_connect_operations_submitted_total", Help: "Operations accepted, by kind."}, []string{"kind"}),
+		finished:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tessera_connect_operations_total", Help: "Operations finished, by kind and result (succeeded, failed)."}, []string{"kind", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tessera_connect_operation_duration_seconds",
+			Help: "Time from an operation's submission to its end, by kind and result.", Buckets: buckets}, []string{"kind", "result"}),
+		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tessera_connect_operation_run_seconds",
+			Help: "Time of an operation's last attempt, by kind.", Buckets: buckets}, []string{"kind"}),
+		retries:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tessera_connect_operation_retries_total", Help: "Attempts that failed and will be retried, by kind."}, []string{"kind"}),
+		resumed:      prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_connect_operations_resumed_total", Help: "Operations taken over after their worker stopped heartbeating."}),
+		syncs:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tessera_connect_syncs_total", Help: "Inventory reconciliations, by result."}, []string{"result"}),
+		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tessera_connect_sync_duration_seconds", Help: "Time of an inventory reconciliation.", Buckets: buckets}),
+	}
+	if reg != nil {
+		m.submitted = register(reg, m.submitted)
+		m.finished = register(reg, m.finished)
+		m.duration = register(reg, m.duration)
+		m.runDuration = register(reg, m.runDuration)
+		m.retries = register(reg, m.retries)
+		m.resumed = register(reg, m.resumed)
+		m.syncs = register(reg, m.syncs)
+		m.syncDuration = register(reg, m.syncDuration)
+	}
+	return m
+}
+
+// register adds c to reg, or returns the collector registered already (a
+// site restarted in the same process keeps counting in the same series).
+func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(T); ok {
+				return existing
+			}
+		}
+		panic(err)
+	}
+	return c
+}
+
+func (m *metrics) done(kind domain.OperationKind, result string, total, run time.Duration) {
+	m.finished.WithLabelValues(string(kind), result).Inc()
+	m.duration.WithLabelValues(string(kind), result).Observe(total.Seconds())
+	m.runDuration.WithLabelValues(string(kind)).Observe(run.Seconds())
+}
