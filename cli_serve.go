@@ -70,7 +70,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := srv.StartDemoSites(ctx); err != nil {
 			return fmt.Errorf("demo sites: %w", err)
 		}
+		// Now that the demo's locations exist, allow them to the demo tenants.
+		if err := srv.SeedMachinesDemo(ctx); err != nil {
+			return fmt.Errorf("seed demo catalogue: %w", err)
+		}
 	}
+	srv.StartMachineWorker(ctx)
 	srv.StartMonthClose() // issue 6: closes the previous month once it has ended
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -31,6 +31,13 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Machines, catalogue, API tokens and the sites they run on (issue 4).
+	Machines  domain.MachineService
+	Catalogue domain.CatalogueService
+	Tokens    domain.TokenService
+	Sites     domain.SiteConnector
+	Pricer    domain.Pricer
+	Costs     domain.CostService // nil until billing lands
 	// Brand is the branding settings' store and host-name helpers.
 	Brand *BrandingConfig
 	// Locations, Secrets and CheckSite serve the provider admin's

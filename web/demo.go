@@ -69,6 +69,9 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 	if err := s.seedPricing(ctx, s.BillingZone()); err != nil { // pricing (issue 6)
 		return fmt.Errorf("seed pricing: %w", err)
 	}
+	if err := s.SeedMachinesDemo(ctx); err != nil { // machines (issue 4)
+		return fmt.Errorf("seed catalogue: %w", err)
+	}
 	if err := s.seedUsage(ctx, s.BillingZone()); err != nil { // usage and invoices (issue 6)
 		return fmt.Errorf("seed usage: %w", err)
 	}

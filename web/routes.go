@@ -33,20 +33,15 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 		r.Get("/branding/img/{name}", a.HandleBrandImage)
 		r.Get("/favicon.ico", a.HandleFavicon)
 
+		// The user API: Bearer tokens, no session.
+		r.Route("/api/v1", a.APIRoutes)
+
 		// Browser pages: session, then the signed-in user.
 		r.Group(func(r chi.Router) {
 			r.Use(a.LoadSession, a.Authenticate)
 			r.Get("/login", a.HandleLoginPage)
 			r.Post("/login", a.HandleLogin)
 			r.Post("/logout", a.HandleLogout)
-
-			// --- Billing API (issue 6) -------------------------------------------
-			// Plain handlers that read PrincipalFrom(ctx) (401/403 problem+json
-			// without a tenant user). Until the Bearer-token group (/api/v1,
-			// APIRoutes) is on main they answer signed-in sessions here; then
-			// call a.BillingAPIRoutes inside that group instead.
-			r.Route("/api/v1", a.BillingAPIRoutes)
-			// --- end billing API ------------------------------------------------
 
 			r.Group(func(r chi.Router) {
 				r.Use(a.RequireUser)
@@ -55,14 +50,30 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 				// The tenant portal.
 				r.Group(func(r chi.Router) {
 					r.Use(a.RequireTenantUser)
-					r.Get("/machines", a.HandlePlaceholder("Machines", "machines", "Machines arrive with the next release: create, start, stop, resize and delete virtual machines, with their price in plain sight."))
+					r.Get("/machines", a.HandleMachineIndex)
+					r.Get("/machines/{machineID}", a.HandleMachineShow)
+					r.Get("/machines/{machineID}/resize", a.HandleMachineResizePage)
+					r.Group(func(r chi.Router) {
+						r.Use(a.RequireWriter)
+						r.Get("/machines/new", a.HandleMachineNew)
+						r.Get("/machines/new/price", a.HandleMachinePrice)
+						r.Get("/machines/new/name", a.HandleMachineNameCheck)
+						r.Post("/machines", a.HandleMachineCreate)
+						r.Post("/machines/{machineID}/start", a.HandleMachineAction(domain.ActionStart))
+						r.Post("/machines/{machineID}/stop", a.HandleMachineAction(domain.ActionStop))
+						r.Post("/machines/{machineID}/reboot", a.HandleMachineAction(domain.ActionReboot))
+						r.Post("/machines/{machineID}/resize", a.HandleMachineAction(domain.ActionResize))
+						r.Post("/machines/{machineID}/delete", a.HandleMachineAction(domain.ActionDelete))
+					})
 					r.Get("/disks", a.HandlePlaceholder("Disks", "disks", "Extra disks for your machines will be managed here."))
 					r.Get("/networks", a.HandlePlaceholder("Networks", "networks", "Private networks, public addresses and firewall rules will be managed here."))
 					r.Get("/billing", a.HandleBilling)
 					r.Get("/billing/invoices/{invoiceID}", a.HandleInvoice)
 					r.Get("/billing/invoices/{invoiceID}/csv", a.HandleInvoiceCSV)
 					r.Get("/settings", a.HandleSettings)
-					r.Get("/settings/tokens", a.HandlePlaceholder("API tokens", "tokens", "Personal API tokens for the user API will be managed here."))
+					r.Get("/settings/tokens", a.HandleTokens)
+					r.Post("/settings/tokens", a.HandleTokenCreate)
+					r.Post("/settings/tokens/{tokenID}/revoke", a.HandleTokenRevoke)
 					r.Group(func(r chi.Router) {
 						r.Use(a.RequireTenantAdmin)
 						r.Get("/audit", a.HandleTenantAudit)
@@ -106,7 +117,14 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Post("/locations/sites/{siteID}/check", a.HandleSiteCheck)
 					r.Post("/locations/sites/{siteID}/disable", a.HandleSiteSetEnabled(false))
 					r.Post("/locations/sites/{siteID}/enable", a.HandleSiteSetEnabled(true))
-					r.Get("/catalogue", a.HandlePlaceholder("Catalogue", "catalogue", "Flavors and images offered to tenants will be managed here."))
+					r.Get("/catalogue", a.HandleCatalogue)
+					r.Post("/catalogue/flavors", a.HandleFlavorCreate)
+					r.Post("/catalogue/images", a.HandleImageCreate)
+					r.Post("/catalogue/flavors/{id}/delete", a.HandleCatalogueDelete("flavor"))
+					r.Post("/catalogue/images/{id}/delete", a.HandleCatalogueDelete("image"))
+					r.Get("/tenants/{tenantID}/catalogue", a.HandleTenantCatalogue)
+					r.Post("/tenants/{tenantID}/catalogue", a.HandleTenantAllow)
+					r.Post("/tenants/{tenantID}/quota", a.HandleTenantQuota)
 					r.Get("/pricing", a.HandlePricingIndex)
 					r.Get("/pricing/new", a.HandleRateCardNew)
 					r.Post("/pricing", a.HandleRateCardCreate)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tessera/adapters/connectapi"
 	"tessera/adapters/ldap"
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
@@ -96,12 +97,17 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 			Directory: directoryAuth,
 		},
 		TrustProxy: cfg.TrustProxy,
+		Machines:   postgres.NewMachineService(db),
+		Catalogue:  postgres.NewCatalogueService(db),
+		Tokens:     postgres.NewTokenService(db),
+		Pricer:     postgres.NewPricingService(db),
 
 		Locations: postgres.NewLocationService(db),
 		Secrets:   box,
 	}
 	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
-	app.Pricing, app.Billing, app.BillingZone = postgres.NewPricingService(db), postgres.NewBillingService(db, cfg.Zone()), cfg.Zone() // issue 6
+	billing := postgres.NewBillingService(db, cfg.Zone()) // issue 6
+	app.Pricing, app.Billing, app.BillingZone, app.Costs = postgres.NewPricingService(db), billing, cfg.Zone(), billing
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),
@@ -109,6 +115,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	s.OnClose(directoryAuth.Close)
 	s.setupBranding()
 	s.Locations = app.Locations.(*postgres.LocationService)
+	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
 	app.CheckSite = s.CheckSite
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)

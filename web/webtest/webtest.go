@@ -37,6 +37,13 @@ type Option func(*web.Config)
 // <slug>.localhost.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
+	return NewWithSetup(tb, nil, opts...)
+}
+
+// NewWithSetup is New with setup run on the server before it is seeded and
+// starts serving (to plug in sites, a pricer, ...).
+func NewWithSetup(tb testing.TB, setup func(*web.Server), opts ...Option) *Env {
+	tb.Helper()
 	db := pgtest.MustOpen(tb)
 	cfg := web.Defaults()
 	cfg.SecretKey = "test-secret-key-0123456789abcdef"
@@ -55,6 +62,9 @@ func New(tb testing.TB, opts ...Option) *Env {
 	srv, err := web.NewServer(cfg, db, log)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if setup != nil {
+		setup(srv)
 	}
 	if err := srv.SeedDemo(context.Background()); err != nil {
 		tb.Fatal(err)

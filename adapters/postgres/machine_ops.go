@@ -1,0 +1,154 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"tessera/domain"
+)
+
+// OperationQueue is the manage-side queue of machine operations that the
+// worker carries to the sites. Its state lives in machine_operations, so a
+// restarted manage resumes where it stopped.
+type OperationQueue struct{ db *DB }
+
+// NewOperationQueue returns the queue over db.
+func NewOperationQueue(db *DB) *OperationQueue { return &OperationQueue{db: db} }
+
+// ClaimedOperation is an operation with what the site needs to carry it out.
+type ClaimedOperation struct {
+	Op         *domain.MachineOperation
+	Machine    *domain.Machine
+	TenantSlug string
+	Template   string
+	Target     *domain.Flavor // resize only
+}
+
+// Claim takes up to n due operations and leases them for lease: another
+// worker (another manage replica) skips them until the lease ends.
+func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) ([]*ClaimedOperation, error) {
+	var out []*ClaimedOperation
+	err := q.db.InTx(ctx, func(tx pgx.Tx) error {
+		out = nil
+		rows, err := tx.Query(ctx, `UPDATE machine_operations SET next_at = now() + $2::interval, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM machine_operations WHERE state IN ('queued','running') AND next_at <= now()
+				ORDER BY next_at FOR UPDATE SKIP LOCKED LIMIT $1)
+			RETURNING id`, n, lease.String())
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c := &ClaimedOperation{}
+			c.Op, err = scanOp(tx.QueryRow(ctx, `SELECT `+opCols+` FROM machine_operations o JOIN machines m ON m.id = o.machine_id WHERE o.id = $1`, id))
+			if err != nil {
+				return err
+			}
+			c.Machine, err = findMachineAny(ctx, tx, c.Op.TenantID, c.Op.MachineID)
+			if err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, `SELECT t.slug, i.template FROM tenants t, images i WHERE t.id = $1 AND i.id = $2`, c.Op.TenantID, c.Machine.ImageID).Scan(&c.TenantSlug, &c.Template); err != nil {
+				return err
+			}
+			if c.Op.FlavorID != "" {
+				c.Target, err = scanFlavor(tx.QueryRow(ctx, `SELECT `+flavorCols+` FROM flavors WHERE id = $1`, c.Op.FlavorID))
+				if err != nil {
+					return err
+				}
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, translate(err, "")
+}
+
+// Submitted records connect's operation id; the worker polls it after wait.
+func (q *OperationQueue) Submitted(ctx context.Context, opID, siteOpID string, wait time.Duration) error {
+	_, err := q.db.Pool.Exec(ctx, `UPDATE machine_operations SET state = 'running', site_op_id = $2, next_at = now() + $3::interval WHERE id = $1`, opID, siteOpID, wait.String())
+	return translate(err, "")
+}
+
+// Later puts the operation back for another try after wait (site down, or
+// still running), noting a reason visible in the history.
+func (q *OperationQueue) Later(ctx context.Context, opID string, wait time.Duration, note string) error {
+	_, err := q.db.Pool.Exec(ctx, `UPDATE machine_operations SET next_at = now() + $2::interval, error = $3 WHERE id = $1`, opID, wait.String(), note)
+	return translate(err, "")
+}
+
+// Finish ends the operation and moves its machine to the status that follows,
+// with what the site last saw of it (obs may be nil).
+func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succeeded bool, reason string, obs *domain.MachineObservation) error {
+	err := q.db.InTx(ctx, func(tx pgx.Tx) error {
+		state := domain.OpSucceeded
+		if !succeeded {
+			state = domain.OpFailed
+		}
+		tag, err := tx.Exec(ctx, `UPDATE machine_operations SET state = $2, error = $3, finished_at = now() WHERE id = $1 AND state IN ('queued','running')`, c.Op.ID, string(state), reason)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		// The audit log gets the outcome too, in the name of who asked.
+		result := "ok"
+		if !succeeded {
+			result = "failed"
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_events (tenant_id, user_id, actor, action, target, address, result, detail) VALUES ($1,$2,$3,$4,$5,'site',$6,$7)`,
+			c.Op.TenantID, nullID(c.Op.UserID), c.Op.Actor, "machine."+string(c.Op.Kind)+".done", c.Machine.Name, result, reason); err != nil {
+			return err
+		}
+		status := domain.StatusAfter(c.Op.Kind, c.Op.PriorStatus, succeeded)
+		errReason := ""
+		if !succeeded {
+			errReason = reason
+		}
+		if _, err := tx.Exec(ctx, `UPDATE machines SET status = $3, error_reason = $4, updated_at = now(),
+			deleted_at = CASE WHEN $3 = 'deleted' THEN now() END WHERE tenant_id = $1 AND id = $2`,
+			c.Op.TenantID, c.Op.MachineID, string(status), errReason); err != nil {
+			return err
+		}
+		if obs != nil && obs.Addresses != nil && status != domain.StatusDeleted {
+			if _, err := tx.Exec(ctx, `UPDATE machines SET addresses = $3 WHERE tenant_id = $1 AND id = $2`, c.Op.TenantID, c.Op.MachineID, obs.Addresses); err != nil {
+				return err
+			}
+		}
+		if status == domain.StatusDeleted {
+			if _, err := tx.Exec(ctx, `UPDATE machines SET addresses = '{}' WHERE tenant_id = $1 AND id = $2`, c.Op.TenantID, c.Op.MachineID); err != nil {
+				return err
+			}
+		}
+		if succeeded && c.Target != nil {
+			_, err := tx.Exec(ctx, `UPDATE machines SET flavor_id = $3, vcpus = $4, memory_mib = $5, disk_gib = $6 WHERE tenant_id = $1 AND id = $2`,
+				c.Op.TenantID, c.Op.MachineID, c.Target.ID, c.Target.VCPUs, c.Target.MemoryMiB, c.Target.DiskGiB)
+			return err
+		}
+		return nil
+	})
+	return translate(err, "")
+}
+
+// Listen calls wake whenever an operation is queued (LISTEN/NOTIFY), until
+// ctx ends. It returns when the connection fails; the caller's poll covers
+// that.
+func (q *OperationQueue) Listen(ctx context.Context, wake func()) error {
+	conn, err := q.db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `LISTEN machine_operations`); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return err
+		}
+		wake()
+	}
+}

@@ -1,0 +1,325 @@
+package handlers
+
+import (
+	_ "embed"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"tessera/domain"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// OpenAPIDocument is the user API's OpenAPI 3.1 description.
+func OpenAPIDocument() []byte { return openAPIDoc }
+
+// APIRoutes mounts the user API (/api/v1). Every route but the document
+// needs a Bearer token; the token acts with its user's role.
+func (a *App) APIRoutes(r chi.Router) {
+	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPIDoc)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(a.APIAuthenticate)
+		r.Get("/locations", a.HandleAPILocations)
+		r.Get("/flavors", a.HandleAPIFlavors)
+		r.Get("/images", a.HandleAPIImages)
+		r.Get("/machines", a.HandleAPIMachineList)
+		r.Get("/machines/{machineID}", a.HandleAPIMachineGet)
+		a.BillingAPIRoutes(r) // usage and invoices (issue 6)
+		r.Group(func(r chi.Router) {
+			r.Use(apiRequireWriter)
+			r.Post("/machines", a.HandleAPIMachineCreate)
+			r.Post("/machines/{machineID}/start", a.handleAPIAction(domain.ActionStart))
+			r.Post("/machines/{machineID}/stop", a.handleAPIAction(domain.ActionStop))
+			r.Post("/machines/{machineID}/reboot", a.handleAPIAction(domain.ActionReboot))
+			r.Post("/machines/{machineID}/resize", a.handleAPIAction(domain.ActionResize))
+			r.Delete("/machines/{machineID}", a.handleAPIAction(domain.ActionDelete))
+		})
+	})
+}
+
+// APIAuthenticate accepts "Authorization: Bearer <token>". A token of a
+// disabled user or a suspended tenant is refused like an unknown one.
+func (a *App) APIAuthenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		scheme, secret, ok := strings.Cut(h, " ")
+		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
+			WriteProblem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "Send an API token as 'Authorization: Bearer <token>'. Create one under Settings → API tokens."))
+			return
+		}
+		tok, err := a.Tokens.AuthenticateToken(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		p, err := a.principalFor(r.Context(), tok.UserID)
+		if err != nil || p.Tenant == nil || p.Tenant.ID != tok.TenantID {
+			if err != nil && domain.ErrorCode(err) == domain.EINTERNAL {
+				WriteProblem(w, r, err)
+				return
+			}
+			WriteProblem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "The API token is not valid: its user is disabled or its organisation suspended."))
+			return
+		}
+		if ht := HostTenant(r.Context()); ht != nil && ht.ID != p.Tenant.ID {
+			WriteProblem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "The API token is not valid on this host."))
+			return
+		}
+		p.TokenID = tok.ID
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+	})
+}
+
+func apiRequireWriter(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := PrincipalFrom(r.Context()); !p.User.Role.CanWrite() {
+			WriteProblem(w, r, domain.Errorf(domain.EFORBIDDEN, "The viewer role may read but not change anything."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type apiNamed struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type apiLocation struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	CountryCode string `json:"country_code"`
+}
+
+type apiFlavor struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	VCPUs     int    `json:"vcpus"`
+	MemoryMiB int    `json:"memory_mib"`
+	DiskGiB   int    `json:"disk_gib"`
+}
+
+type apiImage struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	OS       string `json:"os"`
+	Licensed bool   `json:"licensed"`
+}
+
+type apiPrice struct {
+	Hourly   string `json:"hourly"`
+	Monthly  string `json:"monthly"`
+	Currency string `json:"currency"`
+}
+
+type apiMachine struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Status     string    `json:"status"`
+	Location   string    `json:"location"`
+	LocationID string    `json:"location_id"`
+	Flavor     string    `json:"flavor"`
+	FlavorID   string    `json:"flavor_id"`
+	Image      string    `json:"image"`
+	ImageID    string    `json:"image_id"`
+	VCPUs      int       `json:"vcpus"`
+	MemoryMiB  int       `json:"memory_mib"`
+	DiskGiB    int       `json:"disk_gib"`
+	Addresses  []string  `json:"addresses"`
+	Error      string    `json:"error,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	Price      *apiPrice `json:"price"`
+}
+
+type apiList[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func (a *App) apiMachine(m *domain.Machine, locs map[string]string, q *domain.Quote) apiMachine {
+	out := apiMachine{ID: m.ID, Name: m.Name, Status: string(m.Status), Location: locs[m.LocationID], LocationID: m.LocationID,
+		Flavor: m.FlavorName, FlavorID: m.FlavorID, Image: m.ImageName, ImageID: m.ImageID,
+		VCPUs: m.VCPUs, MemoryMiB: m.MemoryMiB, DiskGiB: m.DiskGiB, Addresses: m.Addresses, Error: m.ErrorReason, CreatedAt: m.CreatedAt}
+	if out.Addresses == nil {
+		out.Addresses = []string{}
+	}
+	if q != nil {
+		out.Price = &apiPrice{Hourly: q.Hourly.Amount.Decimal(4), Monthly: q.Monthly.Amount.Decimal(2), Currency: q.Hourly.Currency}
+	}
+	return out
+}
+
+func (a *App) HandleAPILocations(w http.ResponseWriter, r *http.Request) {
+	ls, err := a.tenantLocations(r.Context(), PrincipalFrom(r.Context()).Tenant.ID)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	out := apiList[apiLocation]{Items: []apiLocation{}}
+	for _, l := range ls {
+		out.Items = append(out.Items, apiLocation{ID: l.ID, Name: l.Name, CountryCode: l.CountryCode})
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *App) HandleAPIFlavors(w http.ResponseWriter, r *http.Request) {
+	fs, err := a.Catalogue.TenantFlavors(r.Context(), PrincipalFrom(r.Context()).Tenant.ID)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	out := apiList[apiFlavor]{Items: []apiFlavor{}}
+	for _, f := range fs {
+		out.Items = append(out.Items, apiFlavor{ID: f.ID, Name: f.Name, VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB})
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *App) HandleAPIImages(w http.ResponseWriter, r *http.Request) {
+	is, err := a.Catalogue.TenantImages(r.Context(), PrincipalFrom(r.Context()).Tenant.ID)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	out := apiList[apiImage]{Items: []apiImage{}}
+	for _, i := range is {
+		out.Items = append(out.Items, apiImage{ID: i.ID, Name: i.Name, OS: i.OS, Licensed: i.Licensed})
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// machineFilter reads ?limit=&cursor=&status=&q=&sort= for lists.
+func machineFilter(r *http.Request, tenantID string) (domain.MachineFilter, error) {
+	q := r.URL.Query()
+	f := domain.MachineFilter{TenantID: tenantID, Cursor: q.Get("cursor"), Query: q.Get("q"), Sort: domain.MachineSort(q.Get("sort"))}
+	fields := map[string]string{}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			fields["limit"] = "Limit must be a whole number from 1 to 200."
+		}
+		f.Limit = n
+	}
+	if v := q.Get("status"); v != "" {
+		s := domain.MachineStatus(v)
+		if !domain.ValidMachineStatus(s) {
+			fields["status"] = "Unknown status."
+		}
+		f.Status = &s
+	}
+	switch f.Sort {
+	case "", domain.SortName, domain.SortCreated, domain.SortStatus:
+	default:
+		fields["sort"] = "Sort by name, created or status."
+	}
+	if len(fields) > 0 {
+		return f, domain.Invalid(fields)
+	}
+	return f, nil
+}
+
+func (a *App) HandleAPIMachineList(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	f, err := machineFilter(r, p.Tenant.ID)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	ms, next, err := a.Machines.FindMachines(r.Context(), f)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	locs := a.locationNames(r.Context())
+	qc := a.newQuoteCache(p.Tenant.ID)
+	out := apiList[apiMachine]{Items: make([]apiMachine, 0, len(ms)), NextCursor: next}
+	for _, m := range ms {
+		out.Items = append(out.Items, a.apiMachine(m, locs, qc.machine(r.Context(), m)))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *App) HandleAPIMachineGet(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())))
+}
+
+// decodeJSON reads a small JSON object into v; EINVALID when malformed.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return domain.Errorf(domain.EINVALID, "Send JSON with Content-Type: application/json.")
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	if err := dec.Decode(v); err != nil {
+		return domain.Errorf(domain.EINVALID, "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+type apiCreateMachine struct {
+	Name     string `json:"name"`
+	Location string `json:"location"`
+	Flavor   string `json:"flavor"`
+	Image    string `json:"image"`
+}
+
+func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
+	var in apiCreateMachine
+	if err := decodeJSON(r, &in); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(key) > 200 {
+		WriteProblem(w, r, domain.Invalid(map[string]string{"Idempotency-Key": "The Idempotency-Key may be at most 200 characters."}))
+		return
+	}
+	m, _, err := a.createMachine(r, in.Name, in.Location, in.Flavor, in.Image, key)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	p := PrincipalFrom(r.Context())
+	w.Header().Set("Location", "/api/v1/machines/"+m.ID)
+	WriteJSON(w, http.StatusAccepted, a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())))
+}
+
+func (a *App) handleAPIAction(action domain.MachineAction) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Flavor string `json:"flavor"`
+		}
+		if action == domain.ActionResize {
+			if err := decodeJSON(r, &in); err != nil {
+				WriteProblem(w, r, err)
+				return
+			}
+			if strings.TrimSpace(in.Flavor) == "" {
+				WriteProblem(w, r, domain.Invalid(map[string]string{"flavor": "Choose the new size (a flavor id or name)."}))
+				return
+			}
+		}
+		m, err := a.machineAction(r, chi.URLParam(r, "machineID"), action, in.Flavor)
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		p := PrincipalFrom(r.Context())
+		WriteJSON(w, http.StatusAccepted, a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())))
+	}
+}

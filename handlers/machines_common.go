@@ -1,0 +1,232 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"tessera/domain"
+)
+
+// tenantChoices is what a tenant may pick when creating a machine.
+type tenantChoices struct {
+	Locations []*domain.GeoLocation
+	Flavors   []*domain.Flavor
+	Images    []*domain.MachineImage
+}
+
+// tenantLocations returns the geo-locations tenantID may use, by name.
+func (a *App) tenantLocations(ctx context.Context, tenantID string) ([]*domain.GeoLocation, error) {
+	if a.Locations == nil {
+		return nil, nil
+	}
+	ids, err := a.Catalogue.TenantLocationIDs(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	all, err := a.Locations.FindLocations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok := map[string]bool{}
+	for _, id := range ids {
+		ok[id] = true
+	}
+	var out []*domain.GeoLocation
+	for _, l := range all {
+		if ok[l.ID] {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func (a *App) choices(ctx context.Context, tenantID string) (*tenantChoices, error) {
+	var c tenantChoices
+	var err error
+	if c.Locations, err = a.tenantLocations(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	if c.Flavors, err = a.Catalogue.TenantFlavors(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	if c.Images, err = a.Catalogue.TenantImages(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// locationNames maps location ids to names for lists.
+func (a *App) locationNames(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	if a.Locations == nil {
+		return out
+	}
+	ls, err := a.Locations.FindLocations(ctx)
+	if err != nil {
+		return out
+	}
+	for _, l := range ls {
+		out[l.ID] = l.Name
+	}
+	return out
+}
+
+// resolve finds a choice by id or (case-insensitive) name; "" if none.
+func (c *tenantChoices) location(v string) string {
+	for _, l := range c.Locations {
+		if l.ID == v || strings.EqualFold(l.Name, v) {
+			return l.ID
+		}
+	}
+	return ""
+}
+
+func (c *tenantChoices) flavor(v string) *domain.Flavor {
+	for _, f := range c.Flavors {
+		if f.ID == v || strings.EqualFold(f.Name, v) {
+			return f
+		}
+	}
+	return nil
+}
+
+func (c *tenantChoices) image(v string) *domain.MachineImage {
+	for _, i := range c.Images {
+		if i.ID == v || strings.EqualFold(i.Name, v) {
+			return i
+		}
+	}
+	return nil
+}
+
+// createMachine resolves the request's choices (ids or names), creates the
+// machine and its operation, and records the action in the audit log.
+func (a *App) createMachine(r *http.Request, name, location, flavor, image, idemKey string) (*domain.Machine, bool, error) {
+	p := PrincipalFrom(r.Context())
+	ctx := r.Context()
+	c, err := a.choices(ctx, p.Tenant.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	req := domain.MachineCreate{
+		TenantID: p.Tenant.ID, Name: strings.TrimSpace(name), IdempotencyKey: idemKey,
+		LocationID: c.location(location),
+		UserID:     p.User.ID, Actor: p.User.Login,
+	}
+	f, i := c.flavor(flavor), c.image(image)
+	if f != nil {
+		req.FlavorID = f.ID
+	}
+	if i != nil {
+		req.ImageID = i.ID
+	}
+	// Choose the site first: it reads other tables, and the create's
+	// transaction below holds the tenant's quota lock.
+	if f != nil && req.LocationID != "" {
+		if s, err := a.pickSite(ctx, req.LocationID, domain.MachineShape{VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB}); err != nil {
+			if domain.ErrorCode(err) == domain.EINTERNAL {
+				return nil, false, err
+			}
+			req.SiteErr = err
+		} else {
+			req.SiteID = s.ID
+		}
+	}
+	m, created, err := a.Machines.CreateMachine(ctx, req)
+	if err == nil && !created {
+		return m, false, nil // an idempotent retry: nothing new happened
+	}
+	target := req.Name
+	a.auditAction(r, p.Tenant.ID, "machine.create", target, err)
+	return m, created, err
+}
+
+// pickSite chooses the site for a new machine in a location.
+func (a *App) pickSite(ctx context.Context, locationID string, shape domain.MachineShape) (*domain.Site, error) {
+	if a.Locations == nil {
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "No sites are connected yet. Contact your provider.")
+	}
+	sites, err := a.Locations.FindSites(ctx, locationID)
+	if err != nil {
+		return nil, err
+	}
+	return domain.PickSite(sites, locationID, shape)
+}
+
+// machineAction starts action on machine id of the principal's tenant and
+// records it in the audit log.
+func (a *App) machineAction(r *http.Request, id string, action domain.MachineAction, flavor string) (*domain.Machine, error) {
+	p := PrincipalFrom(r.Context())
+	if action == domain.ActionResize {
+		if c, err := a.choices(r.Context(), p.Tenant.ID); err == nil {
+			if f := c.flavor(flavor); f != nil {
+				flavor = f.ID
+			} else {
+				flavor = ""
+			}
+		}
+	}
+	m, _, err := a.Machines.RequestAction(r.Context(), p.Tenant.ID, id, action, flavor, p.User.ID, p.User.Login)
+	target := id
+	if m != nil {
+		target = m.Name
+	}
+	if domain.ErrorCode(err) != domain.ENOTFOUND {
+		a.auditAction(r, p.Tenant.ID, "machine."+string(action), target, err)
+	}
+	return m, err
+}
+
+// quote prices a shape for the tenant at a location; nil when no pricer is
+// configured or the price cannot be had (the page then says so).
+func (a *App) quote(ctx context.Context, tenantID, locationID string, shape domain.MachineShape) *domain.Quote {
+	if a.Pricer == nil || locationID == "" {
+		return nil
+	}
+	q, err := a.Pricer.QuoteMachine(ctx, tenantID, locationID, shape)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.EINTERNAL {
+			a.Log.ErrorContext(ctx, "quote", "err", err)
+		}
+		return nil
+	}
+	return q
+}
+
+// quoteCache prices many machines of one tenant, once per distinct shape.
+type quoteCache struct {
+	a        *App
+	tenantID string
+	m        map[string]*domain.Quote
+}
+
+func (a *App) newQuoteCache(tenantID string) *quoteCache {
+	return &quoteCache{a: a, tenantID: tenantID, m: map[string]*domain.Quote{}}
+}
+
+func (q *quoteCache) machine(ctx context.Context, m *domain.Machine) *domain.Quote {
+	k := m.LocationID + "|" + m.FlavorID + "|" + m.ImageID
+	if v, ok := q.m[k]; ok {
+		return v
+	}
+	v := q.a.quote(ctx, q.tenantID, m.LocationID, m.Shape())
+	q.m[k] = v
+	return v
+}
+
+// costSoFar is the machine's cost this month; nil while billing is missing.
+func (a *App) costSoFar(ctx context.Context, m *domain.Machine) *domain.Money {
+	if a.Costs == nil {
+		return nil
+	}
+	c, err := a.Costs.CostSoFar(ctx, m.TenantID, m.ID, domain.MonthStart(time.Now()))
+	if err != nil {
+		return nil
+	}
+	return c
+}
