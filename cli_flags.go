@@ -110,6 +110,7 @@ func addServeFlags(fs *flag.FlagSet, c *commonFlags) {
 	fs.DurationVar(&c.cfg.IdleTimeout, "session-idle-timeout", c.cfg.IdleTimeout, "log out after this long without a request")
 	fs.DurationVar(&c.cfg.SessionMax, "session-lifetime", c.cfg.SessionMax, "log out this long after log-in, active or not")
 	fs.DurationVar(&c.cfg.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long to let requests finish on SIGTERM")
+	fs.StringVar(&c.cfg.ManageID, "manage-id", c.cfg.ManageID, "this manage instance's id: locations and sites dedicated to it serve its tenants only")
 }
 
 // finish applies defaults that depend on other settings.

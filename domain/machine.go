@@ -233,6 +233,9 @@ type MachineCreate struct {
 	IdempotencyKey string // optional; the same key returns the same machine
 	UserID         string
 	Actor          string
+	// MachineID is the new machine's id when chosen before (placement
+	// reserves for it); "" for a new random one.
+	MachineID string
 	// SiteID is the site chosen in the location (PickSite), before the
 	// create's transaction; "" when none could be chosen.
 	SiteID string

@@ -276,6 +276,9 @@ type apiCreateMachine struct {
 	Location string `json:"location"`
 	Flavor   string `json:"flavor"`
 	Image    string `json:"image"`
+	// Placement (issue 8): "location" may also be "any:DE" or "cheapest".
+	Residency string           `json:"residency,omitempty"`
+	Groups    []PlacementGroup `json:"groups,omitempty"`
 }
 
 func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
@@ -289,6 +292,7 @@ func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, domain.Invalid(map[string]string{"Idempotency-Key": "The Idempotency-Key may be at most 200 characters."}))
 		return
 	}
+	r = withPlacementInput(r, in.Residency, in.Groups)
 	m, _, err := a.createMachine(r, in.Name, in.Location, in.Flavor, in.Image, key)
 	if err != nil {
 		WriteProblem(w, r, err)

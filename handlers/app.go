@@ -31,6 +31,8 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
+	// Placer places machines across sites (issue 8); nil until locations exist.
+	Placer *domain.Placer
 	// Machines, catalogue, API tokens and the sites they run on (issue 4).
 	Machines  domain.MachineService
 	Catalogue domain.CatalogueService

@@ -89,12 +89,16 @@ func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status in
 	}
 	props := views.MachineFormProps{Form: f, Locations: c.Locations, Flavors: c.Flavors, Images: c.Images}
 	props.Quote = a.formQuote(r, c, f.Values)
+	props.Placement, props.Countries = a.placementPreview(r, c, f.Values), placementCountries(c.Locations) // issue 8
 	a.page(w, r, status, "Create machine", "machines", views.MachineNew(props))
 }
 
 func (a *App) formQuote(r *http.Request, c *tenantChoices, v map[string]string) *domain.Quote {
 	fl := c.flavor(v["flavor"])
 	loc := c.location(v["location"])
+	if pv := a.placementPreview(r, c, v); loc == "" && pv != nil { // "cheapest", "any:DE": where placement puts it
+		loc = pv.LocationID
+	}
 	img := c.image(v["image"])
 	if fl == nil || loc == "" || img == nil {
 		return nil
@@ -112,12 +116,12 @@ func (a *App) HandleMachinePrice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	render(w, r, http.StatusOK, views.PricePanel(a.formQuote(r, c, map[string]string{"location": q.Get("location"), "flavor": q.Get("flavor"), "image": q.Get("image")})))
+	render(w, r, http.StatusOK, views.PricePanel(a.formQuote(r, c, map[string]string{"location": q.Get("location"), "flavor": q.Get("flavor"), "image": q.Get("image"), "residency": q.Get("residency"), "group": q.Get("group"), "group_rule": q.Get("group_rule")})))
 }
 
 // HandleMachineCreate creates a machine from the form.
 func (a *App) HandleMachineCreate(w http.ResponseWriter, r *http.Request) {
-	v := formValues(r, "name", "location", "flavor", "image")
+	v := formValues(r, "name", "location", "flavor", "image", "residency", "group", "group_rule")
 	m, _, err := a.createMachine(r, v["name"], v["location"], v["flavor"], v["image"], "")
 	if err != nil {
 		code := domain.ErrorCode(err)

@@ -42,7 +42,7 @@ func (a *App) tenantLocations(ctx context.Context, tenantID string) ([]*domain.G
 			out = append(out, l)
 		}
 	}
-	return out, nil
+	return a.visibleLocations(ctx, tenantID, out) // never another's dedicated location (issue 8)
 }
 
 func (a *App) choices(ctx context.Context, tenantID string) (*tenantChoices, error) {
@@ -125,37 +125,23 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	if i != nil {
 		req.ImageID = i.ID
 	}
-	// Choose the site first: it reads other tables, and the create's
-	// transaction below holds the tenant's quota lock.
-	if f != nil && req.LocationID != "" {
-		if s, err := a.pickSite(ctx, req.LocationID, domain.MachineShape{VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB}); err != nil {
-			if domain.ErrorCode(err) == domain.EINTERNAL {
-				return nil, false, err
-			}
-			req.SiteErr = err
-		} else {
-			req.SiteID = s.ID
-		}
+	// Choose the site first: placement (issue 8) reads other tables and
+	// reserves in its own transaction; the create's below holds the quota lock.
+	cancel, err := a.placeMachine(r, &req, location, placementShape(c, flavor, image))
+	if err != nil {
+		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
+		return nil, false, err
 	}
 	m, created, err := a.Machines.CreateMachine(ctx, req)
+	if err != nil || !created {
+		cancel() // refused, or an idempotent retry: the placement is not needed
+	}
 	if err == nil && !created {
 		return m, false, nil // an idempotent retry: nothing new happened
 	}
 	target := req.Name
 	a.auditAction(r, p.Tenant.ID, "machine.create", target, err)
 	return m, created, err
-}
-
-// pickSite chooses the site for a new machine in a location.
-func (a *App) pickSite(ctx context.Context, locationID string, shape domain.MachineShape) (*domain.Site, error) {
-	if a.Locations == nil {
-		return nil, domain.Errorf(domain.EUNAVAILABLE, "No sites are connected yet. Contact your provider.")
-	}
-	sites, err := a.Locations.FindSites(ctx, locationID)
-	if err != nil {
-		return nil, err
-	}
-	return domain.PickSite(sites, locationID, shape)
 }
 
 // machineAction starts action on machine id of the principal's tenant and

@@ -65,6 +65,7 @@ var PortalNav = []NavItem{
 var AdminNav = []NavItem{
 	{"tenants", "Tenants", "/admin/tenants"},
 	{"locations", "Locations & sites", "/admin/locations"},
+	{"placement", "Placement", "/admin/placement"},
 	{"catalogue", "Catalogue", "/admin/catalogue"},
 	{"pricing", "Pricing", "/admin/pricing"},
 	{"branding", "Branding", "/admin/branding"},

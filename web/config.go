@@ -32,6 +32,9 @@ type Config struct {
 	// SitePollInterval is how often manage refreshes each site's health
 	// and capacity (0 turns the poller off).
 	SitePollInterval time.Duration
+	// ManageID names this manage instance; sites and locations can be
+	// dedicated to one (placement, issue 8).
+	ManageID string
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -45,5 +48,6 @@ func Defaults() Config {
 		ShutdownGrace: 15 * time.Second,
 
 		SitePollInterval: 30 * time.Second,
+		ManageID:         "manage",
 	}
 }

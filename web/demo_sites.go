@@ -29,6 +29,8 @@ type demoSite struct {
 var demoSites = []demoSite{
 	{"Berlin", "DE", "Berlin", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 3, HostCores: 32, HostMemoryMiB: 256 << 10, Templates: []string{"ubuntu-24.04", "debian-12"}}},
 	{"Frankfurt", "DE", "Frankfurt", vsphere.SimOptions{Clusters: 1, HostsPerCluster: 2, HostCores: 16, HostMemoryMiB: 128 << 10, Templates: []string{"ubuntu-24.04"}}},
+	// Zurich is dedicated to acme (placement, issue 8: see demo_placement.go).
+	{"Zurich", "CH", "Zurich", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 1, HostCores: 16, HostMemoryMiB: 128 << 10, Templates: []string{"ubuntu-24.04", "debian-12"}}},
 }
 
 // StartDemoSites runs the demo's connect sites in this process — each a
@@ -51,6 +53,9 @@ func (s *Server) StartDemoSites(ctx context.Context) error {
 		}
 	}
 	s.CheckSites(ctx)
+	if err := s.seedDemoPlacement(ctx); err != nil { // issue 8
+		return err
+	}
 	s.Log.Info("demo sites running", "sites", len(demoSites), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -41,7 +41,7 @@ func TestPageAccessByRole(t *testing.T) {
 	acme := env.Tenant(t, "acme")
 	portal := []string{"/", "/machines", "/disks", "/networks", "/billing", "/settings", "/settings/tokens"}
 	tenantAdmin := []string{"/audit", "/settings/users"}
-	admin := []string{"/admin/tenants", "/admin/tenants/new", "/admin/tenants/" + acme.ID, "/admin/tenants/" + acme.ID + "/edit", "/admin/locations", "/admin/catalogue", "/admin/pricing", "/admin/audit"}
+	admin := []string{"/admin/tenants", "/admin/tenants/new", "/admin/tenants/" + acme.ID, "/admin/tenants/" + acme.ID + "/edit", "/admin/locations", "/admin/catalogue", "/admin/pricing", "/admin/audit", "/admin/placement"}
 
 	clients := map[string]*webtest.Client{}
 	for name, w := range map[string]who{"anon": anon, "provider": provider, "alice": alice, "bob": bob, "vera": vera} {

@@ -117,6 +117,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	s.Locations = app.Locations.(*postgres.LocationService)
 	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
 	app.CheckSite = s.CheckSite
+	app.Placer = s.newPlacer() // issue 8
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)
 	}

@@ -127,7 +127,10 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		}
 		site := &domain.Site{ID: req.SiteID}
 		now := time.Now().UTC().Truncate(time.Microsecond)
-		id := domain.NewID()
+		id := req.MachineID // chosen by placement (issue 8)
+		if !domain.IsID(id) {
+			id = domain.NewID()
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO machines (id, tenant_id, name, location_id, site_id, flavor_id, image_id, vcpus, memory_mib, disk_gib, status, created_by, created_at, updated_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'creating',$11,$12,$12)`,
 			id, req.TenantID, req.Name, req.LocationID, site.ID, fl.ID, req.ImageID, fl.VCPUs, fl.MemoryMiB, fl.DiskGiB, req.Actor, now); err != nil {

@@ -123,6 +123,9 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 				return err
 			}
 		}
+		if err := finishPlacement(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.Kind, succeeded); err != nil { // issue 8
+			return err
+		}
 		// Metering (issue 6): the usage interval changes in this same
 		// transaction; the operation id makes a replay count once.
 		if kind, ok := domain.ChangeKindFor(c.Op.Kind); ok && succeeded && c.Machine != nil {
