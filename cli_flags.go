@@ -97,6 +97,7 @@ func addCommonFlags(fs *flag.FlagSet) *commonFlags {
 	fs.StringVar(&c.cfg.SecretKey, "secret-key", "", "secret that encrypts stored credentials (LDAP bind passwords, site tokens); at least 16 characters, e.g. from 'openssl rand -hex 32'; keep it stable")
 	fs.StringVar(&c.cfg.LogLevel, "log-level", c.cfg.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.cfg.LogFormat, "log-format", c.cfg.LogFormat, "text or json")
+	fs.StringVar(&c.cfg.BillingTimeZone, "billing-timezone", "UTC", "IANA time zone in which months (and invoices) end, e.g. Europe/Berlin")
 	return c
 }
 

@@ -46,6 +46,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(cfg.ProviderHosts) == 0 {
 		return usageError{"--provider-host (TESSERA_PROVIDER_HOST) is required: the host name(s) of the provider's portal, e.g. cloud.example.net"}
 	}
+	if err := checkZone(cfg.BillingTimeZone); err != nil {
+		return err
+	}
 	log := newLogger(cfg, stderr)
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -73,6 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	srv.StartMachineWorker(ctx)
+	srv.StartMonthClose() // issue 6: closes the previous month once it has ended
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w (is another Tessera running? choose another --listen)", cfg.Listen, err)

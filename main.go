@@ -30,6 +30,7 @@ func commands() []command {
 		{"directory", "directory set --tenant SLUG --url URL [--url URL…] [--ca-file PEM] --bind-dn DN --bind-password-file F --user-base DN --user-filter F [--group-base DN] --group-role DN=ROLE [--group-role …] | directory test --tenant SLUG [--user NAME]", "Configures a tenant's LDAP directory for single sign-on (set), or checks it step by step like the settings page's Test connection button (test): servers reachable, certificates trusted, service bind, search bases, and a test user in a mapped group.", runDirectory},
 		{"token", "token create --tenant SLUG --user LOGIN [--name NAME]", "Creates an API token for a tenant user and prints it (it is shown only this once). The token acts with the user's role on the user API (/api/v1).", runToken},
 		{"user", "user create --login LOGIN [--tenant SLUG] [--role admin|member|viewer] [--password-file F]", "Creates a local user. Without --tenant it creates a provider admin. The password is read from --password-file, or from standard input when that is not a terminal.", runUser},
+		{"billing", "billing close --month YYYY-MM [flags]", "Closes a month that has ended into one immutable invoice per tenant (months end at midnight in --billing-timezone). Closing a closed month changes nothing; serve also closes the previous month by itself once it has ended.", runBilling},
 	}
 }
 

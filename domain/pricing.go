@@ -285,7 +285,7 @@ func ParsePercentBP(s string) (int, error) {
 		return 0, nil
 	}
 	m, err := ParseMicros(s)
-	if err != nil || m%100 != 0 {
+	if err != nil || m%10000 != 0 || m < 0 {
 		return 0, Errorf(EINVALID, "Enter a percentage like 10 or 12.5 (at most 2 decimals).")
 	}
 	return int(m / 10000), nil
@@ -293,7 +293,7 @@ func ParsePercentBP(s string) (int, error) {
 
 // PercentString shows basis points as a percentage: 1250 is "12.5".
 func PercentString(bp int) string {
-	s := Micros(int64(bp) * 100).Decimal(2)
+	s := Micros(int64(bp) * 10000).Decimal(2)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s
 }

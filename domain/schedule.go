@@ -11,7 +11,30 @@ type PriceSchedule struct {
 	TenantID string
 	Rates    []*TenantRate // oldest first
 	Cards    map[string]*RateCard
+	// Defaults are the default cards over time, oldest first; Default is
+	// used when there are none (a fixed default, e.g. in tests).
+	Defaults []DefaultCard
 	Default  *RateCard
+}
+
+// DefaultCard is the default card from From on.
+type DefaultCard struct {
+	From time.Time
+	Card *RateCard
+}
+
+// defaultAt returns the default card in force at t (nil if none).
+func (s *PriceSchedule) defaultAt(t time.Time) *RateCard {
+	if len(s.Defaults) == 0 {
+		return s.Default
+	}
+	var out *RateCard
+	for _, d := range s.Defaults {
+		if !d.From.After(t) {
+			out = d.Card
+		}
+	}
+	return out
 }
 
 // rateAt returns the assignment in force at t, nil if none.
@@ -28,7 +51,7 @@ func (s *PriceSchedule) rateAt(t time.Time) *TenantRate {
 // At returns the prices in force at t. ENOTFOUND when no card applies.
 func (s *PriceSchedule) At(t time.Time) (*EffectivePrices, error) {
 	r := s.rateAt(t)
-	card := s.Default
+	card := s.defaultAt(t)
 	if r != nil {
 		card = s.Cards[r.CardID]
 	}
@@ -51,6 +74,9 @@ func (s *PriceSchedule) ChangesBetween(from, to time.Time) []time.Time {
 	}
 	for _, r := range s.Rates {
 		add(r.EffectiveFrom)
+	}
+	for _, d := range s.Defaults {
+		add(d.From)
 	}
 	for _, c := range s.Cards {
 		for _, v := range c.Versions {

@@ -34,6 +34,7 @@ func (a *App) APIRoutes(r chi.Router) {
 		r.Get("/images", a.HandleAPIImages)
 		r.Get("/machines", a.HandleAPIMachineList)
 		r.Get("/machines/{machineID}", a.HandleAPIMachineGet)
+		a.BillingAPIRoutes(r) // usage and invoices (issue 6)
 		r.Group(func(r chi.Router) {
 			r.Use(apiRequireWriter)
 			r.Post("/machines", a.HandleAPIMachineCreate)

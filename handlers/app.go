@@ -51,6 +51,10 @@ type App struct {
 	Storage *domain.StorageManager
 	// MachinePlace tells where a tenant's machine runs (nil: from Machines).
 	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
+	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
+	Pricing     domain.PricingService
+	Billing     domain.BillingService
+	BillingZone *time.Location
 	// TrustProxy takes the client address from X-Forwarded-For (set when
 	// manage runs behind a load balancer that sets it).
 	TrustProxy bool

@@ -72,6 +72,9 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 	if err := s.SeedMachinesDemo(ctx); err != nil { // machines (issue 4)
 		return fmt.Errorf("seed catalogue: %w", err)
 	}
+	if err := s.seedUsage(ctx, s.BillingZone()); err != nil { // usage and invoices (issue 6)
+		return fmt.Errorf("seed usage: %w", err)
+	}
 	return s.seedDemoBranding(ctx) // branding (issue 7)
 }
 

@@ -100,7 +100,7 @@ func TestPortalMachines(t *testing.T) {
 
 	// Detail page: specs, price, cost, activity; only applicable buttons.
 	body = webtest.Body(t, bob.Get("/machines/"+id))
-	contains(t, body, "s-2vcpu-2gb", "0.0420 EUR/h", "Cost so far arrives with billing.", `data-testid="operations"`, "bob",
+	contains(t, body, "s-2vcpu-2gb", "0.0420 EUR/h", `data-testid="cost-so-far">0.0`, `data-testid="operations"`, "bob",
 		`data-testid="action-stop"`, `data-testid="action-reboot"`, `data-testid="action-resize"`, `data-testid="delete-form"`)
 	lacks(t, body, `data-testid="action-start"`)
 

@@ -106,6 +106,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Secrets:   box,
 	}
 	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
+	billing := postgres.NewBillingService(db, cfg.Zone()) // issue 6
+	app.Pricing, app.Billing, app.BillingZone, app.Costs = postgres.NewPricingService(db), billing, cfg.Zone(), billing
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
 		Hosts: NewHostResolver(cfg.ProviderHosts, cfg.BaseDomain, tenants),

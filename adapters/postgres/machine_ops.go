@@ -126,6 +126,18 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 		if err := finishPlacement(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.Kind, succeeded); err != nil { // issue 8
 			return err
 		}
+		// Metering (issue 6): the usage interval changes in this same
+		// transaction; the operation id makes a replay count once.
+		if kind, ok := domain.ChangeKindFor(c.Op.Kind); ok && succeeded && c.Machine != nil {
+			shape := c.Machine.Shape()
+			if c.Target != nil {
+				shape.VCPUs, shape.MemoryMiB, shape.DiskGiB = c.Target.VCPUs, c.Target.MemoryMiB, c.Target.DiskGiB
+			}
+			if _, err := RecordStateChange(ctx, tx, domain.StateChange{EventKey: "op:" + c.Op.ID, TenantID: c.Op.TenantID, ResourceID: c.Op.MachineID,
+				ResourceType: "machine", ResourceName: c.Machine.Name, Kind: kind, At: time.Now(), Shape: shape, LocationID: c.Machine.LocationID}); err != nil {
+				return err
+			}
+		}
 		if succeeded && c.Target != nil {
 			_, err := tx.Exec(ctx, `UPDATE machines SET flavor_id = $3, vcpus = $4, memory_mib = $5, disk_gib = $6 WHERE tenant_id = $1 AND id = $2`,
 				c.Op.TenantID, c.Op.MachineID, c.Target.ID, c.Target.VCPUs, c.Target.MemoryMiB, c.Target.DiskGiB)

@@ -50,13 +50,8 @@ func (s *PricingService) CreateRateCard(ctx context.Context, c *domain.RateCard,
 	c.ID = domain.NewID()
 	c.CreatedAt = s.Now().UTC().Truncate(time.Microsecond)
 	return s.db.InTx(ctx, func(tx pgx.Tx) error {
-		if c.IsDefault {
-			if _, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = false WHERE is_default`); err != nil {
-				return translate(err, "")
-			}
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO rate_cards (id, name, currency, is_default, created_at) VALUES ($1,$2,$3,$4,$5)`,
-			c.ID, c.Name, c.Currency, c.IsDefault, c.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO rate_cards (id, name, currency, is_default, created_at) VALUES ($1,$2,$3,false,$4)`,
+			c.ID, c.Name, c.Currency, c.CreatedAt)
 		if isUniqueViolation(err, "rate_cards_name_idx") {
 			return domain.Invalid(map[string]string{"name": "A rate card with this name exists already."})
 		}
@@ -68,6 +63,9 @@ func (s *PricingService) CreateRateCard(ctx context.Context, c *domain.RateCard,
 			return err
 		}
 		c.Versions = []*domain.RateCardVersion{v}
+		if c.IsDefault {
+			return setDefault(ctx, tx, c.ID, v.EffectiveFrom, s.Now())
+		}
 		return nil
 	})
 }
@@ -203,7 +201,7 @@ func (s *PricingService) AddRateCardVersion(ctx context.Context, cardID string, 
 	return s.db.InTx(ctx, func(tx pgx.Tx) error {
 		var inUse, isDefault bool
 		var latest *time.Time
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenant_rates WHERE card_id = c.id), c.is_default,
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenant_rates WHERE card_id = c.id), EXISTS (SELECT 1 FROM rate_card_defaults WHERE card_id = c.id),
 			(SELECT max(effective_from) FROM rate_card_versions WHERE card_id = c.id) FROM rate_cards c WHERE c.id = $1 FOR UPDATE`, cardID).Scan(&inUse, &isDefault, &latest)
 		if err != nil {
 			return translate(err, "Rate card not found.")
@@ -223,15 +221,43 @@ func (s *PricingService) SetDefaultRateCard(ctx context.Context, cardID string) 
 		return domain.Errorf(domain.ENOTFOUND, "Rate card not found.")
 	}
 	return s.db.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = false WHERE is_default AND id <> $1`, cardID); err != nil {
-			return translate(err, "")
+		var first *time.Time
+		err := tx.QueryRow(ctx, `SELECT (SELECT min(effective_from) FROM rate_card_versions WHERE card_id = c.id) FROM rate_cards c WHERE c.id = $1 FOR UPDATE`, cardID).Scan(&first)
+		if err != nil {
+			return translate(err, "Rate card not found.")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = true WHERE id = $1`, cardID)
-		if err == nil && tag.RowsAffected() == 0 {
-			return domain.Errorf(domain.ENOTFOUND, "Rate card not found.")
+		from := s.Now()
+		if first != nil {
+			from = *first
 		}
-		return translate(err, "")
+		return setDefault(ctx, tx, cardID, from, s.Now())
 	})
+}
+
+// setDefault makes cardID the default card from from on — or from now on
+// when there was a default before, so that tenants without an assignment
+// keep the prices their past was rated with.
+func setDefault(ctx context.Context, tx pgx.Tx, cardID string, from, now time.Time) error {
+	if _, err := tx.Exec(ctx, `LOCK TABLE rate_card_defaults IN EXCLUSIVE MODE`); err != nil {
+		return translate(err, "")
+	}
+	var had bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rate_card_defaults)`).Scan(&had); err != nil {
+		return translate(err, "")
+	}
+	if had && from.Before(now) {
+		from = now
+	}
+	from = from.UTC().Truncate(time.Second)
+	if _, err := tx.Exec(ctx, `DELETE FROM rate_card_defaults WHERE effective_from > $1`, from); err != nil { // later, scheduled defaults give way
+		return translate(err, "")
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO rate_card_defaults (effective_from, card_id) VALUES ($1, $2)
+		ON CONFLICT (effective_from) DO UPDATE SET card_id = EXCLUDED.card_id`, from, cardID); err != nil {
+		return translate(err, "")
+	}
+	_, err := tx.Exec(ctx, `UPDATE rate_cards SET is_default = (id = $1) WHERE is_default OR id = $1`, cardID)
+	return translate(err, "")
 }
 
 func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRate) error {
@@ -258,6 +284,13 @@ func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRat
 			}
 			return translate(err, "")
 		}
+		var priced bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rate_card_versions WHERE card_id = $1 AND effective_from <= $2)`, r.CardID, r.EffectiveFrom).Scan(&priced); err != nil {
+			return translate(err, "")
+		}
+		if !priced {
+			return domain.Invalid(map[string]string{"effective_from": "The card has no prices in force at that time yet; choose a later time."})
+		}
 		var prevCurrency *string
 		var latest, billedUntil *time.Time
 		err := tx.QueryRow(ctx, `SELECT (SELECT c.currency FROM tenant_rates t JOIN rate_cards c ON c.id = t.card_id WHERE t.tenant_id = $1 ORDER BY t.effective_from DESC LIMIT 1),
@@ -274,6 +307,16 @@ func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRat
 		}
 		if latest != nil && !r.EffectiveFrom.After(*latest) {
 			return domain.Invalid(map[string]string{"effective_from": "Choose a time after the tenant's latest change (" + latest.UTC().Format("2006-01-02 15:04 UTC") + ")."})
+		}
+		if latest == nil && r.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
+			// A first assignment may start in the past only if no usage since then would be repriced.
+			var usedSince bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM usage_intervals WHERE tenant_id = $1 AND (ended_at IS NULL OR ended_at > $2))`, r.TenantID, r.EffectiveFrom).Scan(&usedSince); err != nil {
+				return translate(err, "")
+			}
+			if usedSince {
+				return domain.Invalid(map[string]string{"effective_from": "The tenant has used resources since then: prices can start now or later, never in the past."})
+			}
 		}
 		if billedUntil != nil && r.EffectiveFrom.Before(*billedUntil) {
 			return domain.Invalid(map[string]string{"effective_from": "That month is invoiced already; choose a later time."})
@@ -328,7 +371,8 @@ func loadSchedule(ctx context.Context, q querier, tenantID string) (*domain.Pric
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+cardCols+` FROM rate_cards c WHERE c.is_default OR c.id IN (SELECT card_id FROM tenant_rates WHERE tenant_id = $1)`, tenantID)
+	rows, err := q.Query(ctx, `SELECT `+cardCols+` FROM rate_cards c WHERE c.id IN (SELECT card_id FROM rate_card_defaults)
+		OR c.id IN (SELECT card_id FROM tenant_rates WHERE tenant_id = $1)`, tenantID)
 	if err != nil {
 		return nil, domain.Internal(err)
 	}
@@ -342,9 +386,27 @@ func loadSchedule(ctx context.Context, q querier, tenantID string) (*domain.Pric
 	sc := &domain.PriceSchedule{TenantID: tenantID, Rates: rates, Cards: map[string]*domain.RateCard{}}
 	for _, c := range cards {
 		sc.Cards[c.ID] = c
-		if c.IsDefault {
-			sc.Default = c
+	}
+	drows, err := q.Query(ctx, `SELECT effective_from, card_id FROM rate_card_defaults ORDER BY effective_from`)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var d domain.DefaultCard
+		var id string
+		if err := drows.Scan(&d.From, &id); err != nil {
+			return nil, domain.Internal(err)
 		}
+		if d.Card = sc.Cards[id]; d.Card != nil {
+			sc.Defaults = append(sc.Defaults, d)
+		}
+	}
+	if err := drows.Err(); err != nil {
+		return nil, domain.Internal(err)
+	}
+	if len(sc.Defaults) == 0 {
+		sc.Defaults = []domain.DefaultCard{{From: time.Time{}, Card: nil}} // no default at any time
 	}
 	return sc, nil
 }

@@ -113,3 +113,40 @@ func TestQuoteMachine(t *testing.T) {
 		}
 	}
 }
+
+// Changing the default card applies from now on: tenants without an
+// assignment keep their past prices.
+func TestDefaultCardChangeKeepsThePast(t *testing.T) {
+	db := pgtest.MustOpen(t)
+	ctx := context.Background()
+	ps := postgres.NewPricingService(db)
+	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+	ps.Now = func() time.Time { return now }
+	acme := mustTenant(t, db, "acme")
+	a := &domain.RateCard{Name: "A", Currency: "EUR", IsDefault: true}
+	if err := ps.CreateRateCard(ctx, a, &domain.RateCardVersion{EffectiveFrom: now.AddDate(0, -2, 0), Prices: stdPrices(10000)}); err != nil {
+		t.Fatal(err)
+	}
+	b := &domain.RateCard{Name: "B", Currency: "EUR"}
+	if err := ps.CreateRateCard(ctx, b, &domain.RateCardVersion{EffectiveFrom: now.AddDate(0, -2, 0), Prices: stdPrices(20000)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.SetDefaultRateCard(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	past, _ := ps.PricesAt(ctx, acme.ID, now.AddDate(0, -1, 0))
+	cur, _ := ps.PricesAt(ctx, acme.ID, now.Add(time.Second))
+	if past.Prices.VCPUHour != 10000 || cur.Prices.VCPUHour != 20000 {
+		t.Errorf("vCPU-hour last month %d (want A's 10000), now %d (want B's 20000)", past.Prices.VCPUHour, cur.Prices.VCPUHour)
+	}
+	// A card that was the default is in use: no versions in its past.
+	if err := ps.AddRateCardVersion(ctx, a.ID, &domain.RateCardVersion{EffectiveFrom: now.AddDate(0, 0, -1), Prices: stdPrices(1)}); domain.ErrorFields(err)["effective_from"] == "" {
+		t.Errorf("past version of a former default: %v", err)
+	}
+	cards, _ := ps.FindRateCards(ctx)
+	for _, c := range cards {
+		if c.IsDefault != (c.ID == b.ID) {
+			t.Errorf("%s default = %v", c.Name, c.IsDefault)
+		}
+	}
+}

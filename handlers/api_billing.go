@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"tessera/domain"
+)
+
+// BillingAPIRoutes registers the billing part of the user API (relative to
+// /api/v1). The handlers read the principal from the context, however the
+// request was authenticated.
+func (a *App) BillingAPIRoutes(r chi.Router) {
+	r.Get("/usage", a.HandleAPIUsage)
+	r.Get("/invoices", a.HandleAPIInvoices)
+	r.Get("/invoices/{invoiceID}", a.HandleAPIInvoice)
+}
+
+type apiLine struct {
+	ResourceID   string `json:"resource_id,omitempty"`
+	ResourceType string `json:"resource_type,omitempty"`
+	ResourceName string `json:"resource_name,omitempty"`
+	LocationID   string `json:"location_id,omitempty"`
+	Description  string `json:"description"`
+	Quantity     string `json:"quantity"`
+	Unit         string `json:"unit"`
+	UnitPrice    string `json:"unit_price"`
+	Amount       string `json:"amount"`
+	Discount     string `json:"discount_percent,omitempty"`
+}
+
+func apiLines(lines []domain.Line) []apiLine {
+	out := make([]apiLine, 0, len(lines))
+	for _, l := range lines {
+		al := apiLine{ResourceID: l.ResourceID, ResourceType: l.ResourceType, ResourceName: l.ResourceName, LocationID: l.LocationID,
+			Description: l.Description, Quantity: l.Quantity(6), Unit: string(l.Unit), UnitPrice: l.UnitPrice.Decimal(6), Amount: l.Amount.Decimal(2)}
+		if l.DiscountBP > 0 {
+			al.Discount = domain.PercentString(l.DiscountBP)
+		}
+		out = append(out, al)
+	}
+	return out
+}
+
+// apiTenant returns the principal's tenant id or writes a problem.
+func apiTenant(w http.ResponseWriter, r *http.Request) string {
+	p := PrincipalFrom(r.Context())
+	if p == nil {
+		WriteProblem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "Sign in or send an API token."))
+		return ""
+	}
+	if p.Tenant == nil {
+		WriteProblem(w, r, domain.Errorf(domain.EFORBIDDEN, "Usage and invoices belong to tenants; the provider reads them under Pricing."))
+		return ""
+	}
+	return p.Tenant.ID
+}
+
+// HandleAPIUsage answers GET /api/v1/usage?from=&to= (RFC 3339; default:
+// this month so far) with rated usage per resource.
+func (a *App) HandleAPIUsage(w http.ResponseWriter, r *http.Request) {
+	tid := apiTenant(w, r)
+	if tid == "" {
+		return
+	}
+	now := time.Now().Truncate(time.Second)
+	q := r.URL.Query()
+	from, to := time.Time{}, now
+	errs := map[string]string{}
+	if s := q.Get("from"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			errs["from"] = "Use an RFC 3339 time like 2026-11-01T00:00:00Z."
+		}
+		from = t
+	} else {
+		from, _ = domain.MonthBounds(now, a.zone())
+	}
+	if s := q.Get("to"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			errs["to"] = "Use an RFC 3339 time like 2026-12-01T00:00:00Z."
+		}
+		to = t
+	}
+	if len(errs) > 0 {
+		WriteProblem(w, r, domain.Invalid(errs))
+		return
+	}
+	openUntil := now
+	if to.Before(now) {
+		openUntil = to
+	}
+	if to.After(now) {
+		to = now // the future has no usage yet
+	}
+	rep, err := a.Billing.Usage(r.Context(), tid, from.Truncate(time.Second), to.Truncate(time.Second), openUntil)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{
+		"from": rep.From.UTC().Format(time.RFC3339), "to": rep.To.UTC().Format(time.RFC3339), "currency": rep.Currency,
+		"items": apiLines(rep.Lines), "subtotal": rep.Totals.Subtotal.Decimal(2), "discount": rep.Totals.Discount.Decimal(2), "total": rep.Totals.Total.Decimal(2),
+	})
+}
+
+func apiInvoice(inv *domain.Invoice, withLines bool) map[string]any {
+	m := map[string]any{
+		"id": inv.ID, "number": inv.Number, "month": inv.Month, "currency": inv.Currency,
+		"period_start": inv.PeriodStart.UTC().Format(time.RFC3339), "period_end": inv.PeriodEnd.UTC().Format(time.RFC3339),
+		"subtotal": inv.Subtotal.Decimal(2), "discount": inv.Discount.Decimal(2), "total": inv.Total.Decimal(2),
+		"status": inv.Status, "closed_at": inv.ClosedAt.UTC().Format(time.RFC3339),
+	}
+	if withLines {
+		m["lines"] = apiLines(inv.Lines)
+	}
+	return m
+}
+
+// HandleAPIInvoices answers GET /api/v1/invoices, newest first.
+func (a *App) HandleAPIInvoices(w http.ResponseWriter, r *http.Request) {
+	tid := apiTenant(w, r)
+	if tid == "" {
+		return
+	}
+	invs, err := a.Billing.FindInvoices(r.Context(), tid)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	items := make([]map[string]any, 0, len(invs))
+	for _, inv := range invs {
+		items = append(items, apiInvoice(inv, false))
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// HandleAPIInvoice answers GET /api/v1/invoices/{id} with its lines.
+func (a *App) HandleAPIInvoice(w http.ResponseWriter, r *http.Request) {
+	tid := apiTenant(w, r)
+	if tid == "" {
+		return
+	}
+	inv, err := a.Billing.FindInvoice(r.Context(), tid, chi.URLParam(r, "invoiceID"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, apiInvoice(inv, true))
+}
