@@ -30,16 +30,22 @@ func openDB(ctx context.Context, c *commonFlags) (*postgres.DB, error) {
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("migrate", stderr)
 	c := addCommonFlags(fs)
+	// The action may come before the flags ("migrate up --database-url X"),
+	// where Go's flag package would stop parsing.
+	action := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	c.finish()
-	action := fs.Arg(0)
+	if action == "" {
+		action = fs.Arg(0)
+	}
 	if action == "" {
 		action = "up"
 	}
-	slogOut := newLogger(c.cfg, stderr)
-	_ = slogOut
 	db, err := postgres.Open(ctx, c.cfg.DatabaseURL)
 	if err != nil {
 		return err

@@ -45,7 +45,10 @@ func TestCLIBootstrapsAnInstallation(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, `tenant "nosuch": Tenant not found.`) {
 		t.Fatalf("unknown tenant: %d %q", code, errOut)
 	}
-	code, out, _ = runCLI(t, "migrate", "status")
+	// The flag after the action wins over the environment.
+	dbURL := os.Getenv("TESSERA_DATABASE_URL")
+	t.Setenv("TESSERA_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	code, out, _ = runCLI(t, "migrate", "status", "--database-url", dbURL)
 	if code != 0 || !strings.Contains(out, "00001_foundation.sql") || !strings.Contains(out, "applied") {
 		t.Fatalf("migrate status: %d %q", code, out)
 	}
