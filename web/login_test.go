@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
@@ -220,8 +221,17 @@ func TestOperationalEndpoints(t *testing.T) {
 	if resp := c.Get("/readyz"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz %d", resp.StatusCode)
 	}
-	c.Get("/login")
-	body := webtest.Body(t, c.Get("/metrics"))
+	webtest.Body(t, c.Get("/login"))
+	// The counter is incremented after the response is written, so the
+	// client may ask for /metrics a moment before it moves.
+	var body string
+	for i := 0; i < 50; i++ {
+		body = webtest.Body(t, c.Get("/metrics"))
+		if strings.Contains(body, `route="/login"`) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(body, `tessera_http_requests_total{code="200",method="GET",route="/login"}`) || !strings.Contains(body, "tessera_http_request_duration_seconds_bucket") {
 		t.Fatalf("metrics lack request counts by route:\n%.2000s", body)
 	}
