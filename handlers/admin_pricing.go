@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -282,7 +283,7 @@ func (a *App) HandleRateCardVersion(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/admin/pricing/"+c.ID)
 }
 
-// typicalShapes are previewed when a tenant has no machines of its own.
+// typicalShapes are previewed when a tenant may use no flavor.
 var typicalShapes = []struct {
 	label string
 	shape domain.MachineShape
@@ -326,8 +327,22 @@ func (a *App) previewDraft(r *http.Request, c *domain.RateCard, ver *domain.Rate
 		}
 		return domain.HourlyString(q.Hourly)
 	}
-	for _, s := range typicalShapes {
-		p.Shapes = append(p.Shapes, views.PreviewRow{Label: s.label, Now: price(cur, "", s.shape, "", true), Draft: price(draft, "", s.shape, "", true)})
+	// Per flavor the tenant may use; typical shapes only when it may use none.
+	var flavors []*domain.Flavor
+	if a.Catalogue != nil {
+		if flavors, err = a.Catalogue.TenantFlavors(r.Context(), t.ID); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range flavors {
+		sh := domain.MachineShape{VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB}
+		label := fmt.Sprintf("%s (%d vCPU, %d GiB, %d GiB disk)", f.Name, f.VCPUs, f.MemoryMiB/1024, f.DiskGiB)
+		p.Shapes = append(p.Shapes, views.PreviewRow{Label: label, Now: price(cur, "", sh, "", true), Draft: price(draft, "", sh, "", true)})
+	}
+	if len(flavors) == 0 {
+		for _, s := range typicalShapes {
+			p.Shapes = append(p.Shapes, views.PreviewRow{Label: s.label, Now: price(cur, "", s.shape, "", true), Draft: price(draft, "", s.shape, "", true)})
+		}
 	}
 	ivs, err := a.Billing.OpenIntervals(r.Context(), t.ID)
 	if err != nil {
