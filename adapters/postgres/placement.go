@@ -682,3 +682,36 @@ func (s *PlacementService) SetLocationTenancy(ctx context.Context, locationID st
 		locationID, string(t.Kind), nullID(t.TenantID), t.ManageID)
 	return tenancyErr(err)
 }
+
+// SweepOrphans undoes placements older than olderThan whose machine was never
+// written (the process stopped between the placement's commit and the
+// machine's create), so a crash cannot keep capacity reserved for ever. It
+// returns how many it undid.
+func (s *PlacementService) SweepOrphans(ctx context.Context, olderThan time.Duration) (int, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT r.tenant_id::text, r.machine_id::text FROM placement_reservations r
+		WHERE r.created_at < now() - $1::interval
+		  AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.id = r.machine_id)`, olderThan)
+	if err != nil {
+		return 0, translate(err, "")
+	}
+	type orphan struct{ tenant, machine string }
+	var orphans []orphan
+	for rows.Next() {
+		var o orphan
+		if err := rows.Scan(&o.tenant, &o.machine); err != nil {
+			rows.Close()
+			return 0, translate(err, "")
+		}
+		orphans = append(orphans, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, translate(err, "")
+	}
+	for _, o := range orphans {
+		if err := s.Cancel(ctx, o.tenant, o.machine); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
