@@ -26,6 +26,11 @@ type Config struct {
 	FastHashing bool
 	// ConnectSites are in-process simulated connect sites to run (demo).
 	ShutdownGrace time.Duration
+	// SiteWorkers is how many operations each demo site runs at once
+	// (0: connect's default). Tests use 1: govmomi's simulator has data
+	// races between concurrent tasks (a clone reads a datastore another
+	// task's reconfigure writes), which the race detector reports.
+	SiteWorkers int
 	// BillingTimeZone is the provider's zone (IANA name): months end at its midnight. "" is UTC.
 	BillingTimeZone string
 

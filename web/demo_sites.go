@@ -75,7 +75,7 @@ func (s *Server) startDemoSite(ctx context.Context, d demoSite) error {
 	site, err := server.Open(ctx, server.Options{
 		DatabaseURL: dbURL,
 		VCenter:     sim.Config(),
-		Central:     central.Config{SiteName: d.name, SyncInterval: 15 * time.Second},
+		Central:     central.Config{SiteName: d.name, SyncInterval: 15 * time.Second, Workers: s.Config.SiteWorkers},
 		Log:         log,
 		Registerer:  prometheus.WrapRegistererWith(prometheus.Labels{"site": slug}, s.Registry),
 	})

@@ -50,6 +50,7 @@ func NewWithSetup(tb testing.TB, setup func(*web.Server), opts ...Option) *Env {
 	cfg.ProviderHosts = []string{"127.0.0.1", "localhost"}
 	cfg.BaseDomain = "localhost"
 	cfg.FastHashing = true
+	cfg.SiteWorkers = 1 // see Config.SiteWorkers: the simulator races under concurrent tasks
 	for _, o := range opts {
 		o(&cfg)
 	}
