@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"tessera/domain"
 	"tessera/views"
@@ -14,7 +15,25 @@ func (a *App) HandleHome(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/admin/tenants")
 		return
 	}
-	a.page(w, r, http.StatusOK, "Dashboard", "dashboard", views.Dashboard(views.DashboardProps{Tenant: p.Tenant, User: p.User}))
+	props := views.DashboardProps{Tenant: p.Tenant, User: p.User}
+	if a.Catalogue != nil {
+		q, u, err := a.Catalogue.FindQuota(r.Context(), p.Tenant.ID)
+		if err != nil {
+			a.Error(w, r, err)
+			return
+		}
+		props.Quota, props.Usage = q, u
+	}
+	if a.Billing != nil {
+		sum, err := a.Billing.MonthToDate(r.Context(), p.Tenant.ID, time.Now())
+		if err != nil {
+			a.Error(w, r, err)
+			return
+		}
+		props.ToDate = sum.ToDate.Total.Decimal(2) + " " + sum.Currency
+		props.Forecast = sum.Forecast.Total.Decimal(2) + " " + sum.Currency
+	}
+	a.page(w, r, http.StatusOK, "Dashboard", "dashboard", views.Dashboard(props))
 }
 
 // HandlePlaceholder renders a section that a later release fills.
