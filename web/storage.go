@@ -4,13 +4,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"tessera/adapters/connectapi"
 	"tessera/adapters/postgres"
 	"tessera/domain"
-	"tessera/handlers"
 )
 
 // newStorageManager wires manage's side of disks and networks (issue 9).
@@ -24,33 +22,6 @@ func newStorageManager(db *postgres.DB, locations domain.LocationService, box do
 		Pricing:    postgres.NewPricingService(db),
 		SetNetwork: nets.SetNetwork,
 	}
-}
-
-// storageRoutes are the portal's Disks and Networks pages.
-func storageRoutes(r chi.Router, a *handlers.App) {
-	r.Get("/disks", a.HandleDisks)
-	r.Get("/networks", a.HandleNetworks)
-	r.Get("/networks/{networkID}", a.HandleNetworkShow)
-	r.Group(func(r chi.Router) {
-		r.Use(a.RequireWriter)
-		r.Post("/disks", a.HandleDiskCreate)
-		r.Post("/disks/{diskID}/delete", a.HandleDiskDelete)
-		r.Post("/disks/{diskID}/grow", a.HandleDiskGrow)
-		r.Post("/networks", a.HandleNetworkCreate)
-		r.Post("/networks/{networkID}/delete", a.HandleNetworkDelete)
-		r.Post("/networks/{networkID}/rules", a.HandleRuleCreate)
-		r.Post("/networks/{networkID}/rules/{ruleID}/delete", a.HandleRuleDelete)
-		r.Post("/addresses", a.HandleAddressAllocate)
-		r.Post("/addresses/{addressID}/release", a.HandleAddressRelease)
-	})
-}
-
-// poolRoutes are the provider admin's public address pools.
-func poolRoutes(r chi.Router, a *handlers.App) {
-	r.Get("/pools", a.HandlePools)
-	r.Post("/pools", a.HandlePoolCreate)
-	r.Get("/images", a.HandleImages)
-	r.Post("/images", a.HandleImagePublish)
 }
 
 // trackStorage advances disks, networks and snapshots whose site operation
