@@ -78,16 +78,18 @@ func (w *opWorker) Work(ctx context.Context, job *river.Job[opArgs]) error {
 		} else {
 			log.Warn("operation failed", "reason", msg, "err", runErr)
 		}
+		if op.Kind == domain.OpCreate {
+			// Record what is there ("missing" when no VM was made) before the
+			// operation reads as failed, so whoever sees the failure also
+			// sees the machine's state.
+			if err := c.observe(fctx, op.MachineID); err != nil {
+				log.Warn("observe after a failed create", "err", err)
+			}
+		}
 		if ok, err := c.store.Finish(fctx, op.ID, c.owner, domain.OpFailed, msg); err != nil {
 			return err
 		} else if ok {
 			c.metrics.done(op.Kind, "failed", time.Since(op.CreatedAt), time.Since(start))
-		}
-		if op.Kind == domain.OpCreate {
-			// Record what is there: "missing" when no VM was made.
-			if err := c.observe(fctx, op.MachineID); err != nil {
-				log.Warn("observe after a failed create", "err", err)
-			}
 		}
 		return nil
 	default:
