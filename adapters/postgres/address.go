@@ -173,27 +173,9 @@ func (s *AddressService) PublicAddresses(ctx context.Context, f domain.PublicAdd
 		args = append(args, c.v)
 		q += ` AND ` + c.col + ` = $` + itoa(len(args))
 	}
-	if cur != nil {
-		args = append(args, cur.Key, cur.ID)
-		q += ` AND (created_at, id) < ($` + itoa(len(args)-1) + `::timestamptz, $` + itoa(len(args)) + `::uuid)`
-	}
-	args = append(args, limit+1)
-	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + itoa(len(args))
-	rows, err := s.db.Pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, "", domain.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.PublicAddress, error) { return scanAddr(r) })
-	if err != nil {
-		return nil, "", domain.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(last.CreatedAt.Format(time.RFC3339Nano), last.ID)
-	}
-	return out, next, nil
+	return newestFirst(ctx, s.db, q, args, cur, limit,
+		func(r pgx.CollectableRow) (*domain.PublicAddress, error) { return scanAddr(r) },
+		func(x *domain.PublicAddress) (time.Time, string) { return x.CreatedAt, x.ID })
 }
 
 func (s *AddressService) SetPublicAddressState(ctx context.Context, tenantID, id string, from, to domain.PublicAddressState, machineID string) error {

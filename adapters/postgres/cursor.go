@@ -1,8 +1,12 @@
 package postgres
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"tessera/domain"
 )
@@ -32,4 +36,32 @@ func decodeCursor(s string) (*cursor, error) {
 		return nil, domain.Invalid(map[string]string{"cursor": "The cursor is not valid; start again from the first page."})
 	}
 	return &c, nil
+}
+
+// newestFirst finishes a "newest first" list query over a table with
+// created_at and id: it adds the position after cur, the order and the
+// limit to q, runs it and returns the page and the next page's cursor.
+func newestFirst[T any](ctx context.Context, db *DB, q string, args []any, cur *cursor, limit int,
+	scan func(pgx.CollectableRow) (T, error), key func(T) (time.Time, string)) ([]T, string, error) {
+	if cur != nil {
+		args = append(args, cur.Key, cur.ID)
+		q += ` AND (created_at, id) < ($` + itoa(len(args)-1) + `::timestamptz, $` + itoa(len(args)) + `::uuid)`
+	}
+	args = append(args, limit+1)
+	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + itoa(len(args))
+	rows, err := db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, "", domain.Internal(err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		at, id := key(out[limit-1])
+		next = encodeCursor(at.Format(time.RFC3339Nano), id)
+	}
+	return out, next, nil
 }

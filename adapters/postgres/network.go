@@ -113,27 +113,9 @@ func (s *NetworkService) Networks(ctx context.Context, f domain.NetworkFilter) (
 		args = append(args, f.LocationID)
 		q += ` AND location_id = $` + itoa(len(args))
 	}
-	if cur != nil {
-		args = append(args, cur.Key, cur.ID)
-		q += ` AND (created_at, id) < ($` + itoa(len(args)-1) + `::timestamptz, $` + itoa(len(args)) + `::uuid)`
-	}
-	args = append(args, limit+1)
-	q += ` ORDER BY created_at DESC, id DESC LIMIT $` + itoa(len(args))
-	rows, err := s.db.Pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, "", domain.Internal(err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Network, error) { return scanNetwork(r) })
-	if err != nil {
-		return nil, "", domain.Internal(err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(last.CreatedAt.Format(time.RFC3339Nano), last.ID)
-	}
-	return out, next, nil
+	return newestFirst(ctx, s.db, q, args, cur, limit,
+		func(r pgx.CollectableRow) (*domain.Network, error) { return scanNetwork(r) },
+		func(x *domain.Network) (time.Time, string) { return x.CreatedAt, x.ID })
 }
 
 // SetNetwork records a network's state and port group (after its site
