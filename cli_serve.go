@@ -74,6 +74,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := srv.SeedMachinesDemo(ctx); err != nil {
 			return fmt.Errorf("seed demo catalogue: %w", err)
 		}
+		if err := srv.SeedDemoPools(ctx); err != nil { // issue 9: public addresses
+			return fmt.Errorf("seed demo address pools: %w", err)
+		}
 	}
 	srv.StartMachineWorker(ctx)
 	srv.StartMonthClose() // issue 6: closes the previous month once it has ended

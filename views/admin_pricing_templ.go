@@ -1695,7 +1695,7 @@ func TenantPricing(p TenantPricingProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextArea(p.Form, "override_disk_gib_month", "GiB disk-month per storage class", "One per line, e.g. “ssd 0.40”.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextArea(p.Form, "override_disk_gib_month", "GiB disk-month per storage class", "One per line, e.g. “fast 0.40”.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

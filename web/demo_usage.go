@@ -39,10 +39,10 @@ func (s *Server) seedUsage(ctx context.Context, zone *time.Location) error {
 	batch := domain.MachineShape{VCPUs: 8, MemoryMiB: 32768, DiskGiB: 160, ImageID: "ubuntu-24.04"}
 	changes := []demoChange{
 		{"acme", "web-1", domain.ChangeCreated, 2, 3, 9, small, ""},
-		{"acme", "db-1", domain.ChangeCreated, 2, 2, 14, db, "ssd"},
-		{"acme", "db-1", domain.ChangeStopped, 2, 20, 18, db, "ssd"},
-		{"acme", "db-1", domain.ChangeStarted, 2, 23, 8, db, "ssd"},
-		{"acme", "db-1", domain.ChangeResized, 1, 10, 22, dbBig, "ssd"},
+		{"acme", "db-1", domain.ChangeCreated, 2, 2, 14, db, "fast"},
+		{"acme", "db-1", domain.ChangeStopped, 2, 20, 18, db, "fast"},
+		{"acme", "db-1", domain.ChangeStarted, 2, 23, 8, db, "fast"},
+		{"acme", "db-1", domain.ChangeResized, 1, 10, 22, dbBig, "fast"},
 		{"acme", "win-1", domain.ChangeCreated, 1, 5, 10, win, ""},
 		{"acme", "win-1", domain.ChangeDeleted, 1, 25, 17, win, ""},
 		{"globex", "app-1", domain.ChangeCreated, 2, 4, 11, app, ""},

@@ -129,7 +129,10 @@ func (s *AddressService) AllocatePublic(ctx context.Context, tenantID, locationI
 			if isUniqueViolation(err, "public_addresses_idem_idx") {
 				return domain.Errorf(domain.ECONFLICT, "A request with this Idempotency-Key is being processed; retry it.")
 			}
-			return translate(err, "")
+			if err != nil {
+				return translate(err, "")
+			}
+			return meterAddress(ctx, tx, a, domain.ChangeCreated)
 		})
 		if err != nil {
 			return nil, err
@@ -205,12 +208,24 @@ func (s *AddressService) ReleasePublic(ctx context.Context, tenantID, id string)
 	if err := a.CanRelease(); err != nil {
 		return err
 	}
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM public_addresses WHERE id = $1 AND tenant_id = $2 AND state = 'allocated'`, id, tenantID)
-	if err != nil {
-		return translate(err, "")
-	}
-	if tag.RowsAffected() == 0 {
-		return domain.Errorf(domain.ECONFLICT, "Address %s was attached meanwhile; detach it first.", a.Address)
-	}
-	return nil
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM public_addresses WHERE id = $1 AND tenant_id = $2 AND state = 'allocated'`, id, tenantID)
+		if err != nil {
+			return translate(err, "")
+		}
+		if tag.RowsAffected() == 0 {
+			return domain.Errorf(domain.ECONFLICT, "Address %s was attached meanwhile; detach it first.", a.Address)
+		}
+		return meterAddress(ctx, tx, a, domain.ChangeDeleted)
+	})
+	return err
+}
+
+// meterAddress records that a tenant holds (or no longer holds) a public
+// address, in the transaction that allocates or releases it: an address is
+// billed per hour while the tenant holds it, attached or not.
+func meterAddress(ctx context.Context, tx pgx.Tx, a *domain.PublicAddress, kind domain.StateChangeKind) error {
+	_, err := RecordStateChange(ctx, tx, domain.StateChange{EventKey: "address:" + a.ID + ":" + string(kind), TenantID: a.TenantID, ResourceID: a.ID,
+		ResourceType: "address", ResourceName: a.Address, Kind: kind, At: time.Now(), PublicIPs: 1, LocationID: a.LocationID})
+	return err
 }

@@ -115,14 +115,33 @@ func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, fro
 	if machineID != nil {
 		mid = nullID(*machineID)
 	}
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE disks SET state = $4,
-			machine_id = CASE WHEN $5::bool THEN $6::uuid ELSE machine_id END,
-			size_gib = coalesce($7, size_gib)
-		WHERE id = $1 AND tenant_id = $2 AND state = $3`, id, tenantID, string(from), string(to), m, mid, sizeGiB)
+	var conflict bool
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var d domain.Disk
+		var oldSize int
+		err := tx.QueryRow(ctx, `SELECT size_gib FROM disks WHERE id = $1 AND tenant_id = $2 AND state = $3 FOR UPDATE`, id, tenantID, string(from)).Scan(&oldSize)
+		if err == nil {
+			err = tx.QueryRow(ctx, `UPDATE disks SET state = $3,
+					machine_id = CASE WHEN $4::bool THEN $5::uuid ELSE machine_id END,
+					size_gib = coalesce($6, size_gib)
+				WHERE id = $1 AND tenant_id = $2
+				RETURNING name, location_id, class, size_gib, coalesce(op_key, '')`,
+				id, tenantID, string(to), m, mid, sizeGiB).Scan(&d.Name, &d.LocationID, &d.Class, &d.SizeGiB, &d.OpKey)
+		}
+		if err == pgx.ErrNoRows {
+			conflict = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		d.ID, d.TenantID = id, tenantID
+		return meterDisk(ctx, tx, &d, from, to, oldSize)
+	})
 	if err != nil {
 		return translate(err, "")
 	}
-	if tag.RowsAffected() == 0 {
+	if conflict {
 		d, err := s.Disk(ctx, tenantID, id)
 		if err != nil {
 			return err
@@ -130,6 +149,27 @@ func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, fro
 		return domain.Errorf(domain.ECONFLICT, "Disk %q is %s now, not %s.", d.Name, d.State, from)
 	}
 	return nil
+}
+
+// meterDisk records a disk's usage change (issue 6's metering) in the
+// transaction that moves its state, so a disk is billed from the moment it
+// is available until it is deleted, at its size and class, and a replayed
+// transition counts once (the event key names the step).
+func meterDisk(ctx context.Context, tx pgx.Tx, d *domain.Disk, from, to domain.DiskState, oldSize int) error {
+	e := domain.StateChange{TenantID: d.TenantID, ResourceID: d.ID, ResourceType: "disk", ResourceName: d.Name, At: time.Now(),
+		Shape: domain.MachineShape{DiskGiB: d.SizeGiB}, StorageClass: d.Class, LocationID: d.LocationID}
+	switch {
+	case from == domain.DiskCreating && to == domain.DiskAvailable:
+		e.Kind, e.EventKey = domain.ChangeCreated, "disk:"+d.ID+":created"
+	case to == domain.DiskDeleted:
+		e.Kind, e.EventKey = domain.ChangeDeleted, "disk:"+d.ID+":deleted"
+	case from == domain.DiskResizing && d.SizeGiB != oldSize:
+		e.Kind, e.EventKey = domain.ChangeResized, "disk:"+d.ID+":grow:"+d.OpKey
+	default:
+		return nil
+	}
+	_, err := RecordStateChange(ctx, tx, e)
+	return err
 }
 
 func (s *DiskService) SetDiskOp(ctx context.Context, tenantID, id, key string, sizeGiB int) error {
