@@ -122,7 +122,7 @@ func (a *App) HandleMachinePrice(w http.ResponseWriter, r *http.Request) {
 // HandleMachineCreate creates a machine from the form.
 func (a *App) HandleMachineCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "location", "flavor", "image", "residency", "group", "group_rule")
-	m, _, err := a.createMachine(r, v["name"], v["location"], v["flavor"], v["image"], "")
+	m, _, err := a.createMachine(r, v["name"], v["location"], v["flavor"], v["image"], "", r.PostForm["networks"])
 	if err != nil {
 		code := domain.ErrorCode(err)
 		if code == domain.EINVALID || code == domain.ECONFLICT || code == domain.EUNAVAILABLE {

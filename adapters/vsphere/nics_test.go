@@ -1,0 +1,53 @@
+package vsphere_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"tessera/adapters/vsphere"
+	"tessera/domain"
+)
+
+// TestCreateVMWithNICs clones a machine with two interfaces on two port
+// groups; guest customization sets each fixed address, and once the VM runs
+// the guest reports both.
+func TestCreateVMWithNICs(t *testing.T) {
+	_, b := startSim(t, vsphere.SimOptions{})
+	ctx := context.Background()
+	for _, pg := range []struct {
+		name string
+		vlan int
+	}{{"tessera-acme-101", 101}, {"tessera-acme-102", 102}} {
+		if err := b.EnsurePortGroup(ctx, pg.name, pg.vlan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := domain.NewID()
+	_, err := b.CreateVM(ctx, domain.VMCreate{MachineID: id, OperationID: "op", Name: "acme-web", Folder: "tessera/acme",
+		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, NICs: []domain.NICSpec{
+			{PortGroup: "tessera-acme-101", Address: "10.0.0.2", PrefixLength: 24, Gateway: "10.0.0.1"},
+			{PortGroup: "tessera-acme-102", Address: "10.9.0.5", PrefixLength: 29, Gateway: "10.9.0.1"},
+		}})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if err := b.PowerOn(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	vm, err := b.FindVM(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"10.0.0.2", "10.9.0.5"} {
+		if !slices.Contains(vm.Addresses, want) {
+			t.Errorf("guest addresses = %v, want %s among them", vm.Addresses, want)
+		}
+	}
+	// A port group the site does not have is refused before anything is made.
+	_, err = b.CreateVM(ctx, domain.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "acme-x", Folder: "tessera/acme",
+		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, NICs: []domain.NICSpec{{PortGroup: "nope", Address: "10.0.0.3", PrefixLength: 24}}})
+	if domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("unknown port group: %v", err)
+	}
+}
