@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -89,6 +90,26 @@ func TestMachineNetworksAPI(t *testing.T) {
 		if !strings.Contains(page, s) {
 			t.Errorf("machine page lacks %q", s)
 		}
+	}
+
+	// The create form offers the networks; a wrong one is refused at the
+	// field with what was typed kept, a right one gives the next address.
+	if form := webtest.Body(t, alice.Get("/machines/new")); !strings.Contains(form, `data-testid="network-backend"`) || !strings.Contains(form, "Leave all empty for the default network") {
+		t.Errorf("create form lacks the network choice")
+	}
+	post := func(networks ...string) (int, string, string) {
+		resp := alice.PostForm("/machines", url.Values{"name": {"form1"}, "location": {"Berlin"}, "flavor": {"s-1vcpu-1gb"}, "image": {"Debian 12"}, "networks": networks})
+		return resp.StatusCode, resp.Header.Get("Location"), webtest.Body(t, resp)
+	}
+	if code, _, body := post(foreign); code != 422 || !strings.Contains(body, `data-testid="error-networks"`) || !strings.Contains(body, `value="form1"`) {
+		t.Errorf("form with another tenant's network: %d", code)
+	}
+	code, loc, _ := post(db)
+	if code != 303 || !strings.HasPrefix(loc, "/machines/") {
+		t.Fatalf("form create: %d %s", code, loc)
+	}
+	if page := webtest.Body(t, alice.Get(loc)); !strings.Contains(page, "10.6.0.3/29") {
+		t.Errorf("form-made machine lacks its interface")
 	}
 
 	// Another tenant's network reads like an unknown one; a network of
