@@ -51,3 +51,40 @@ func TestCreateVMWithNICs(t *testing.T) {
 		t.Errorf("unknown port group: %v", err)
 	}
 }
+
+// TestCreateVMWithNICsAfterCrash: an attempt that died after the clone left
+// a VM without its interfaces; the retried create finishes them.
+func TestCreateVMWithNICsAfterCrash(t *testing.T) {
+	_, b := startSim(t, vsphere.SimOptions{})
+	ctx := context.Background()
+	if err := b.EnsurePortGroup(ctx, "tessera-acme-201", 201); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.EnsurePortGroup(ctx, "tessera-acme-202", 202); err != nil {
+		t.Fatal(err)
+	}
+	id := domain.NewID()
+	req := domain.VMCreate{MachineID: id, OperationID: "op", Name: "acme-db", Folder: "tessera/acme", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512}
+	if _, err := b.CreateVM(ctx, req); err != nil { // the clone alone, as a crashed attempt leaves it
+		t.Fatal(err)
+	}
+	req.NICs = []domain.NICSpec{
+		{PortGroup: "tessera-acme-201", Address: "10.1.0.2", PrefixLength: 24, Gateway: "10.1.0.1"},
+		{PortGroup: "tessera-acme-202", Address: "10.2.0.2", PrefixLength: 24},
+	}
+	for range 2 {
+		if _, err := b.CreateVM(ctx, req); err != nil {
+			t.Fatalf("retried create: %v", err)
+		}
+	}
+	if err := b.PowerOn(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	vm, err := b.FindVM(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(vm.Addresses, "10.1.0.2") || !slices.Contains(vm.Addresses, "10.2.0.2") {
+		t.Errorf("guest addresses = %v", vm.Addresses)
+	}
+}

@@ -264,7 +264,24 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 		return nil, domain.Errorf(domain.EINVALID, "A machine needs an id, a name, a template, vCPUs and memory.")
 	}
 	if s, err := b.FindVM(ctx, req.MachineID); err == nil {
-		return s, nil // an earlier attempt created it
+		// An earlier attempt created it, and may have died before its
+		// interfaces were set up: a VM not yet started gets them now.
+		if len(req.NICs) == 0 || s.Power != domain.PowerOff {
+			return s, nil
+		}
+		backings, err := b.backings(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.withVM(ctx, req.MachineID, func(vm *object.VirtualMachine) error {
+			if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, backings[0]); err != nil {
+				return err
+			}
+			return b.setUpNICs(ctx, vm, req, backings)
+		}); err != nil {
+			return nil, err
+		}
+		return b.FindVM(ctx, req.MachineID)
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
 	}
@@ -319,21 +336,9 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 		}
 		spec.Location.Datastore = dref
 	}
-	// The port groups: NICs when given (issue 9), else the one Network.
-	groups := []string{}
-	for _, n := range req.NICs {
-		groups = append(groups, n.PortGroup)
-	}
-	if len(groups) == 0 && req.Network != "" {
-		groups = append(groups, req.Network)
-	}
-	var backings []types.BaseVirtualDeviceBackingInfo
-	for _, g := range groups {
-		bk, err := b.networkBacking(ctx, g)
-		if err != nil {
-			return nil, err
-		}
-		backings = append(backings, bk)
+	backings, err := b.backings(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 	folder, err := b.folder(ctx, req.Folder)
 	if err != nil {
@@ -370,15 +375,44 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 	if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, first); err != nil {
 		return nil, err
 	}
-	if err := b.addNICs(ctx, vm, backings); err != nil {
+	if err := b.setUpNICs(ctx, vm, req, backings); err != nil {
 		return nil, err
 	}
-	if len(req.NICs) > 0 {
-		if err := b.customize(ctx, vm, req.Name, req.NICs); err != nil {
+	return b.state(ctx, vm)
+}
+
+// backings resolves the port groups of a create: its NICs' when given
+// (issue 9), else the one Network.
+func (b *Backend) backings(ctx context.Context, req domain.VMCreate) ([]types.BaseVirtualDeviceBackingInfo, error) {
+	groups := []string{}
+	for _, n := range req.NICs {
+		groups = append(groups, n.PortGroup)
+	}
+	if len(groups) == 0 && req.Network != "" {
+		groups = append(groups, req.Network)
+	}
+	var out []types.BaseVirtualDeviceBackingInfo
+	for _, g := range groups {
+		bk, err := b.networkBacking(ctx, g)
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, bk)
 	}
-	return b.state(ctx, vm)
+	return out, nil
+}
+
+// setUpNICs adds the NICs a clone lacks and customizes the guest with their
+// addresses. Running it again is harmless: present NICs are kept and a
+// customization still pending stands.
+func (b *Backend) setUpNICs(ctx context.Context, vm *object.VirtualMachine, req domain.VMCreate, backings []types.BaseVirtualDeviceBackingInfo) error {
+	if err := b.addNICs(ctx, vm, backings); err != nil {
+		return err
+	}
+	if len(req.NICs) == 0 {
+		return nil
+	}
+	return b.customize(ctx, vm, req.Name, req.NICs)
 }
 
 // networkBacking is the NIC backing of a port group (standard or
@@ -449,6 +483,9 @@ func (b *Backend) customize(ctx context.Context, vm *object.VirtualMachine, name
 	t, err := vm.Customize(ctx, spec)
 	if err == nil {
 		_, err = t.WaitForResult(ctx)
+	}
+	if fault.Is(err, &types.CustomizationPending{}) {
+		return nil // an earlier attempt's customization waits for the power-on
 	}
 	return translate(err, "customize the guest's network settings")
 }
