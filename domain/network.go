@@ -348,7 +348,7 @@ func (i *MachineInterface) NIC() NICSpec {
 // NetworkInUse is the refusal to delete a network that machines use.
 // ECONFLICT naming them.
 func NetworkInUse(names []string) error {
-	return &Error{Code: ECONFLICT, Message: "The network is in use by " + plural(len(names), "machine", "machines") + ": " + strings.Join(names, ", ") + ". Delete them first.",
+	return &Error{Code: ECONFLICT, Message: "The network is in use by " + plural(len(names), "machine", "machines") + ": " + strings.Join(names, ", ") + ". Delete " + plural(len(names), "it", "them") + " first.",
 		Fields: map[string]string{"machines": strings.Join(names, ", ")}}
 }
 
