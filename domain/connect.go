@@ -2,6 +2,8 @@ package domain
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -47,6 +49,18 @@ type MachineSpec struct {
 	DiskGiB    int    `json:"disk_gib"`
 	Image      string `json:"image"`   // template name in the site
 	Network    string `json:"network"` // port group name in the site; "" for the site's default
+	// Networks are the machine's NICs in order (issue 9); when set they
+	// replace Network. Each gets its fixed address through guest
+	// customization.
+	Networks []NICSpec `json:"networks,omitempty"`
+}
+
+// NICSpec is one network interface of a machine to create.
+type NICSpec struct {
+	PortGroup    string `json:"port_group"`
+	Address      string `json:"address"`
+	PrefixLength int    `json:"prefix_length"`
+	Gateway      string `json:"gateway"`
 }
 
 // OperationRequest asks a site to act on a machine. Key makes it idempotent:
@@ -183,6 +197,9 @@ func (r *OperationRequest) Validate() error {
 				if strings.TrimSpace(s.Image) == "" {
 					f["spec.image"] = "An image (template) is required."
 				}
+				if msg := validNICs(s.Networks); msg != "" {
+					f["spec.networks"] = msg
+				}
 			}
 		}
 	}
@@ -190,4 +207,21 @@ func (r *OperationRequest) Validate() error {
 		return Invalid(f)
 	}
 	return nil
+}
+
+// validNICs checks a create's NIC list; "" when fine.
+func validNICs(nics []NICSpec) string {
+	if len(nics) > MaxMachineNICs {
+		return fmt.Sprintf("A machine may have at most %d network interfaces.", MaxMachineNICs)
+	}
+	for i, n := range nics {
+		a, err := netip.ParseAddr(n.Address)
+		if strings.TrimSpace(n.PortGroup) == "" || err != nil || !a.Is4() || n.PrefixLength < 1 || n.PrefixLength > 32 {
+			return fmt.Sprintf("Interface %d needs a port group, an IPv4 address and a prefix length.", i+1)
+		}
+		if g, err := netip.ParseAddr(n.Gateway); n.Gateway != "" && (err != nil || !g.Is4()) {
+			return fmt.Sprintf("Interface %d has a gateway that is not an IPv4 address.", i+1)
+		}
+	}
+	return ""
 }

@@ -72,8 +72,12 @@ type VMCreate struct {
 	MemoryMiB   int
 	DiskGiB     int    // 0 keeps the template's size; a disk never shrinks
 	Network     string // port group; "" keeps the template's
-	Host        string // from Place
-	Datastore   string // from Place
+	// NICs, when set, replace Network: the first NIC's backing is the first
+	// port group, one more NIC per further port group, and each gets its
+	// fixed address through guest customization.
+	NICs      []NICSpec
+	Host      string // from Place
+	Datastore string // from Place
 }
 
 // VMState is what a backend reports about one Tessera VM.

@@ -241,7 +241,14 @@ type MachineCreate struct {
 	SiteID string
 	// SiteErr is why no site was chosen (returned once the input is valid).
 	SiteErr error
+	// NetworkIDs are the tenant's networks in the location the machine gets
+	// an interface on, in order (issue 9); the caller puts the location's
+	// default network here when the user chose none.
+	NetworkIDs []string
 }
+
+// MaxMachineNICs is how many network interfaces a machine may have.
+const MaxMachineNICs = 4
 
 // MachineSort orders machine lists.
 type MachineSort string

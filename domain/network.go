@@ -326,6 +326,39 @@ func (r *FirewallRule) Validate() error {
 	return nil
 }
 
+// MachineInterface is a machine's network interface: its address in one of
+// the tenant's networks.
+type MachineInterface struct {
+	MachineID    string       `json:"-"`
+	Index        int          `json:"index"`
+	NetworkID    string       `json:"network"`
+	NetworkName  string       `json:"network_name"`
+	Address      string       `json:"address"`
+	Gateway      string       `json:"gateway"`
+	PrefixLength int          `json:"prefix_length"`
+	PortGroup    string       `json:"-"`
+	NetworkState NetworkState `json:"-"`
+}
+
+// NIC is what a site needs to set the interface up.
+func (i *MachineInterface) NIC() NICSpec {
+	return NICSpec{PortGroup: i.PortGroup, Address: i.Address, PrefixLength: i.PrefixLength, Gateway: i.Gateway}
+}
+
+// NetworkInUse is the refusal to delete a network that machines use.
+// ECONFLICT naming them.
+func NetworkInUse(names []string) error {
+	return &Error{Code: ECONFLICT, Message: "The network is in use by " + plural(len(names), "machine", "machines") + ": " + strings.Join(names, ", ") + ". Delete " + plural(len(names), "it", "them") + " first.",
+		Fields: map[string]string{"machines": strings.Join(names, ", ")}}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // NetworkFilter selects a tenant's networks.
 type NetworkFilter struct {
 	TenantID   string
@@ -353,6 +386,14 @@ type NetworkService interface {
 	AllocateAddress(ctx context.Context, tenantID, networkID, machineID string) (netip.Addr, error)
 	// ReleaseAddresses frees every address machineID holds in the network.
 	ReleaseAddresses(ctx context.Context, tenantID, networkID, machineID string) error
+	// MachineInterfaces lists a machine's network interfaces in order
+	// (nothing for another tenant's machine).
+	MachineInterfaces(ctx context.Context, tenantID, machineID string) ([]*MachineInterface, error)
+	// InterfacesOf lists the interfaces of several machines, by machine id.
+	InterfacesOf(ctx context.Context, tenantID string, machineIDs []string) (map[string][]*MachineInterface, error)
+	// NetworkUsers returns the names of the machines with an interface in
+	// the network, by name (at most limit).
+	NetworkUsers(ctx context.Context, tenantID, id string, limit int) ([]string, error)
 	// AddRule adds a firewall rule. EINVALID, ENOTFOUND (network).
 	AddRule(ctx context.Context, r *FirewallRule) error
 	// Rules lists a network's firewall rules. ENOTFOUND.

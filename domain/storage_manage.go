@@ -249,6 +249,15 @@ func (m *StorageManager) DeleteNetwork(ctx context.Context, tenantID, id string)
 	if err != nil {
 		return err
 	}
+	// Refuse before the site removes the port group under the machines;
+	// Networks.DeleteNetwork checks again under its lock.
+	users, err := m.Networks.NetworkUsers(ctx, tenantID, id, 20)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return NetworkInUse(users)
+	}
 	site, err := m.siteFor(ctx, n.LocationID)
 	if err != nil {
 		return err
@@ -289,6 +298,20 @@ func (m *StorageManager) advanceNetwork(ctx context.Context, n *Network, siteID 
 	}
 	n.State, n.PortGroup = NetworkReady, obs.PortGroup
 	return m.SetNetwork(ctx, n.TenantID, n.ID, n.State, n.PortGroup)
+}
+
+// RefreshNetwork advances one network still being created at its site and
+// returns it as it is now. ENOTFOUND.
+func (m *StorageManager) RefreshNetwork(ctx context.Context, tenantID, id string) (*Network, error) {
+	n, err := m.Networks.Network(ctx, tenantID, id)
+	if err != nil || n.State != NetworkCreating {
+		return n, err
+	}
+	site, err := m.siteFor(ctx, n.LocationID)
+	if err != nil {
+		return n, err
+	}
+	return n, m.advanceNetwork(ctx, n, site.ID)
 }
 
 // Refresh advances a tenant's transitional disks and networks (called by a

@@ -124,22 +124,24 @@ type apiPrice struct {
 }
 
 type apiMachine struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Status     string    `json:"status"`
-	Location   string    `json:"location"`
-	LocationID string    `json:"location_id"`
-	Flavor     string    `json:"flavor"`
-	FlavorID   string    `json:"flavor_id"`
-	Image      string    `json:"image"`
-	ImageID    string    `json:"image_id"`
-	VCPUs      int       `json:"vcpus"`
-	MemoryMiB  int       `json:"memory_mib"`
-	DiskGiB    int       `json:"disk_gib"`
-	Addresses  []string  `json:"addresses"`
-	Error      string    `json:"error,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	Price      *apiPrice `json:"price"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Status     string   `json:"status"`
+	Location   string   `json:"location"`
+	LocationID string   `json:"location_id"`
+	Flavor     string   `json:"flavor"`
+	FlavorID   string   `json:"flavor_id"`
+	Image      string   `json:"image"`
+	ImageID    string   `json:"image_id"`
+	VCPUs      int      `json:"vcpus"`
+	MemoryMiB  int      `json:"memory_mib"`
+	DiskGiB    int      `json:"disk_gib"`
+	Addresses  []string `json:"addresses"`
+	// Interfaces are the machine's private network interfaces (issue 9).
+	Interfaces []*domain.MachineInterface `json:"interfaces"`
+	Error      string                     `json:"error,omitempty"`
+	CreatedAt  time.Time                  `json:"created_at"`
+	Price      *apiPrice                  `json:"price"`
 }
 
 type apiList[T any] struct {
@@ -154,10 +156,33 @@ func (a *App) apiMachine(m *domain.Machine, locs map[string]string, q *domain.Qu
 	if out.Addresses == nil {
 		out.Addresses = []string{}
 	}
+	out.Interfaces = []*domain.MachineInterface{}
 	if q != nil {
 		out.Price = &apiPrice{Hourly: q.Hourly.Amount.Decimal(4), Monthly: q.Monthly.Amount.Decimal(2), Currency: q.Hourly.Currency}
 	}
 	return out
+}
+
+// withInterfaces fills in the machines' network interfaces, one query for
+// the lot.
+func (a *App) withInterfaces(r *http.Request, ms ...*apiMachine) {
+	if a.Storage == nil || len(ms) == 0 {
+		return
+	}
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	nics, err := a.Storage.Networks.InterfacesOf(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, ids)
+	if err != nil {
+		a.Log.ErrorContext(r.Context(), "machine interfaces", "err", err)
+		return
+	}
+	for _, m := range ms {
+		if n := nics[m.ID]; n != nil {
+			m.Interfaces = n
+		}
+	}
 }
 
 func (a *App) HandleAPILocations(w http.ResponseWriter, r *http.Request) {
@@ -247,6 +272,11 @@ func (a *App) HandleAPIMachineList(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		out.Items = append(out.Items, a.apiMachine(m, locs, qc.machine(r.Context(), m)))
 	}
+	ptrs := make([]*apiMachine, len(out.Items))
+	for i := range out.Items {
+		ptrs[i] = &out.Items[i]
+	}
+	a.withInterfaces(r, ptrs...)
 	WriteJSON(w, http.StatusOK, out)
 }
 
@@ -257,7 +287,9 @@ func (a *App) HandleAPIMachineGet(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())))
+	out := a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()))
+	a.withInterfaces(r, &out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // decodeJSON reads a small JSON object into v; EINVALID when malformed.
@@ -280,6 +312,9 @@ type apiCreateMachine struct {
 	// Placement (issue 8): "location" may also be "any:DE" or "cheapest".
 	Residency string           `json:"residency,omitempty"`
 	Groups    []PlacementGroup `json:"groups,omitempty"`
+	// Networks are network ids for the machine's interfaces (issue 9);
+	// none gives it the location's default network.
+	Networks []string `json:"networks,omitempty"`
 }
 
 func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
@@ -294,14 +329,16 @@ func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withPlacementInput(r, in.Residency, in.Groups)
-	m, _, err := a.createMachine(r, in.Name, in.Location, in.Flavor, in.Image, key)
+	m, _, err := a.createMachine(r, in.Name, in.Location, in.Flavor, in.Image, key, in.Networks)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
 	p := PrincipalFrom(r.Context())
 	w.Header().Set("Location", "/api/v1/machines/"+m.ID)
-	WriteJSON(w, http.StatusAccepted, a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())))
+	out := a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()))
+	a.withInterfaces(r, &out)
+	WriteJSON(w, http.StatusAccepted, out)
 }
 
 func (a *App) handleAPIAction(action domain.MachineAction) http.HandlerFunc {
@@ -325,6 +362,8 @@ func (a *App) handleAPIAction(action domain.MachineAction) http.HandlerFunc {
 			return
 		}
 		p := PrincipalFrom(r.Context())
-		WriteJSON(w, http.StatusAccepted, a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())))
+		out := a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()))
+		a.withInterfaces(r, &out)
+		WriteJSON(w, http.StatusAccepted, out)
 	}
 }

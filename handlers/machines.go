@@ -88,6 +88,7 @@ func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status in
 		f.Values["image"] = c.Images[0].ID
 	}
 	props := views.MachineFormProps{Form: f, Locations: c.Locations, Flavors: c.Flavors, Images: c.Images}
+	props.Networks, props.Chosen = a.networkChoices(r, c.Locations) // issue 9
 	props.Quote = a.formQuote(r, c, f.Values)
 	props.Placement, props.Countries = a.placementPreview(r, c, f.Values), placementCountries(c.Locations) // issue 8
 	a.page(w, r, status, "Create machine", "machines", views.MachineNew(props))
@@ -106,6 +107,49 @@ func (a *App) formQuote(r *http.Request, c *tenantChoices, v map[string]string) 
 	return a.quote(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, loc, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB, ImageID: img.PriceKey()})
 }
 
+// networkChoices groups the tenant's networks by the locations offered,
+// with the ids the form sent ticked.
+func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation) ([]views.NetworkGroup, map[string]bool) {
+	chosen := map[string]bool{}
+	if r.Method == http.MethodPost {
+		for _, id := range r.PostForm["networks"] {
+			chosen[id] = true
+		}
+	}
+	if a.Storage == nil {
+		return nil, chosen
+	}
+	nets, _, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: PrincipalFrom(r.Context()).Tenant.ID, Limit: 200})
+	if err != nil {
+		a.Log.ErrorContext(r.Context(), "networks for the create form", "err", err)
+		return nil, chosen
+	}
+	var out []views.NetworkGroup
+	for _, l := range locs {
+		g := views.NetworkGroup{Location: l.Name}
+		for i := len(nets) - 1; i >= 0; i-- { // oldest first: the default leads
+			if n := nets[i]; n.LocationID == l.ID {
+				g.Networks = append(g.Networks, n)
+				g.HasDefault = g.HasDefault || n.Default
+			}
+		}
+		out = append(out, g)
+	}
+	return out, chosen
+}
+
+// machineInterfaces is the machine page's list of network interfaces.
+func (a *App) machineInterfaces(r *http.Request, machineID string) []*domain.MachineInterface {
+	if a.Storage == nil {
+		return nil
+	}
+	nics, err := a.Storage.Networks.MachineInterfaces(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, machineID)
+	if err != nil {
+		a.Log.ErrorContext(r.Context(), "machine interfaces", "err", err)
+	}
+	return nics
+}
+
 // HandleMachinePrice renders the price panel for the form's current choices
 // (the create form asks for it through htmx on every change).
 func (a *App) HandleMachinePrice(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +166,7 @@ func (a *App) HandleMachinePrice(w http.ResponseWriter, r *http.Request) {
 // HandleMachineCreate creates a machine from the form.
 func (a *App) HandleMachineCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "location", "flavor", "image", "residency", "group", "group_rule")
-	m, _, err := a.createMachine(r, v["name"], v["location"], v["flavor"], v["image"], "")
+	m, _, err := a.createMachine(r, v["name"], v["location"], v["flavor"], v["image"], "", r.PostForm["networks"])
 	if err != nil {
 		code := domain.ErrorCode(err)
 		if code == domain.EINVALID || code == domain.ECONFLICT || code == domain.EUNAVAILABLE {
@@ -160,6 +204,7 @@ func (a *App) renderMachine(w http.ResponseWriter, r *http.Request, status int, 
 	props := views.MachineDetailProps{M: m, Location: a.locationNames(r.Context())[m.LocationID], Ops: ops, CanWrite: p.User.Role.CanWrite(), Confirm: confirm,
 		Quote: a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()), Cost: a.costSoFar(r.Context(), m)}
 	props.Storage = a.machineStorage(r, m.ID) // issue 9
+	props.Interfaces = a.machineInterfaces(r, m.ID)
 	a.page(w, r, status, m.Name, "machines", views.MachineDetail(props))
 }
 

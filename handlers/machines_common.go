@@ -106,7 +106,9 @@ func (c *tenantChoices) image(v string) *domain.MachineImage {
 
 // createMachine resolves the request's choices (ids or names), creates the
 // machine and its operation, and records the action in the audit log.
-func (a *App) createMachine(r *http.Request, name, location, flavor, image, idemKey string) (*domain.Machine, bool, error) {
+// networks are the tenant's network ids for the machine's interfaces; none
+// gives it the location's default network, made at first use.
+func (a *App) createMachine(r *http.Request, name, location, flavor, image, idemKey string, networks []string) (*domain.Machine, bool, error) {
 	p := PrincipalFrom(r.Context())
 	ctx := r.Context()
 	c, err := a.choices(ctx, p.Tenant.ID)
@@ -132,6 +134,11 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
 		return nil, false, err
 	}
+	if err := a.machineNetworks(ctx, &req, networks); err != nil {
+		cancel()
+		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
+		return nil, false, err
+	}
 	m, created, err := a.Machines.CreateMachine(ctx, req)
 	if err != nil || !created {
 		cancel() // refused, or an idempotent retry: the placement is not needed
@@ -142,6 +149,28 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	target := req.Name
 	a.auditAction(r, p.Tenant.ID, "machine.create", target, err)
 	return m, created, err
+}
+
+// machineNetworks puts the chosen networks on req, or the location's
+// default network when none was chosen. The default network is made (at the
+// site) before the create's transaction, and only for a request that names
+// a machine, a size, an image and a location, so a form sent half-filled
+// makes nothing.
+func (a *App) machineNetworks(ctx context.Context, req *domain.MachineCreate, networks []string) error {
+	for _, n := range networks {
+		if n = strings.TrimSpace(n); n != "" {
+			req.NetworkIDs = append(req.NetworkIDs, n)
+		}
+	}
+	if len(req.NetworkIDs) > 0 || a.Storage == nil || req.LocationID == "" || req.FlavorID == "" || req.ImageID == "" || domain.ValidateMachineName(req.Name) != "" {
+		return nil
+	}
+	n, err := a.Storage.DefaultNetwork(ctx, req.TenantID, req.LocationID)
+	if err != nil {
+		return err
+	}
+	req.NetworkIDs = []string{n.ID}
+	return nil
 }
 
 // machineAction starts action on machine id of the principal's tenant and

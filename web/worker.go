@@ -29,6 +29,11 @@ type MachineWorker struct {
 	Interval time.Duration // idle poll; default 1 s
 	Poll     time.Duration // how soon to look at a submitted operation again; default 500 ms
 	Timeout  time.Duration // per site call; default 10 s
+	// Networks advances a network a new machine waits for (issue 9); nil
+	// leaves that to the storage tracker.
+	Networks interface {
+		RefreshNetwork(ctx context.Context, tenantID, id string) (*domain.Network, error)
+	}
 
 	wake chan struct{}
 	done chan struct{}
@@ -41,6 +46,9 @@ type MachineWorker struct {
 // when the server closes (or through the returned function).
 func (s *Server) StartMachineWorker(ctx context.Context) func() {
 	w := &MachineWorker{Queue: postgres.NewOperationQueue(s.DB), Sites: s.App.Sites, Log: s.Log, ops: s.workerMetrics()}
+	if s.App.Storage != nil {
+		w.Networks = s.App.Storage
+	}
 	stop := w.Start(ctx)
 	s.OnClose(stop)
 	return stop
@@ -175,6 +183,20 @@ func (w *MachineWorker) advance(ctx context.Context, c *postgres.ClaimedOperatio
 			}
 			req.Spec = spec
 		}
+		if op.Kind == domain.OpCreate {
+			nics, wait, failed := w.nics(cctx, log, c)
+			switch {
+			case failed != "":
+				w.finish(ctx, log, c, false, failed, nil)
+				return
+			case wait != "":
+				if err := w.Queue.Later(ctx, op.ID, max(w.Poll, time.Second), wait); err != nil {
+					log.Error("reschedule operation", "err", err)
+				}
+				return
+			}
+			req.Spec.Networks = nics
+		}
 		so, err := client.Submit(cctx, req)
 		if err != nil {
 			if domain.ErrorCode(err) == domain.EINVALID {
@@ -208,6 +230,31 @@ func (w *MachineWorker) advance(ctx context.Context, c *postgres.ClaimedOperatio
 		}
 	}
 	w.finish(ctx, log, c, so.State == domain.OpSucceeded, so.Error, obs)
+}
+
+// nics is what the site needs for a new machine's interfaces. A network
+// still being made at the site is advanced and waited for (wait says so in
+// the history); one the site could not make fails the create (failed).
+func (w *MachineWorker) nics(ctx context.Context, log *slog.Logger, c *postgres.ClaimedOperation) (nics []domain.NICSpec, wait, failed string) {
+	for _, n := range c.NICs {
+		if n.NetworkState == domain.NetworkCreating && w.Networks != nil {
+			cur, err := w.Networks.RefreshNetwork(ctx, c.Op.TenantID, n.NetworkID)
+			if err != nil {
+				log.Warn("refresh network", "network", n.NetworkID, "err", err)
+			} else {
+				n.NetworkState, n.PortGroup = cur.State, cur.PortGroup
+			}
+		}
+		switch n.NetworkState {
+		case domain.NetworkReady:
+			nics = append(nics, n.NIC())
+		case domain.NetworkCreating:
+			return nil, "Waiting for network " + n.NetworkName + " to be ready at the site.", ""
+		default:
+			return nil, "", "Network " + n.NetworkName + " could not be set up at the site, so the machine was not created. Delete it and choose another network."
+		}
+	}
+	return nics, "", ""
 }
 
 func (w *MachineWorker) wait(ctx context.Context, log *slog.Logger, op *domain.MachineOperation, err error) {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -106,6 +107,10 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 			return err
 		} else if !ok {
 			fields["location"] = "Choose one of the locations offered."
+		} else if msg, err := checkMachineNetworks(ctx, tx, req.TenantID, req.LocationID, req.NetworkIDs); err != nil {
+			return err
+		} else if msg != "" {
+			fields["networks"] = msg
 		}
 		if len(fields) > 0 {
 			return domain.Invalid(fields)
@@ -139,6 +144,16 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 			}
 			return err
 		}
+		// One address per interface, in the same transaction: a refused
+		// create holds none, and concurrent creates never share one.
+		for i, nid := range req.NetworkIDs {
+			if _, err := allocateAddress(ctx, tx, req.TenantID, nid, id, i); err != nil {
+				if domain.ErrorCode(err) == domain.ECONFLICT {
+					return domain.Invalid(map[string]string{"networks": domain.ErrorMessage(err) + " Choose another network."})
+				}
+				return err
+			}
+		}
 		if err := insertOperation(ctx, tx, &domain.MachineOperation{TenantID: req.TenantID, MachineID: id, Kind: domain.OpCreate, SiteID: site.ID, UserID: req.UserID, Actor: req.Actor}); err != nil {
 			return err
 		}
@@ -155,6 +170,49 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		return nil, false, translate(err, "")
 	}
 	return m, created, nil
+}
+
+// checkMachineNetworks checks the networks a new machine gets interfaces
+// on: the tenant's own (another tenant's id reads like an unknown one), in
+// the machine's location, usable, each once, at most MaxMachineNICs. It
+// returns the message for the networks field, "" when fine.
+func checkMachineNetworks(ctx context.Context, tx pgx.Tx, tenantID, locationID string, ids []string) (string, error) {
+	if len(ids) > domain.MaxMachineNICs {
+		return fmt.Sprintf("A machine may have at most %d network interfaces.", domain.MaxMachineNICs), nil
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !domain.IsID(id) {
+			return "Choose one of your networks.", nil
+		}
+		if seen[id] {
+			return "Choose each network once.", nil
+		}
+		seen[id] = true
+		var name, loc, locName, state string
+		err := tx.QueryRow(ctx, `SELECT n.name, n.location_id, l.name, n.state FROM networks n JOIN geo_locations l ON l.id = n.location_id
+			WHERE n.id = $1 AND n.tenant_id = $2`, id, tenantID).Scan(&name, &loc, &locName, &state)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "Choose one of your networks.", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if loc != locationID {
+			var want string
+			if err := tx.QueryRow(ctx, `SELECT name FROM geo_locations WHERE id = $1`, locationID).Scan(&want); err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Network %s is in %s; the machine goes to %s. Choose a network in %s.", name, locName, want, want), nil
+		}
+		switch domain.NetworkState(state) {
+		case domain.NetworkError:
+			return fmt.Sprintf("Network %s could not be set up at the site; choose another.", name), nil
+		case domain.NetworkDeleting:
+			return fmt.Sprintf("Network %s is being deleted; choose another.", name), nil
+		}
+	}
+	return "", nil
 }
 
 // findMachineAny finds a machine even if deleted (idempotent retries).

@@ -23,7 +23,8 @@ type ClaimedOperation struct {
 	Machine    *domain.Machine
 	TenantSlug string
 	Template   string
-	Target     *domain.Flavor // resize only
+	Target     *domain.Flavor             // resize only
+	NICs       []*domain.MachineInterface // create only (issue 9)
 }
 
 // Claim takes up to n due operations and leases them for lease: another
@@ -55,6 +56,11 @@ func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) 
 			}
 			if err := tx.QueryRow(ctx, `SELECT t.slug, i.template FROM tenants t, images i WHERE t.id = $1 AND i.id = $2`, c.Op.TenantID, c.Machine.ImageID).Scan(&c.TenantSlug, &c.Template); err != nil {
 				return err
+			}
+			if c.Op.Kind == domain.OpCreate {
+				if c.NICs, err = machineInterfaces(ctx, tx, c.Op.TenantID, c.Op.MachineID); err != nil {
+					return err
+				}
 			}
 			if c.Op.FlavorID != "" {
 				c.Target, err = scanFlavor(tx.QueryRow(ctx, `SELECT `+flavorCols+` FROM flavors WHERE id = $1`, c.Op.FlavorID))
@@ -120,6 +126,11 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 		}
 		if status == domain.StatusDeleted {
 			if _, err := tx.Exec(ctx, `UPDATE machines SET addresses = '{}' WHERE tenant_id = $1 AND id = $2`, c.Op.TenantID, c.Op.MachineID); err != nil {
+				return err
+			}
+			// The machine's private addresses go back to their networks
+			// (issue 9), in the transaction that records it gone.
+			if _, err := tx.Exec(ctx, `DELETE FROM network_addresses WHERE tenant_id = $1 AND machine_id = $2`, c.Op.TenantID, c.Op.MachineID); err != nil {
 				return err
 			}
 		}

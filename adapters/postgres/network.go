@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -128,8 +127,8 @@ func (s *NetworkService) SetNetwork(ctx context.Context, tenantID, id string, st
 	return translate(err, "")
 }
 
-// DeleteNetwork refuses while machines hold addresses in the network and
-// names them (by id; the caller shows their names).
+// DeleteNetwork refuses while machines have interfaces in the network and
+// names them.
 func (s *NetworkService) DeleteNetwork(ctx context.Context, tenantID, id string) error {
 	if _, err := s.Network(ctx, tenantID, id); err != nil {
 		return err
@@ -138,26 +137,34 @@ func (s *NetworkService) DeleteNetwork(ctx context.Context, tenantID, id string)
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM networks WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return domain.Internal(err)
 		}
-		rows, err := tx.Query(ctx, `SELECT DISTINCT machine_id::text FROM network_addresses WHERE network_id = $1 ORDER BY 1 LIMIT 20`, id)
+		users, err := networkUsers(ctx, tx, tenantID, id, 20)
 		if err != nil {
-			return domain.Internal(err)
-		}
-		users, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return domain.Internal(err)
+			return err
 		}
 		if len(users) > 0 {
-			return &domain.Error{Code: domain.ECONFLICT, Message: "The network is in use by machines: " + strings.Join(users, ", ") + ".",
-				Fields: map[string]string{"machines": strings.Join(users, ",")}}
+			return domain.NetworkInUse(users)
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM networks WHERE id = $1 AND tenant_id = $2`, id, tenantID)
 		return translate(err, "")
 	})
 }
 
-// NetworkUsers returns the ids of the machines with addresses in a network.
-func (s *NetworkService) NetworkUsers(ctx context.Context, tenantID, id string) ([]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT DISTINCT machine_id::text FROM network_addresses WHERE network_id = $1 AND tenant_id = $2 ORDER BY 1`, id, tenantID)
+// NetworkUsers returns the names of the machines with addresses in a
+// network (an address held by no known machine shows its id).
+func (s *NetworkService) NetworkUsers(ctx context.Context, tenantID, id string, limit int) ([]string, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil, nil
+	}
+	return networkUsers(ctx, s.db.Pool, tenantID, id, limit)
+}
+
+func networkUsers(ctx context.Context, q querier, tenantID, id string, limit int) ([]string, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	rows, err := q.Query(ctx, `SELECT DISTINCT coalesce(m.name, a.machine_id::text) FROM network_addresses a
+		LEFT JOIN machines m ON m.id = a.machine_id AND m.tenant_id = a.tenant_id
+		WHERE a.network_id = $1 AND a.tenant_id = $2 ORDER BY 1 LIMIT $3`, id, tenantID, limit)
 	if err != nil {
 		return nil, domain.Internal(err)
 	}
@@ -165,41 +172,54 @@ func (s *NetworkService) NetworkUsers(ctx context.Context, tenantID, id string) 
 	return out, translate(err, "")
 }
 
-// AllocateAddress locks the network row (allocations in one network are
-// serialised; other networks proceed in parallel), takes the lowest free
-// host offset and inserts it; the primary key on (network_id, address)
-// backs this up.
+// AllocateAddress gives machineID its next interface with the network's
+// lowest free host address (see allocateAddress).
 func (s *NetworkService) AllocateAddress(ctx context.Context, tenantID, networkID, machineID string) (netip.Addr, error) {
 	if !domain.IsID(tenantID) || !domain.IsID(networkID) || !domain.IsID(machineID) {
 		return netip.Addr{}, domain.Errorf(domain.ENOTFOUND, "Network not found.")
 	}
 	var out netip.Addr
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
-		var cidr string
-		err := tx.QueryRow(ctx, `SELECT host(cidr) || '/' || masklen(cidr) FROM networks WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, networkID, tenantID).Scan(&cidr)
-		if err != nil {
-			return translate(err, "Network not found.")
-		}
-		p, err := netip.ParsePrefix(cidr)
-		if err != nil {
+		var nic int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(nic_index) + 1, 0) FROM network_addresses WHERE machine_id = $1`, machineID).Scan(&nic); err != nil {
 			return domain.Internal(err)
 		}
-		var offset *int
-		err = tx.QueryRow(ctx, `SELECT min(c.o) FROM (SELECT $2::int AS o UNION ALL SELECT host_offset + 1 FROM network_addresses WHERE network_id = $1) c
-			WHERE c.o <= $3 AND NOT EXISTS (SELECT 1 FROM network_addresses a WHERE a.network_id = $1 AND a.host_offset = c.o)`,
-			networkID, domain.FirstHost(p), domain.LastHost(p)).Scan(&offset)
-		if err != nil {
-			return domain.Internal(err)
-		}
-		if offset == nil {
-			return domain.Errorf(domain.ECONFLICT, "Network %s has no free address left.", cidr)
-		}
-		out = domain.AddressAt(p, *offset)
-		_, err = tx.Exec(ctx, `INSERT INTO network_addresses (network_id, address, host_offset, tenant_id, machine_id) VALUES ($1, $2, $3, $4, $5)`,
-			networkID, out.String(), *offset, tenantID, machineID)
-		return translate(err, "")
+		var err error
+		out, err = allocateAddress(ctx, tx, tenantID, networkID, machineID, nic)
+		return err
 	})
 	return out, err
+}
+
+// allocateAddress locks the network row (allocations in one network are
+// serialised; other networks proceed in parallel), takes the lowest free
+// host offset and inserts it as machineID's interface nic; the primary key
+// on (network_id, address) backs this up. Machine creates call it inside
+// their own transaction. ENOTFOUND (network), ECONFLICT (full).
+func allocateAddress(ctx context.Context, tx pgx.Tx, tenantID, networkID, machineID string, nic int) (netip.Addr, error) {
+	var cidr string
+	err := tx.QueryRow(ctx, `SELECT host(cidr) || '/' || masklen(cidr) FROM networks WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, networkID, tenantID).Scan(&cidr)
+	if err != nil {
+		return netip.Addr{}, translate(err, "Network not found.")
+	}
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return netip.Addr{}, domain.Internal(err)
+	}
+	var offset *int
+	err = tx.QueryRow(ctx, `SELECT min(c.o) FROM (SELECT $2::int AS o UNION ALL SELECT host_offset + 1 FROM network_addresses WHERE network_id = $1) c
+		WHERE c.o <= $3 AND NOT EXISTS (SELECT 1 FROM network_addresses a WHERE a.network_id = $1 AND a.host_offset = c.o)`,
+		networkID, domain.FirstHost(p), domain.LastHost(p)).Scan(&offset)
+	if err != nil {
+		return netip.Addr{}, domain.Internal(err)
+	}
+	if offset == nil {
+		return netip.Addr{}, domain.Errorf(domain.ECONFLICT, "Network %s has no free address left.", cidr)
+	}
+	out := domain.AddressAt(p, *offset)
+	_, err = tx.Exec(ctx, `INSERT INTO network_addresses (network_id, address, host_offset, tenant_id, machine_id, nic_index) VALUES ($1, $2, $3, $4, $5, $6)`,
+		networkID, out.String(), *offset, tenantID, machineID, nic)
+	return out, translate(err, "")
 }
 
 // ReleaseAddresses frees machineID's addresses in the network.
@@ -208,26 +228,51 @@ func (s *NetworkService) ReleaseAddresses(ctx context.Context, tenantID, network
 	return translate(err, "")
 }
 
-// MachineInterface is one of a machine's addresses in a network.
-type MachineInterface struct {
-	NetworkID   string
-	NetworkName string
-	Address     string
-}
-
-// MachineInterfaces lists a machine's private addresses.
-func (s *NetworkService) MachineInterfaces(ctx context.Context, tenantID, machineID string) ([]MachineInterface, error) {
+// MachineInterfaces lists a machine's interfaces in order.
+func (s *NetworkService) MachineInterfaces(ctx context.Context, tenantID, machineID string) ([]*domain.MachineInterface, error) {
 	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
 		return nil, nil
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT n.id, n.name, host(a.address) FROM network_addresses a JOIN networks n ON n.id = a.network_id
-		WHERE a.tenant_id = $1 AND a.machine_id = $2 ORDER BY a.created_at`, tenantID, machineID)
+	return machineInterfaces(ctx, s.db.Pool, tenantID, machineID)
+}
+
+// InterfacesOf lists the interfaces of several machines (a page of a list)
+// in one query, by machine id.
+func (s *NetworkService) InterfacesOf(ctx context.Context, tenantID string, machineIDs []string) (map[string][]*domain.MachineInterface, error) {
+	out := map[string][]*domain.MachineInterface{}
+	var ids []string
+	for _, id := range machineIDs {
+		if domain.IsID(id) {
+			ids = append(ids, id)
+		}
+	}
+	if !domain.IsID(tenantID) || len(ids) == 0 {
+		return out, nil
+	}
+	all, err := scanInterfaces(s.db.Pool.Query(ctx, `SELECT `+nicCols+nicFrom+` WHERE a.tenant_id = $1 AND a.machine_id = ANY($2::uuid[]) ORDER BY a.nic_index, a.created_at`, tenantID, ids))
+	for _, i := range all {
+		out[i.MachineID] = append(out[i.MachineID], i)
+	}
+	return out, err
+}
+
+const nicCols = `a.machine_id, a.nic_index, n.id, n.name, host(a.address), host(n.gateway), masklen(n.cidr), n.port_group, n.state`
+const nicFrom = ` FROM network_addresses a JOIN networks n ON n.id = a.network_id`
+
+func machineInterfaces(ctx context.Context, q querier, tenantID, machineID string) ([]*domain.MachineInterface, error) {
+	return scanInterfaces(q.Query(ctx, `SELECT `+nicCols+nicFrom+` WHERE a.tenant_id = $1 AND a.machine_id = $2 ORDER BY a.nic_index, a.created_at`, tenantID, machineID))
+}
+
+func scanInterfaces(rows pgx.Rows, err error) ([]*domain.MachineInterface, error) {
 	if err != nil {
 		return nil, domain.Internal(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MachineInterface, error) {
-		var m MachineInterface
-		return m, r.Scan(&m.NetworkID, &m.NetworkName, &m.Address)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.MachineInterface, error) {
+		var m domain.MachineInterface
+		var state string
+		err := r.Scan(&m.MachineID, &m.Index, &m.NetworkID, &m.NetworkName, &m.Address, &m.Gateway, &m.PrefixLength, &m.PortGroup, &state)
+		m.NetworkState = domain.NetworkState(state)
+		return &m, err
 	})
 	return out, translate(err, "")
 }

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"context"
 	"fmt"
+	"net"
 	"path"
 	"sort"
 	"strings"
@@ -263,7 +264,24 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 		return nil, domain.Errorf(domain.EINVALID, "A machine needs an id, a name, a template, vCPUs and memory.")
 	}
 	if s, err := b.FindVM(ctx, req.MachineID); err == nil {
-		return s, nil // an earlier attempt created it
+		// An earlier attempt created it, and may have died before its
+		// interfaces were set up: a VM not yet started gets them now.
+		if len(req.NICs) == 0 || s.Power != domain.PowerOff {
+			return s, nil
+		}
+		backings, err := b.backings(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.withVM(ctx, req.MachineID, func(vm *object.VirtualMachine) error {
+			if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, backings[0]); err != nil {
+				return err
+			}
+			return b.setUpNICs(ctx, vm, req, backings)
+		}); err != nil {
+			return nil, err
+		}
+		return b.FindVM(ctx, req.MachineID)
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
 	}
@@ -318,20 +336,9 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 		}
 		spec.Location.Datastore = dref
 	}
-	var netBacking types.BaseVirtualDeviceBackingInfo
-	if req.Network != "" {
-		nref, err := b.findRef(ctx, "Network", req.Network)
-		if err != nil {
-			return nil, translate(err, "find the network")
-		}
-		if nref == nil {
-			return nil, domain.Errorf(domain.ENOTFOUND, "Network %q does not exist in this site.", req.Network)
-		}
-		ref, err := object.NewReference(b.c, *nref).(object.NetworkReference).EthernetCardBackingInfo(ctx)
-		if err != nil {
-			return nil, translate(err, "read the network")
-		}
-		netBacking = ref
+	backings, err := b.backings(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 	folder, err := b.folder(ctx, req.Folder)
 	if err != nil {
@@ -361,10 +368,148 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 	}
 	b.rememberVM(req.MachineID, ref)
 	vm := object.NewVirtualMachine(b.c, ref)
-	if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, netBacking); err != nil {
+	var first types.BaseVirtualDeviceBackingInfo
+	if len(backings) > 0 {
+		first = backings[0]
+	}
+	if err := b.reconfigure(ctx, vm, 0, 0, req.DiskGiB, first); err != nil {
+		return nil, err
+	}
+	if err := b.setUpNICs(ctx, vm, req, backings); err != nil {
 		return nil, err
 	}
 	return b.state(ctx, vm)
+}
+
+// backings resolves the port groups of a create: its NICs' when given
+// (issue 9), else the one Network.
+func (b *Backend) backings(ctx context.Context, req domain.VMCreate) ([]types.BaseVirtualDeviceBackingInfo, error) {
+	groups := []string{}
+	for _, n := range req.NICs {
+		groups = append(groups, n.PortGroup)
+	}
+	if len(groups) == 0 && req.Network != "" {
+		groups = append(groups, req.Network)
+	}
+	var out []types.BaseVirtualDeviceBackingInfo
+	for _, g := range groups {
+		bk, err := b.networkBacking(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bk)
+	}
+	return out, nil
+}
+
+// setUpNICs adds the NICs a clone lacks and customizes the guest with their
+// addresses. Running it again is harmless: present NICs are kept and a
+// customization still pending stands.
+func (b *Backend) setUpNICs(ctx context.Context, vm *object.VirtualMachine, req domain.VMCreate, backings []types.BaseVirtualDeviceBackingInfo) error {
+	if err := b.addNICs(ctx, vm, backings); err != nil {
+		return err
+	}
+	if len(req.NICs) == 0 {
+		return nil
+	}
+	return b.customize(ctx, vm, req.Name, req.NICs)
+}
+
+// networkBacking is the NIC backing of a port group (standard or
+// distributed) by name.
+func (b *Backend) networkBacking(ctx context.Context, name string) (types.BaseVirtualDeviceBackingInfo, error) {
+	nref, err := b.findRef(ctx, "Network", name)
+	if err != nil {
+		return nil, translate(err, "find the network")
+	}
+	if nref == nil {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Network %q does not exist in this site.", name)
+	}
+	bk, err := object.NewReference(b.c, *nref).(object.NetworkReference).EthernetCardBackingInfo(ctx)
+	if err != nil {
+		return nil, translate(err, "read the network")
+	}
+	return bk, nil
+}
+
+// addNICs gives a fresh clone one vmxnet3 NIC for every backing beyond the
+// NICs it has (the template's first NIC took the first backing).
+func (b *Backend) addNICs(ctx context.Context, vm *object.VirtualMachine, backings []types.BaseVirtualDeviceBackingInfo) error {
+	if len(backings) == 0 {
+		return nil
+	}
+	devices, err := vm.Device(ctx)
+	if err != nil {
+		return translate(err, "read the virtual machine's devices")
+	}
+	have := len(devices.SelectByType((*types.VirtualEthernetCard)(nil)))
+	spec := types.VirtualMachineConfigSpec{}
+	for i := have; i < len(backings); i++ {
+		nic, err := devices.CreateEthernetCard("vmxnet3", backings[i])
+		if err != nil {
+			return domain.Internal(fmt.Errorf("vsphere: create NIC: %w", err))
+		}
+		nic.GetVirtualDevice().Key = int32(-100 - i) // distinct temporary keys in one change
+		spec.DeviceChange = append(spec.DeviceChange, &types.VirtualDeviceConfigSpec{Operation: types.VirtualDeviceConfigSpecOperationAdd, Device: nic})
+	}
+	if len(spec.DeviceChange) == 0 {
+		return nil
+	}
+	t, err := vm.Reconfigure(ctx, spec)
+	if err == nil {
+		_, err = t.WaitForResult(ctx)
+	}
+	return translate(err, "add network interfaces")
+}
+
+// customize sets each NIC's fixed address, mask and gateway and the host
+// name in the guest (Linux guest customization, applied by VMware Tools at
+// the next power-on). The VM must be powered off.
+func (b *Backend) customize(ctx context.Context, vm *object.VirtualMachine, name string, nics []domain.NICSpec) error {
+	spec := types.CustomizationSpec{
+		Identity:         &types.CustomizationLinuxPrep{HostName: &types.CustomizationFixedName{Name: hostLabel(name)}, Domain: "local"},
+		GlobalIPSettings: types.CustomizationGlobalIPSettings{},
+	}
+	for _, n := range nics {
+		ip := types.CustomizationIPSettings{
+			Ip:         &types.CustomizationFixedIp{IpAddress: n.Address},
+			SubnetMask: net.IP(net.CIDRMask(n.PrefixLength, 32)).String(),
+		}
+		if n.Gateway != "" {
+			ip.Gateway = []string{n.Gateway}
+		}
+		spec.NicSettingMap = append(spec.NicSettingMap, types.CustomizationAdapterMapping{Adapter: ip})
+	}
+	t, err := vm.Customize(ctx, spec)
+	if err == nil {
+		_, err = t.WaitForResult(ctx)
+	}
+	if fault.Is(err, &types.CustomizationPending{}) {
+		return nil // an earlier attempt's customization waits for the power-on
+	}
+	return translate(err, "customize the guest's network settings")
+}
+
+// hostLabel turns a VM name into a host name: lower case letters, digits
+// and hyphens, at most 63 characters.
+func hostLabel(name string) string {
+	var sb strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			sb.WriteRune(r)
+		default:
+			sb.WriteByte('-')
+		}
+	}
+	h := strings.Trim(sb.String(), "-")
+	if len(h) > 63 {
+		h = strings.Trim(h[:63], "-")
+	}
+	if h == "" {
+		h = "machine"
+	}
+	return h
 }
 
 // poolOf is the configured resource pool or the root pool of host's cluster.

@@ -156,7 +156,7 @@ func (c *Central) create(ctx context.Context, op *store.OpRecord, m *store.Machi
 	name, folder := c.cfg.Naming.Render(domain.NamingVars{Tenant: s.TenantSlug, Machine: s.Name, MachineID: m.MachineID, Site: c.cfg.SiteName})
 	_, err = c.backend.CreateVM(ctx, domain.VMCreate{
 		MachineID: m.MachineID, OperationID: op.ID, Name: name, Folder: folder,
-		Template: s.Image, VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB, Network: s.Network,
+		Template: s.Image, VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB, Network: s.Network, NICs: s.Networks,
 		Host: pl.Host, Datastore: pl.Datastore,
 	})
 	return err
