@@ -278,7 +278,6 @@ func (a *App) HandleDiskGrow(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/disks")
 }
 
-
 // attachableMachines lists, per location, the tenant's running or stopped
 // machines a disk can be attached to (the Disks page's attach forms).
 func (a *App) attachableMachines(r *http.Request, tid string) map[string][][2]string {
