@@ -350,6 +350,7 @@ func (a *App) handleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
+	a.refreshStorage(r, tenantOf(r))
 	addrs, next, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tenantOf(r), MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -362,6 +363,7 @@ func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
+	a.refreshStorage(r, tenantOf(r))
 	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
