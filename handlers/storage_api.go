@@ -215,10 +215,7 @@ func (a *App) handleAPIDiskAttach(w http.ResponseWriter, r *http.Request) {
 	var at domain.MachinePlace
 	if err == nil {
 		if _, err = a.Storage.Disks.Disk(r.Context(), tid, id); err == nil {
-			at, err = a.machinePlace(r.Context(), tid, in.Machine)
-			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				err = domain.Invalid(map[string]string{"machine": "No such machine."})
-			}
+			at, err = a.storageMachinePlace(r, tid, in.Machine)
 		}
 	}
 	if err == nil {
