@@ -71,11 +71,22 @@ func TestDetachedDiskSurvivesDestroy(t *testing.T) {
 	if err := b.AttachDisk(ctx, id, *d); err != nil {
 		t.Fatal(err)
 	}
+	// A disk left attached goes with the VM: why connect detaches first.
+	left, err := b.CreateDisk(ctx, domain.DiskCreate{DiskID: domain.NewID(), SizeGiB: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AttachDisk(ctx, id, *left); err != nil {
+		t.Fatal(err)
+	}
 	if err := b.DetachDisk(ctx, id, *d); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Destroy(ctx, id); err != nil {
 		t.Fatal(err)
+	}
+	if err := b.GrowDisk(ctx, "", *left, 6); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("a disk destroyed with its VM: grow = %v, want not found", err)
 	}
 	// Growing the standalone disk reads its file: not found if it went with the VM.
 	if err := b.GrowDisk(ctx, "", *d, 6); err != nil {
