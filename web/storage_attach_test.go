@@ -58,7 +58,6 @@ func (e *mEnv) newDisk(t *testing.T, tok, name string, size int) string {
 	return id
 }
 
-
 func TestMachinePageDisksAddressesSnapshots(t *testing.T) {
 	e := newMachinesEnv(t)
 	tok := e.token(t, "acme", "alice")
