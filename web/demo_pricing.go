@@ -17,7 +17,7 @@ const DemoRateCard = "Standard"
 func demoPrices(vcpu domain.Micros) domain.Prices {
 	return domain.Prices{
 		VCPUHour: vcpu, MemoryGiBHour: 6000, PublicIPHour: 5000, MonthlyFee: 0,
-		DiskGiBMonth: map[string]domain.Micros{"standard": 219000, "ssd": 438000},
+		DiskGiBMonth: map[string]domain.Micros{"standard": 219000, "fast": 438000, "ssd": 438000},
 		LicenceHour:  map[string]domain.Micros{"windows-server-2022": 25000},
 	}
 }

@@ -30,7 +30,7 @@ func TestBrowserMachineStorage(t *testing.T) {
 
 	webtest.Submit(t, ctx, `[data-testid="attach-disk"]`)
 	got := reloadUntil(t, ctx, `[data-testid="machine-disks"]`, "attached")
-	if !strings.Contains(got, "data") || !strings.Contains(got, "50 GiB") || !strings.Contains(got, "EUR per month") {
+	if !strings.Contains(got, "data") || !strings.Contains(got, "50 GiB") || !strings.Contains(got, "21.90 EUR per month") {
 		t.Errorf("disks section = %q", got)
 	}
 
