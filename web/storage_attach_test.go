@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tessera/domain"
+	"tessera/web"
 	"tessera/web/webtest"
 )
 
@@ -288,4 +289,43 @@ func TestDeleteMachineKeepsOrDeletesDisks(t *testing.T) {
 	if strings.Contains(e.api(t, tok, "GET", "/api/v1/disks", nil).Raw, dropped) {
 		t.Error("the deleted disk is still listed")
 	}
+}
+
+// TestDeleteDisksChoiceSurvivesRestart: the delete's choice lives with the
+// operation, not in the worker: a delete queued while manage's worker is
+// down is carried out, disks included, by the worker that starts next.
+func TestDeleteDisksChoiceSurvivesRestart(t *testing.T) {
+	var stop func()
+	env := webtest.NewWithSetup(t, func(s *web.Server) { stop = s.StartMachineWorker(context.Background()) })
+	ctx := context.Background()
+	if err := env.Server.StartDemoSites(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Server.SeedMachinesDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	locs, err := env.Server.App.Locations.FindLocations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &mEnv{Env: env, locs: locs[:2]}
+	tok := e.token(t, "acme", "alice")
+	m := e.newMachine(t, tok, "web")
+	disk := e.newDisk(t, tok, "scratch", 3)
+	if r := e.api(t, tok, "POST", "/api/v1/disks/"+disk+"/attach", map[string]any{"machine": m}); r.Status != 202 {
+		t.Fatalf("attach: %d %s", r.Status, r.Raw)
+	}
+	e.waitField(t, tok, "/api/v1/disks/"+disk, "state", "attached")
+
+	stop() // manage's worker goes down
+	if r := e.api(t, tok, "DELETE", "/api/v1/machines/"+m+"?disks=delete", nil); r.Status != 202 || r.Body["status"] != "deleting" {
+		t.Fatalf("delete: %d %s", r.Status, r.Raw)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if r := e.api(t, tok, "GET", "/api/v1/disks/"+disk, nil); r.Body["state"] != "attached" {
+		t.Fatalf("with no worker the disk moved: %s", r.Raw)
+	}
+	env.Server.StartMachineWorker(ctx) // and comes back
+	e.waitStatus(t, tok, m, "404")
+	e.waitField(t, tok, "/api/v1/disks/"+disk, "", "404")
 }
