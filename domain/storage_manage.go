@@ -568,7 +568,12 @@ func (m *StorageManager) advanceAddress(ctx context.Context, ad *PublicAddress) 
 		return nil
 	}
 	op, err := m.submit(ctx, ad.SiteID, OperationRequest{Key: ad.OpKey, Kind: kind, MachineID: ad.MachineID, Address: &AddressRequest{ID: ad.ID, Address: ad.Address}})
-	if err != nil || op == nil || !op.State.Done() {
+	var refused error
+	if c := ErrorCode(err); c == EINVALID || c == ECONFLICT || c == ENOTFOUND {
+		// The site refuses the request itself: it will not run, so the
+		// address goes back rather than waiting for ever.
+		refused, op = err, &Operation{State: OpFailed}
+	} else if err != nil || op == nil || !op.State.Done() {
 		return err
 	}
 	to := ok
@@ -593,5 +598,5 @@ func (m *StorageManager) advanceAddress(ctx context.Context, ad *PublicAddress) 
 		return err
 	}
 	ad.State, ad.MachineID = to, machine
-	return nil
+	return refused
 }
