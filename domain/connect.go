@@ -75,6 +75,7 @@ type OperationRequest struct {
 	Snapshot string          `json:"snapshot,omitempty"`
 	Network  *NetworkRequest `json:"network,omitempty"`
 	Image    *ImageRequest   `json:"image,omitempty"`
+	Address  *AddressRequest `json:"address,omitempty"`
 }
 
 // Operation is a site's record of a request.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"net/netip"
 	"regexp"
 	"strings"
 )
@@ -24,7 +25,17 @@ const (
 	OpNetworkDelete  OperationKind = "network_delete"  // Network.ID
 	OpImageImport    OperationKind = "image_import"    // Image: name, URL of the OVA in the image cache
 	OpImageCapture   OperationKind = "image_capture"   // MachineID (stopped), Image.Name
+	OpAddressAttach  OperationKind = "address_attach"  // MachineID, Address: map the public address to the machine
+	OpAddressDetach  OperationKind = "address_detach"  // MachineID, Address: remove the mapping
 )
+
+// AddressRequest names the public address of an address operation. A site
+// whose backend has no NAT of its own records the mapping on the VM (vSphere:
+// guestinfo.tessera.public_address) for the provider's edge to apply.
+type AddressRequest struct {
+	ID      string `json:"id"`
+	Address string `json:"address"`
+}
 
 // ImageRequest names the image of an image operation.
 type ImageRequest struct {
@@ -52,7 +63,7 @@ func (k OperationKind) StorageOp() bool {
 	switch k {
 	case OpDiskCreate, OpDiskAttach, OpDiskDetach, OpDiskGrow, OpDiskDelete,
 		OpSnapshotCreate, OpSnapshotRevert, OpSnapshotDelete, OpNetworkCreate, OpNetworkDelete,
-		OpImageImport, OpImageCapture:
+		OpImageImport, OpImageCapture, OpAddressAttach, OpAddressDetach:
 		return true
 	}
 	return false
@@ -106,6 +117,13 @@ func (r *OperationRequest) validateStorage(f map[string]string) {
 			f["image.name"] = "An image name of letters, digits, '.', '_' and '-' is required."
 		} else if r.Kind == OpImageImport && !strings.HasPrefix(r.Image.URL, "http://") && !strings.HasPrefix(r.Image.URL, "https://") {
 			f["image.url"] = "The image's http(s) URL in the image cache is required."
+		}
+	case OpAddressAttach, OpAddressDetach:
+		needMachine = true
+		if r.Address == nil || !machineRe.MatchString(r.Address.ID) {
+			f["address.id"] = "An address id of letters, digits, '-' and '_' is required."
+		} else if a, err := netip.ParseAddr(r.Address.Address); err != nil || !a.Is4() {
+			f["address.address"] = "An IPv4 address is required."
 		}
 	case OpNetworkCreate, OpNetworkDelete:
 		if r.Network == nil || !machineRe.MatchString(r.Network.ID) {

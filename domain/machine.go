@@ -279,7 +279,8 @@ type MachineOperation struct {
 	Kind        OperationKind
 	State       OperationState
 	PriorStatus MachineStatus
-	FlavorID    string // target flavor for resize
+	FlavorID    string     // target flavor for resize
+	DiskChoice  DiskChoice // delete: keep or delete the attached disks ("" keeps)
 	SiteID      string
 	SiteOpID    string // connect's operation id once submitted
 	UserID      string

@@ -228,7 +228,11 @@ type PublicAddress struct {
 	Address    string             `json:"address"`
 	State      PublicAddressState `json:"state"`
 	MachineID  string             `json:"machine_id,omitempty"`
-	CreatedAt  time.Time          `json:"created_at"`
+	// SiteID and OpKey describe an attach or detach in progress: the
+	// machine's site and the idempotency key of the site's operation.
+	SiteID    string    `json:"-"`
+	OpKey     string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CanAttach checks that an address can go to a machine in machineLocation.
@@ -440,6 +444,9 @@ type AddressService interface {
 	// SetPublicAddressState moves an address from one state to another
 	// (compare and set), writing machineID. ECONFLICT when not in from.
 	SetPublicAddressState(ctx context.Context, tenantID, id string, from, to PublicAddressState, machineID string) error
+	// SetAddressOp records the attach or detach in progress: the site and
+	// the operation's key ("" clears both). ENOTFOUND.
+	SetAddressOp(ctx context.Context, tenantID, id, siteID, key string) error
 	// ReleasePublic gives an unattached address back to its pool. ECONFLICT, ENOTFOUND.
 	ReleasePublic(ctx context.Context, tenantID, id string) error
 }

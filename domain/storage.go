@@ -165,12 +165,14 @@ type Snapshot struct {
 	Name      string        `json:"name"`
 	State     SnapshotState `json:"state"`
 	OpKey     string        `json:"-"` // the revert in progress
+	IdemKey   string        `json:"-"` // the API's Idempotency-Key of the create
 	CreatedAt time.Time     `json:"created_at"`
 }
 
 // SnapshotService stores machines' snapshots. Another tenant's is ENOTFOUND.
 type SnapshotService interface {
-	// CreateSnapshot records a snapshot in state creating. EINVALID,
+	// CreateSnapshot records a snapshot in state creating; with an IdemKey
+	// used before it fills s with that snapshot instead. EINVALID,
 	// ECONFLICT (MaxSnapshotsPerMachine reached).
 	CreateSnapshot(ctx context.Context, s *Snapshot) error
 	// Snapshot returns one snapshot. ENOTFOUND.
@@ -230,4 +232,42 @@ type DiskService interface {
 	SetDiskState(ctx context.Context, tenantID, id string, from, to DiskState, machineID *string, sizeGiB *int) error
 	// SetDiskOp records the operation in progress ("" and 0 clear it).
 	SetDiskOp(ctx context.Context, tenantID, id, key string, pendingSizeGiB int) error
+}
+
+// DiskChoice is what deleting a machine does with its attached disks.
+type DiskChoice string
+
+const (
+	// KeepDisks detaches the disks: they are available after the machine is gone.
+	KeepDisks DiskChoice = "keep"
+	// DeleteDisks deletes the disks after the machine.
+	DeleteDisks DiskChoice = "delete"
+)
+
+// ParseDiskChoice reads "keep" (also "") or "delete". EINVALID with field disks.
+func ParseDiskChoice(s string) (DiskChoice, error) {
+	switch strings.TrimSpace(s) {
+	case "", string(KeepDisks):
+		return KeepDisks, nil
+	case string(DeleteDisks):
+		return DeleteDisks, nil
+	}
+	return "", Invalid(map[string]string{"disks": "Choose keep or delete for the machine's disks."})
+}
+
+// MachineDeleter deletes a machine and records, with the delete operation,
+// what happens to its attached disks, so a restarted worker still carries
+// the choice out. ECONFLICT (state), ENOTFOUND.
+type MachineDeleter interface {
+	RequestDelete(ctx context.Context, tenantID, id string, disks DiskChoice, userID, actor string) (*Machine, *MachineOperation, error)
+}
+
+// CheckMachineForStorage checks that a machine is running or stopped, the
+// states in which disks and addresses attach and snapshots are taken.
+// ECONFLICT.
+func CheckMachineForStorage(m *Machine) error {
+	if m.Status != StatusRunning && m.Status != StatusStopped {
+		return Errorf(ECONFLICT, "Machine %s is %s; wait until it is running or stopped.", m.Name, m.Status)
+	}
+	return nil
 }

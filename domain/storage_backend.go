@@ -67,3 +67,15 @@ type ImageBackend interface {
 	// template of that name already there is fine. ECONFLICT (running), ENOTFOUND.
 	CaptureImage(ctx context.Context, machineID, name string) error
 }
+
+// AddressBackend records which public addresses map to a machine. A backend
+// without NAT of its own (vSphere without NSX) keeps the mapping on the VM,
+// where the provider's edge reads it; every method is idempotent.
+type AddressBackend interface {
+	// MapPublicAddress records address on machineID's VM; there already is fine. ENOTFOUND (VM).
+	MapPublicAddress(ctx context.Context, machineID, address string) error
+	// UnmapPublicAddress removes address from the VM; absent, or the VM gone, is fine.
+	UnmapPublicAddress(ctx context.Context, machineID, address string) error
+	// PublicAddresses lists the addresses mapped to the VM. ENOTFOUND.
+	PublicAddresses(ctx context.Context, machineID string) ([]string, error)
+}

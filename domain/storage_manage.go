@@ -339,6 +339,17 @@ func (m *StorageManager) Refresh(ctx context.Context, tenantID string) error {
 			}
 		}
 	}
+	if m.Addresses != nil {
+		addrs, _, err := m.Addresses.PublicAddresses(ctx, PublicAddressFilter{TenantID: tenantID, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, ad := range addrs {
+			if err := m.advanceAddress(ctx, ad); err != nil {
+				return err
+			}
+		}
+	}
 	nets, _, err := m.Networks.Networks(ctx, NetworkFilter{TenantID: tenantID, Limit: 200})
 	if err != nil {
 		return err
@@ -431,10 +442,17 @@ func (m *StorageManager) DefaultNetwork(ctx context.Context, tenantID, locationI
 // ECONFLICT (too many snapshots).
 func (m *StorageManager) TakeSnapshot(ctx context.Context, tenantID, machineID string, at MachinePlace, name string) (*Snapshot, error) {
 	sn := &Snapshot{TenantID: tenantID, MachineID: machineID, SiteID: at.SiteID, Name: name}
+	return sn, m.CreateSnapshot(ctx, sn)
+}
+
+// CreateSnapshot records sn (tenant, machine, site, name and the API's
+// idempotency key filled in) and asks its site to take it; a key used
+// before fills sn with that snapshot. EINVALID, ECONFLICT.
+func (m *StorageManager) CreateSnapshot(ctx context.Context, sn *Snapshot) error {
 	if err := m.Snapshots.CreateSnapshot(ctx, sn); err != nil {
-		return nil, err
+		return err
 	}
-	return sn, m.advanceSnapshot(ctx, sn)
+	return m.advanceSnapshot(ctx, sn)
 }
 
 // RevertSnapshot restores a machine to a ready snapshot. ECONFLICT, ENOTFOUND.
@@ -502,4 +520,106 @@ func (m *StorageManager) advanceSnapshot(ctx context.Context, sn *Snapshot) erro
 	}
 	sn.State = to
 	return nil
+}
+
+// AttachAddress attaches an allocated public address to a machine in its
+// location: the machine's site records the mapping (connect Gateway) and the
+// address reads attached once the site's operation succeeded. ECONFLICT
+// (state), EINVALID (another location), ENOTFOUND.
+func (m *StorageManager) AttachAddress(ctx context.Context, tenantID, addressID, machineID string, at MachinePlace) error {
+	ad, err := m.Addresses.PublicAddress(ctx, tenantID, addressID)
+	if err != nil {
+		return err
+	}
+	if err := ad.CanAttach(at.LocationID); err != nil {
+		return err
+	}
+	if at.SiteID == "" {
+		return Errorf(ECONFLICT, "The machine has no site yet; try again once it is created.")
+	}
+	if err := m.Addresses.SetAddressOp(ctx, tenantID, addressID, at.SiteID, "address_attach:"+NewID()); err != nil {
+		return err
+	}
+	if err := m.Addresses.SetPublicAddressState(ctx, tenantID, addressID, AddressAllocated, AddressAttaching, machineID); err != nil {
+		return err
+	}
+	return m.refreshAddress(ctx, tenantID, addressID)
+}
+
+// DetachAddress removes an attached address from its machine. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) DetachAddress(ctx context.Context, tenantID, addressID string) error {
+	ad, err := m.Addresses.PublicAddress(ctx, tenantID, addressID)
+	if err != nil {
+		return err
+	}
+	if err := ad.CanDetach(); err != nil {
+		return err
+	}
+	if err := m.Addresses.SetAddressOp(ctx, tenantID, addressID, ad.SiteID, "address_detach:"+NewID()); err != nil {
+		return err
+	}
+	if err := m.Addresses.SetPublicAddressState(ctx, tenantID, addressID, AddressAttached, AddressDetaching, ad.MachineID); err != nil {
+		return err
+	}
+	return m.refreshAddress(ctx, tenantID, addressID)
+}
+
+func (m *StorageManager) refreshAddress(ctx context.Context, tenantID, id string) error {
+	ad, err := m.Addresses.PublicAddress(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	return m.advanceAddress(ctx, ad)
+}
+
+// advanceAddress sends an attaching or detaching address's operation and
+// moves the address on when it has finished: attaching becomes attached
+// (allocated when the site refused), detaching becomes allocated (attached
+// when the site refused).
+func (m *StorageManager) advanceAddress(ctx context.Context, ad *PublicAddress) error {
+	var kind OperationKind
+	var ok, failed PublicAddressState
+	switch ad.State {
+	case AddressAttaching:
+		kind, ok, failed = OpAddressAttach, AddressAttached, AddressAllocated
+	case AddressDetaching:
+		kind, ok, failed = OpAddressDetach, AddressAllocated, AddressAttached
+	default:
+		return nil
+	}
+	if ad.OpKey == "" || ad.SiteID == "" || ad.MachineID == "" {
+		return nil
+	}
+	op, err := m.submit(ctx, ad.SiteID, OperationRequest{Key: ad.OpKey, Kind: kind, MachineID: ad.MachineID, Address: &AddressRequest{ID: ad.ID, Address: ad.Address}})
+	var refused error
+	if c := ErrorCode(err); c == EINVALID || c == ECONFLICT || c == ENOTFOUND {
+		// The site refuses the request itself: it will not run, so the
+		// address goes back rather than waiting for ever.
+		refused, op = err, &Operation{State: OpFailed}
+	} else if err != nil || op == nil || !op.State.Done() {
+		return err
+	}
+	to := ok
+	if op.State == OpFailed {
+		to = failed
+	}
+	machine := ad.MachineID
+	if to == AddressAllocated {
+		machine = ""
+	}
+	if err := m.Addresses.SetPublicAddressState(ctx, ad.TenantID, ad.ID, ad.State, to, machine); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return nil // another refresh moved it on
+		}
+		return err
+	}
+	site := ad.SiteID
+	if to == AddressAllocated {
+		site = ""
+	}
+	if err := m.Addresses.SetAddressOp(ctx, ad.TenantID, ad.ID, site, ""); err != nil {
+		return err
+	}
+	ad.State, ad.MachineID = to, machine
+	return refused
 }

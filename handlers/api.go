@@ -356,7 +356,13 @@ func (a *App) handleAPIAction(action domain.MachineAction) http.HandlerFunc {
 				return
 			}
 		}
-		m, err := a.machineAction(r, chi.URLParam(r, "machineID"), action, in.Flavor)
+		var m *domain.Machine
+		var err error
+		if action == domain.ActionDelete {
+			m, err = a.deleteMachine(r, chi.URLParam(r, "machineID"), r.URL.Query().Get("disks"))
+		} else {
+			m, err = a.machineAction(r, chi.URLParam(r, "machineID"), action, in.Flavor)
+		}
 		if err != nil {
 			WriteProblem(w, r, err)
 			return

@@ -190,6 +190,16 @@ func (a *App) HandleMachineShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) renderMachine(w http.ResponseWriter, r *http.Request, status int, confirm views.Form) {
+	a.renderMachineWith(w, r, status, confirm, "", views.Form{})
+}
+
+// renderMachineStorage renders the machine page with a storage action's
+// errors in its section (issue 9).
+func (a *App) renderMachineStorage(w http.ResponseWriter, r *http.Request, status int, section string, f views.Form) {
+	a.renderMachineWith(w, r, status, views.Form{}, section, f)
+}
+
+func (a *App) renderMachineWith(w http.ResponseWriter, r *http.Request, status int, confirm views.Form, section string, storage views.Form) {
 	p := PrincipalFrom(r.Context())
 	m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
 	if err != nil {
@@ -203,7 +213,7 @@ func (a *App) renderMachine(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	props := views.MachineDetailProps{M: m, Location: a.locationNames(r.Context())[m.LocationID], Ops: ops, CanWrite: p.User.Role.CanWrite(), Confirm: confirm,
 		Quote: a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()), Cost: a.costSoFar(r.Context(), m)}
-	props.Storage = a.machineStorage(r, m.ID) // issue 9
+	props.Storage, props.AttachedDisks = a.machineStorage(r, m, section, storage) // issue 9
 	props.Interfaces = a.machineInterfaces(r, m.ID)
 	a.page(w, r, status, m.Name, "machines", views.MachineDetail(props))
 }
@@ -224,7 +234,13 @@ func (a *App) HandleMachineAction(action domain.MachineAction) http.HandlerFunc 
 				return
 			}
 		}
-		m, err := a.machineAction(r, id, action, r.PostFormValue("flavor"))
+		var m *domain.Machine
+		var err error
+		if action == domain.ActionDelete {
+			m, err = a.deleteMachine(r, id, r.PostFormValue("disks"))
+		} else {
+			m, err = a.machineAction(r, id, action, r.PostFormValue("flavor"))
+		}
 		if err != nil {
 			if code := domain.ErrorCode(err); code == domain.ECONFLICT || code == domain.EINVALID {
 				a.flash(r, "error", domain.ErrorMessage(err))

@@ -245,3 +245,26 @@ func (a *App) costSoFar(ctx context.Context, m *domain.Machine) *domain.Money {
 	}
 	return c
 }
+
+// deleteMachine deletes machine id of the principal's tenant; disks is
+// "keep" (or "") or "delete", for its attached disks (issue 9).
+func (a *App) deleteMachine(r *http.Request, id, disks string) (*domain.Machine, error) {
+	choice, err := domain.ParseDiskChoice(disks)
+	if err != nil {
+		return nil, err
+	}
+	md, ok := a.Machines.(domain.MachineDeleter)
+	if !ok || choice == domain.KeepDisks {
+		return a.machineAction(r, id, domain.ActionDelete, "")
+	}
+	p := PrincipalFrom(r.Context())
+	m, _, err := md.RequestDelete(r.Context(), p.Tenant.ID, id, choice, p.User.ID, p.User.Login)
+	target := id
+	if m != nil {
+		target = m.Name
+	}
+	if domain.ErrorCode(err) != domain.ENOTFOUND {
+		a.auditAction(r, p.Tenant.ID, "machine.delete", target+" (disks: "+string(choice)+")", err)
+	}
+	return m, err
+}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
@@ -58,6 +57,7 @@ func (a *App) renderDisks(w http.ResponseWriter, r *http.Request, status int, f 
 	}
 	props := views.DisksProps{Disks: disks, Next: next, Locations: opts, LocationNames: names, Form: f,
 		CanWrite: PrincipalFrom(r.Context()).User.Role.CanWrite(), Monthly: map[string]string{}}
+	props.Machines = a.attachableMachines(r, tid)
 	if a.Storage.Pricing != nil {
 		if e, err := a.Storage.Pricing.PricesAt(r.Context(), tid, time.Now()); err == nil {
 			for _, d := range disks {
@@ -278,33 +278,76 @@ func (a *App) HandleDiskGrow(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/disks")
 }
 
-// machineStorage is the machine page's section of disks and public
-// addresses, with their prices; nil when there is nothing to show.
-func (a *App) machineStorage(r *http.Request, machineID string) templ.Component {
-	if a.Storage == nil {
-		return nil
+// attachableMachines lists, per location, the tenant's running or stopped
+// machines a disk can be attached to (the Disks page's attach forms).
+func (a *App) attachableMachines(r *http.Request, tid string) map[string][][2]string {
+	out := map[string][][2]string{}
+	if a.Machines == nil {
+		return out
 	}
-	tid := PrincipalFrom(r.Context()).TenantID()
-	disks, _, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, MachineID: machineID})
+	ms, _, err := a.Machines.FindMachines(r.Context(), domain.MachineFilter{TenantID: tid, Sort: domain.SortName, Limit: 200})
 	if err != nil {
-		a.Log.Warn("machine disks", "err", err)
-		return nil
+		a.Log.Warn("machines for the disks page", "err", err)
+		return out
 	}
-	addrs, _, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tid, MachineID: machineID})
-	if err != nil {
-		a.Log.Warn("machine addresses", "err", err)
-		return nil
-	}
-	p := views.MachineStorageProps{Disks: disks, Addresses: addrs, Prices: map[string]string{}}
-	if a.Storage.Pricing != nil {
-		if e, err := a.Storage.Pricing.PricesAt(r.Context(), tid, time.Now()); err == nil {
-			for _, d := range disks {
-				p.Prices[d.ID] = domain.Money{Amount: domain.DiskMonthly(e, d.LocationID, d.Class, d.SizeGiB), Currency: e.Currency}.String() + " per month"
-			}
-			for _, ad := range addrs {
-				p.Prices[ad.ID] = domain.Money{Amount: domain.AddressHourly(e, ad.LocationID), Currency: e.Currency}.String() + " per hour"
-			}
+	for _, m := range ms {
+		if domain.CheckMachineForStorage(m) == nil {
+			out[m.LocationID] = append(out[m.LocationID], [2]string{m.ID, m.Name})
 		}
 	}
-	return views.MachineStorage(p)
+	return out
+}
+
+// HandleDiskAttach attaches a disk to a machine from the Disks page.
+func (a *App) HandleDiskAttach(w http.ResponseWriter, r *http.Request) {
+	tid := PrincipalFrom(r.Context()).TenantID()
+	id := chi.URLParam(r, "diskID")
+	d, err := a.Storage.Disks.Disk(r.Context(), tid, id)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	m, err := a.Machines.FindMachineByID(r.Context(), tid, r.PostFormValue("machine"))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		err = domain.Invalid(map[string]string{"machine": "Choose one of your machines."})
+	}
+	if err == nil {
+		err = domain.CheckMachineForStorage(m)
+	}
+	if err == nil {
+		err = a.Storage.AttachDisk(r.Context(), tid, id, m.ID, domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID})
+	}
+	a.auditAction(r, tid, "disk.attach", id, err)
+	if err != nil {
+		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.ECONFLICT || c == domain.EUNAVAILABLE {
+			msg := domain.ErrorMessage(err)
+			for _, v := range domain.ErrorFields(err) {
+				msg = v
+			}
+			a.renderDisks(w, r, StatusOf(c), views.Form{Message: msg})
+			return
+		}
+		a.Error(w, r, err)
+		return
+	}
+	a.flash(r, "ok", "Attaching disk "+d.Name+" to "+m.Name+"…")
+	redirect(w, r, "/disks")
+}
+
+// HandleDiskDetach detaches a disk from its machine from the Disks page.
+func (a *App) HandleDiskDetach(w http.ResponseWriter, r *http.Request) {
+	tid := PrincipalFrom(r.Context()).TenantID()
+	id := chi.URLParam(r, "diskID")
+	err := a.Storage.DetachDisk(r.Context(), tid, id)
+	a.auditAction(r, tid, "disk.detach", id, err)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ECONFLICT {
+			a.renderDisks(w, r, http.StatusConflict, views.Form{Message: domain.ErrorMessage(err)})
+			return
+		}
+		a.Error(w, r, err)
+		return
+	}
+	a.flash(r, "ok", "Detaching the disk…")
+	redirect(w, r, "/disks")
 }

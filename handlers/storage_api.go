@@ -24,6 +24,8 @@ func (a *App) StorageAPIRoutes(r chi.Router) {
 	r.Get("/networks/{id}/rules", a.handleAPIRuleList)
 	r.Get("/addresses", a.handleAPIAddressList)
 	r.Get("/addresses/{id}", a.handleAPIAddressGet)
+	r.Get("/machines/{machineID}/snapshots", a.handleAPISnapshotList)
+	r.Get("/snapshots/{id}", a.handleAPISnapshotGet)
 	r.Group(func(r chi.Router) {
 		r.Use(storageAPIWriter)
 		r.Post("/disks", a.handleAPIDiskCreate)
@@ -39,6 +41,9 @@ func (a *App) StorageAPIRoutes(r chi.Router) {
 		r.Post("/addresses/{id}/attach", a.handleAPIAddressAttach)
 		r.Post("/addresses/{id}/detach", a.handleAPIAddressDetach)
 		r.Delete("/addresses/{id}", a.handleAPIAddressRelease)
+		r.Post("/machines/{machineID}/snapshots", a.handleAPISnapshotCreate)
+		r.Post("/snapshots/{id}/revert", a.handleAPISnapshotRevert)
+		r.Delete("/snapshots/{id}", a.handleAPISnapshotDelete)
 	})
 }
 
@@ -210,10 +215,7 @@ func (a *App) handleAPIDiskAttach(w http.ResponseWriter, r *http.Request) {
 	var at domain.MachinePlace
 	if err == nil {
 		if _, err = a.Storage.Disks.Disk(r.Context(), tid, id); err == nil {
-			at, err = a.machinePlace(r.Context(), tid, in.Machine)
-			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				err = domain.Invalid(map[string]string{"machine": "No such machine."})
-			}
+			at, err = a.storageMachinePlace(r, tid, in.Machine)
 		}
 	}
 	if err == nil {
@@ -345,6 +347,7 @@ func (a *App) handleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
+	a.refreshStorage(r, tenantOf(r))
 	addrs, next, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tenantOf(r), MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -357,6 +360,7 @@ func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
+	a.refreshStorage(r, tenantOf(r))
 	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -394,55 +398,67 @@ func (a *App) handleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusCreated, ad)
 }
 
-// handleAPIAddressAttach records the address on a machine in its location.
-// The vSphere backend has no NAT of its own: the provider's edge routes the
-// address; Tessera records and shows the mapping.
+// handleAPIAddressAttach attaches an allocated address to a machine in its
+// location: 202, the address reads attaching until the machine's site has
+// recorded the mapping. The vSphere backend has no NAT of its own: the
+// provider's edge applies it from the site's mapping.
 func (a *App) handleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Machine string `json:"machine"`
 	}
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	err := storageDecode(r, &in)
-	var ad *domain.PublicAddress
 	if err == nil {
-		ad, err = a.Storage.Addresses.PublicAddress(r.Context(), tid, id)
+		_, err = a.Storage.Addresses.PublicAddress(r.Context(), tid, id)
 	}
 	var at domain.MachinePlace
 	if err == nil {
-		at, err = a.machinePlace(r.Context(), tid, in.Machine)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			err = domain.Invalid(map[string]string{"machine": "No such machine."})
-		}
+		at, err = a.storageMachinePlace(r, tid, in.Machine)
 	}
 	if err == nil {
-		err = ad.CanAttach(at.LocationID)
-	}
-	if err == nil {
-		err = a.Storage.Addresses.SetPublicAddressState(r.Context(), tid, id, domain.AddressAllocated, domain.AddressAttached, in.Machine)
+		err = a.Storage.AttachAddress(r.Context(), tid, id, in.Machine, at)
 	}
 	a.auditAction(r, tid, "address.attach", id, err)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	a.apiAddress(w, r, http.StatusOK)
+	a.apiAddress(w, r, http.StatusAccepted)
+}
+
+// storageMachinePlace finds where the tenant's machine runs, refusing a
+// machine that is neither running nor stopped (ECONFLICT); an unknown
+// machine is a field error.
+func (a *App) storageMachinePlace(r *http.Request, tid, machineID string) (domain.MachinePlace, error) {
+	if a.MachinePlace == nil && a.Machines != nil {
+		m, err := a.Machines.FindMachineByID(r.Context(), tid, machineID)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return domain.MachinePlace{}, domain.Invalid(map[string]string{"machine": "No such machine."})
+		}
+		if err != nil {
+			return domain.MachinePlace{}, err
+		}
+		if err := domain.CheckMachineForStorage(m); err != nil {
+			return domain.MachinePlace{}, err
+		}
+		return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
+	}
+	at, err := a.machinePlace(r.Context(), tid, machineID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		err = domain.Invalid(map[string]string{"machine": "No such machine."})
+	}
+	return at, err
 }
 
 func (a *App) handleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
-	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tid, id)
-	if err == nil {
-		err = ad.CanDetach()
-	}
-	if err == nil {
-		err = a.Storage.Addresses.SetPublicAddressState(r.Context(), tid, id, domain.AddressAttached, domain.AddressAllocated, "")
-	}
+	err := a.Storage.DetachAddress(r.Context(), tid, id)
 	a.auditAction(r, tid, "address.detach", id, err)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	a.apiAddress(w, r, http.StatusOK)
+	a.apiAddress(w, r, http.StatusAccepted)
 }
 
 func (a *App) handleAPIAddressRelease(w http.ResponseWriter, r *http.Request) {
@@ -454,4 +470,124 @@ func (a *App) handleAPIAddressRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiSnapshotMachine finds the URL's machine of the tenant. ENOTFOUND.
+func (a *App) apiSnapshotMachine(r *http.Request) (*domain.Machine, error) {
+	if a.Machines == nil {
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
+	}
+	return a.Machines.FindMachineByID(r.Context(), tenantOf(r), chi.URLParam(r, "machineID"))
+}
+
+func (a *App) handleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
+	m, err := a.apiSnapshotMachine(r)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.refreshStorage(r, m.TenantID)
+	snaps, err := a.Storage.Snapshots.Snapshots(r.Context(), m.TenantID, m.ID)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if snaps == nil {
+		snaps = []*domain.Snapshot{}
+	}
+	WriteJSON(w, http.StatusOK, apiPage[*domain.Snapshot]{Items: snaps})
+}
+
+// handleAPISnapshotCreate takes a snapshot of a running or stopped
+// machine: 202, the snapshot reads creating until the site has taken it.
+// The same Idempotency-Key returns the same snapshot.
+func (a *App) handleAPISnapshotCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	key, err := idemKey(r)
+	if err == nil {
+		err = storageDecode(r, &in)
+	}
+	var m *domain.Machine
+	if err == nil {
+		m, err = a.apiSnapshotMachine(r)
+	}
+	sn := &domain.Snapshot{TenantID: tenantOf(r), Name: in.Name, IdemKey: key}
+	if err == nil {
+		sn.MachineID, sn.SiteID = m.ID, m.SiteID
+		if err = sn.Validate(); err == nil {
+			err = domain.CheckMachineForStorage(m)
+		}
+	}
+	if err == nil {
+		err = a.Storage.CreateSnapshot(r.Context(), sn)
+	}
+	if err == nil && sn.MachineID != m.ID {
+		err = &domain.Error{Code: domain.ECONFLICT, Message: "This Idempotency-Key was used for a snapshot of another machine.", Fields: map[string]string{"Idempotency-Key": "Use a new key for a new snapshot."}}
+	}
+	a.auditAction(r, sn.TenantID, "snapshot.create", in.Name, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/snapshots/"+sn.ID)
+	WriteJSON(w, http.StatusAccepted, sn)
+}
+
+func (a *App) apiSnapshot(w http.ResponseWriter, r *http.Request, status int) {
+	tid := tenantOf(r)
+	a.refreshStorage(r, tid)
+	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, chi.URLParam(r, "id"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, status, sn)
+}
+
+func (a *App) handleAPISnapshotGet(w http.ResponseWriter, r *http.Request) {
+	a.apiSnapshot(w, r, http.StatusOK)
+}
+
+// handleAPISnapshotRevert returns the machine to a ready snapshot: what
+// changed on its disks since is lost. 202; 409 unless the snapshot is
+// ready and the machine running or stopped.
+func (a *App) handleAPISnapshotRevert(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, id)
+	if err == nil && a.Machines != nil {
+		var m *domain.Machine
+		if m, err = a.Machines.FindMachineByID(r.Context(), tid, sn.MachineID); err == nil {
+			err = domain.CheckMachineForStorage(m)
+		}
+	}
+	if err == nil {
+		err = a.Storage.RevertSnapshot(r.Context(), tid, id)
+	}
+	a.auditAction(r, tid, "snapshot.revert", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	a.apiSnapshot(w, r, http.StatusAccepted)
+}
+
+func (a *App) handleAPISnapshotDelete(w http.ResponseWriter, r *http.Request) {
+	tid, id := tenantOf(r), chi.URLParam(r, "id")
+	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, id)
+	if err == nil {
+		err = a.Storage.DeleteSnapshot(r.Context(), tid, id)
+	}
+	a.auditAction(r, tid, "snapshot.delete", id, err)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if now, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, id); err == nil {
+		sn = now
+	} else {
+		sn.State = domain.SnapshotDeleted
+	}
+	WriteJSON(w, http.StatusAccepted, sn)
 }

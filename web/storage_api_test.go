@@ -196,18 +196,20 @@ func TestStorageAPI(t *testing.T) {
 		t.Errorf("same key allocated another address: %v", again)
 	}
 	adPath := "/api/v1/addresses/" + ad["id"].(string)
-	if code, got, _ := alice.do("POST", adPath+"/attach", "", map[string]any{"machine": machine}); code != http.StatusOK || got["machine_id"] != machine {
+	if code, got, _ := alice.do("POST", adPath+"/attach", "", map[string]any{"machine": machine}); code != http.StatusAccepted || got["machine_id"] != machine {
 		t.Errorf("attach address: %d %v", code, got)
 	}
+	waitAPI(adPath, "state", "attached")
 	if code, _, _ := alice.do("DELETE", adPath, "", nil); code != http.StatusConflict {
 		t.Errorf("release attached: %d", code)
 	}
 	if code, _, _ := carol.do("POST", adPath+"/detach", "", nil); code != http.StatusNotFound {
 		t.Errorf("other tenant detaches: %d", code)
 	}
-	if code, _, _ := alice.do("POST", adPath+"/detach", "", nil); code != http.StatusOK {
+	if code, _, _ := alice.do("POST", adPath+"/detach", "", nil); code != http.StatusAccepted {
 		t.Errorf("detach address: %d", code)
 	}
+	waitAPI(adPath, "state", "allocated")
 	if code, _, _ := alice.do("DELETE", adPath, "", nil); code != http.StatusNoContent {
 		t.Errorf("release: %d", code)
 	}

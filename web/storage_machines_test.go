@@ -68,9 +68,10 @@ func TestStorageWithMachinesAPI(t *testing.T) {
 		t.Fatalf("allocate: %d %s", r.Status, r.Raw)
 	}
 	addr := r.Body["id"].(string)
-	if r := e.api(t, tok, "POST", "/api/v1/addresses/"+addr+"/attach", map[string]any{"machine": machine}); r.Status != 200 || r.Body["state"] != "attached" {
+	if r := e.api(t, tok, "POST", "/api/v1/addresses/"+addr+"/attach", map[string]any{"machine": machine}); r.Status != 202 {
 		t.Errorf("attach address: %d %s", r.Status, r.Raw)
 	}
+	wait("/api/v1/addresses/"+addr, "state", "attached")
 	if r := e.api(t, tok, "GET", "/api/v1/addresses?machine="+machine, nil); len(r.Body["items"].([]any)) != 1 {
 		t.Errorf("machine's addresses: %s", r.Raw)
 	}
@@ -78,7 +79,7 @@ func TestStorageWithMachinesAPI(t *testing.T) {
 	alice := e.Client(t, "acme.localhost")
 	alice.Login("", "alice", "demo")
 	page := webtest.Body(t, alice.Get("/machines/"+machine))
-	for _, want := range []string{`data-testid="machine-disk-data"`, "20 GiB fast", "per month", `data-testid="machine-address-192.0.2.0"`, "per hour"} {
+	for _, want := range []string{`data-testid="machine-disk-data"`, "20 GiB", "fast", "per month", `data-testid="machine-address-192.0.2.0"`, "per hour"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("machine page lacks %q", want)
 		}

@@ -68,12 +68,12 @@ func (s *AddressService) Pools(ctx context.Context, locationID string) ([]*domai
 	return out, translate(err, "")
 }
 
-const addrCols = `id, tenant_id, location_id, pool_id, host(address), state, coalesce(machine_id::text, ''), created_at`
+const addrCols = `id, tenant_id, location_id, pool_id, host(address), state, coalesce(machine_id::text, ''), coalesce(site_id::text, ''), coalesce(op_key, ''), created_at`
 
 func scanAddr(row pgx.Row) (*domain.PublicAddress, error) {
 	var a domain.PublicAddress
 	var state string
-	err := row.Scan(&a.ID, &a.TenantID, &a.LocationID, &a.PoolID, &a.Address, &state, &a.MachineID, &a.CreatedAt)
+	err := row.Scan(&a.ID, &a.TenantID, &a.LocationID, &a.PoolID, &a.Address, &state, &a.MachineID, &a.SiteID, &a.OpKey, &a.CreatedAt)
 	a.State = domain.PublicAddressState(state)
 	return &a, err
 }
@@ -196,6 +196,21 @@ func (s *AddressService) SetPublicAddressState(ctx context.Context, tenantID, id
 			return err
 		}
 		return domain.Errorf(domain.ECONFLICT, "Address %s is %s now, not %s.", a.Address, a.State, from)
+	}
+	return nil
+}
+
+func (s *AddressService) SetAddressOp(ctx context.Context, tenantID, id, siteID, key string) error {
+	if !domain.IsID(tenantID) || !domain.IsID(id) || (siteID != "" && !domain.IsID(siteID)) {
+		return domain.Errorf(domain.ENOTFOUND, "Address not found.")
+	}
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE public_addresses SET site_id = $3, op_key = nullif($4, '') WHERE id = $1 AND tenant_id = $2`,
+		id, tenantID, nullID(siteID), key)
+	if err != nil {
+		return translate(err, "")
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Address not found.")
 	}
 	return nil
 }

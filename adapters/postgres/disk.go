@@ -194,6 +194,7 @@ func (s *DiskService) TenantsWithPending(ctx context.Context) ([]string, error) 
 		SELECT tenant_id::text FROM disks WHERE state IN ('creating', 'attaching', 'detaching', 'resizing', 'deleting')
 		UNION SELECT tenant_id::text FROM networks WHERE state = 'creating'
 		UNION SELECT tenant_id::text FROM snapshots WHERE state IN ('creating', 'reverting', 'deleting')
+		UNION SELECT tenant_id::text FROM public_addresses WHERE state IN ('attaching', 'detaching')
 		LIMIT 10000`)
 	if err != nil {
 		return nil, domain.Internal(err)

@@ -234,9 +234,13 @@ func insertOperation(ctx context.Context, tx pgx.Tx, op *domain.MachineOperation
 	op.ID = domain.NewID()
 	op.State = domain.OpQueued
 	op.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
-	_, err := tx.Exec(ctx, `INSERT INTO machine_operations (id, tenant_id, machine_id, kind, state, prior_status, flavor_id, site_id, user_id, actor, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		op.ID, op.TenantID, op.MachineID, string(op.Kind), string(op.State), string(op.PriorStatus), nullID(op.FlavorID), op.SiteID, nullID(op.UserID), op.Actor, op.CreatedAt)
+	disks := op.DiskChoice
+	if disks == "" {
+		disks = domain.KeepDisks
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO machine_operations (id, tenant_id, machine_id, kind, state, prior_status, flavor_id, site_id, user_id, actor, created_at, disks)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+		op.ID, op.TenantID, op.MachineID, string(op.Kind), string(op.State), string(op.PriorStatus), nullID(op.FlavorID), op.SiteID, nullID(op.UserID), op.Actor, op.CreatedAt, string(disks))
 	if err == nil {
 		// Wake the worker at once instead of at its next poll.
 		_, err = tx.Exec(ctx, `SELECT pg_notify('machine_operations', $1)`, op.ID)
@@ -245,6 +249,18 @@ func insertOperation(ctx context.Context, tx pgx.Tx, op *domain.MachineOperation
 }
 
 func (s *MachineService) RequestAction(ctx context.Context, tenantID, id string, action domain.MachineAction, flavorID, userID, actor string) (*domain.Machine, *domain.MachineOperation, error) {
+	return s.requestAction(ctx, tenantID, id, action, flavorID, domain.KeepDisks, userID, actor)
+}
+
+var _ domain.MachineDeleter = (*MachineService)(nil)
+
+// RequestDelete deletes a machine; its delete operation carries what
+// happens to the attached disks, which the worker's Finish carries out.
+func (s *MachineService) RequestDelete(ctx context.Context, tenantID, id string, disks domain.DiskChoice, userID, actor string) (*domain.Machine, *domain.MachineOperation, error) {
+	return s.requestAction(ctx, tenantID, id, domain.ActionDelete, "", disks, userID, actor)
+}
+
+func (s *MachineService) requestAction(ctx context.Context, tenantID, id string, action domain.MachineAction, flavorID string, disks domain.DiskChoice, userID, actor string) (*domain.Machine, *domain.MachineOperation, error) {
 	var m *domain.Machine
 	var op *domain.MachineOperation
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
@@ -267,6 +283,9 @@ func (s *MachineService) RequestAction(ctx context.Context, tenantID, id string,
 			return err
 		}
 		op = &domain.MachineOperation{TenantID: tenantID, MachineID: m.ID, MachineName: m.Name, Kind: domain.OperationKindOf(action), PriorStatus: m.Status, SiteID: m.SiteID, UserID: userID, Actor: actor}
+		if action == domain.ActionDelete {
+			op.DiskChoice = disks
+		}
 		if action == domain.ActionResize {
 			var fl domain.Flavor
 			err := tx.QueryRow(ctx, `SELECT f.id, f.vcpus, f.memory_mib, f.disk_gib FROM flavors f JOIN tenant_flavors t ON t.flavor_id = f.id
@@ -377,12 +396,13 @@ func (s *MachineService) AnyTransitional(ctx context.Context, tenantID string) (
 }
 
 const opCols = `o.id, o.tenant_id, o.machine_id, m.name, o.kind, o.state, o.prior_status, coalesce(o.flavor_id::text,''), o.site_id, o.site_op_id,
-	coalesce(o.user_id::text,''), o.actor, o.error, o.attempts, o.created_at, o.finished_at`
+	coalesce(o.user_id::text,''), o.actor, o.error, o.attempts, o.created_at, o.finished_at, o.disks`
 
 func scanOp(row pgx.Row) (*domain.MachineOperation, error) {
 	var o domain.MachineOperation
-	var kind, state, prior string
-	err := row.Scan(&o.ID, &o.TenantID, &o.MachineID, &o.MachineName, &kind, &state, &prior, &o.FlavorID, &o.SiteID, &o.SiteOpID, &o.UserID, &o.Actor, &o.Error, &o.Attempts, &o.CreatedAt, &o.FinishedAt)
+	var kind, state, prior, disks string
+	err := row.Scan(&o.ID, &o.TenantID, &o.MachineID, &o.MachineName, &kind, &state, &prior, &o.FlavorID, &o.SiteID, &o.SiteOpID, &o.UserID, &o.Actor, &o.Error, &o.Attempts, &o.CreatedAt, &o.FinishedAt, &disks)
+	o.DiskChoice = domain.DiskChoice(disks)
 	o.Kind, o.State, o.PriorStatus = domain.OperationKind(kind), domain.OperationState(state), domain.MachineStatus(prior)
 	return &o, err
 }

@@ -133,6 +133,9 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 			if _, err := tx.Exec(ctx, `DELETE FROM network_addresses WHERE tenant_id = $1 AND machine_id = $2`, c.Op.TenantID, c.Op.MachineID); err != nil {
 				return err
 			}
+			if err := releaseMachineStorage(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.DiskChoice); err != nil { // issue 9
+				return err
+			}
 		}
 		if err := finishPlacement(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.Kind, succeeded); err != nil { // issue 8
 			return err
@@ -157,6 +160,28 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 		return nil
 	})
 	return translate(err, "")
+}
+
+// releaseMachineStorage is what a deleted machine leaves behind, in the
+// transaction that records the delete: its extra disks become available
+// (the site detached them before destroying the VM) or go to deleting, for
+// the storage tracker to delete at the site; its public addresses go back
+// to allocated; its snapshots went with the VM.
+func releaseMachineStorage(ctx context.Context, tx pgx.Tx, tenantID, machineID string, disks domain.DiskChoice) error {
+	to := domain.DiskAvailable
+	if disks == domain.DeleteDisks {
+		to = domain.DiskDeleting
+	}
+	if _, err := tx.Exec(ctx, `UPDATE disks SET state = $3, machine_id = NULL, op_key = NULL, pending_size_gib = NULL
+		WHERE tenant_id = $1 AND machine_id = $2 AND state IN ('attaching', 'attached', 'detaching', 'resizing')`, tenantID, machineID, string(to)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE public_addresses SET state = 'allocated', machine_id = NULL, site_id = NULL, op_key = NULL
+		WHERE tenant_id = $1 AND machine_id = $2`, tenantID, machineID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE snapshots SET state = 'deleted' WHERE tenant_id = $1 AND machine_id = $2 AND state <> 'deleted'`, tenantID, machineID)
+	return err
 }
 
 // Listen calls wake whenever an operation is queued (LISTEN/NOTIFY), until

@@ -36,10 +36,21 @@ func (s *SnapshotService) CreateSnapshot(ctx context.Context, sn *domain.Snapsho
 	if !domain.IsID(sn.TenantID) || !domain.IsID(sn.MachineID) {
 		return domain.Errorf(domain.ENOTFOUND, "Machine not found.")
 	}
+	if sn.IdemKey != "" {
+		prev, err := scanSnap(s.db.Pool.QueryRow(ctx, `SELECT `+snapCols+` FROM snapshots WHERE tenant_id = $1 AND idem_key = $2`, sn.TenantID, sn.IdemKey))
+		if err == nil {
+			prev.IdemKey = sn.IdemKey
+			*sn = *prev
+			return nil
+		}
+		if err != pgx.ErrNoRows {
+			return domain.Internal(err)
+		}
+	}
 	sn.ID = domain.NewID()
 	sn.State = domain.SnapshotCreating
 	sn.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
-	return s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('snapshots:' || $1))`, sn.MachineID); err != nil {
 			return domain.Internal(err)
 		}
@@ -50,10 +61,15 @@ func (s *SnapshotService) CreateSnapshot(ctx context.Context, sn *domain.Snapsho
 		if n >= domain.MaxSnapshotsPerMachine {
 			return domain.Errorf(domain.ECONFLICT, "A machine keeps at most %d snapshots; delete one first.", domain.MaxSnapshotsPerMachine)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO snapshots (id, tenant_id, machine_id, site_id, name, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			sn.ID, sn.TenantID, sn.MachineID, nullID(sn.SiteID), sn.Name, string(sn.State), sn.CreatedAt)
-		return translate(err, "")
+		_, err := tx.Exec(ctx, `INSERT INTO snapshots (id, tenant_id, machine_id, site_id, name, state, idem_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8)`,
+			sn.ID, sn.TenantID, sn.MachineID, nullID(sn.SiteID), sn.Name, string(sn.State), sn.IdemKey, sn.CreatedAt)
+		return err
 	})
+	if isUniqueViolation(err, "snapshots_idem_idx") { // a concurrent request with the same key won
+		sn.ID = ""
+		return s.CreateSnapshot(ctx, sn)
+	}
+	return translate(err, "")
 }
 
 func (s *SnapshotService) Snapshot(ctx context.Context, tenantID, id string) (*domain.Snapshot, error) {

@@ -29,6 +29,8 @@ func (c *Central) claimStorage(ctx context.Context, tx pgx.Tx, manageID string, 
 	case domain.OpDiskAttach, domain.OpDiskDetach, domain.OpDiskGrow, domain.OpDiskDelete:
 		_, err := store.OwnedDisk(ctx, tx, manageID, req.Disk.ID)
 		return err
+	case domain.OpAddressAttach, domain.OpAddressDetach:
+		return store.ClaimAddress(ctx, tx, manageID, req.Address)
 	case domain.OpNetworkCreate:
 		return store.ClaimNetwork(ctx, tx, manageID, req.Network, c.cfg.VLANFrom, c.cfg.VLANTo)
 	case domain.OpNetworkDelete:
@@ -60,6 +62,8 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 	switch op.Kind {
 	case domain.OpNetworkCreate, domain.OpNetworkDelete:
 		return c.runNetwork(ctx, op)
+	case domain.OpAddressAttach, domain.OpAddressDetach:
+		return c.runAddress(ctx, op)
 	case domain.OpImageImport, domain.OpImageCapture:
 		ib, ok := c.backend.(domain.ImageBackend)
 		if !ok {
@@ -158,6 +162,59 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 		return c.store.SetDisk(ctx, d.DiskID, "deleted", "", d.SizeGiB)
 	}
 	return domain.Errorf(domain.EINVALID, "Unknown operation kind %q.", op.Kind)
+}
+
+// runAddress maps a public address to a machine or removes the mapping. The
+// backend records it on the VM (vSphere has no NAT without NSX: the
+// provider's edge applies it from there); connect's store keeps it too.
+func (c *Central) runAddress(ctx context.Context, op *store.OpRecord) error {
+	ab, ok := c.backend.(domain.AddressBackend)
+	if !ok {
+		return domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not map public addresses.")
+	}
+	a, err := c.store.AddressByID(ctx, op.Payload.Address.ID)
+	if err != nil {
+		return err
+	}
+	if op.Kind == domain.OpAddressAttach {
+		if a.State == "attached" && a.MachineID != op.MachineID {
+			return domain.Errorf(domain.ECONFLICT, "The address is mapped to another machine; detach it first.")
+		}
+		if err := ab.MapPublicAddress(ctx, op.MachineID, a.Address); err != nil {
+			return err
+		}
+		return c.store.SetAddress(ctx, a.AddressID, "attached", op.MachineID)
+	}
+	if a.State == "attached" && a.MachineID != op.MachineID {
+		return domain.Errorf(domain.ECONFLICT, "The address is mapped to another machine.")
+	}
+	if err := ab.UnmapPublicAddress(ctx, op.MachineID, a.Address); err != nil {
+		return err
+	}
+	return c.store.SetAddress(ctx, a.AddressID, "detached", "")
+}
+
+// detachDisks detaches Tessera's disks from machineID's VM before it is
+// destroyed (vSphere deletes every disk of a VM it destroys), so the disks
+// survive the machine; manage then keeps or deletes them. Idempotent.
+func (c *Central) detachDisks(ctx context.Context, machineID string) error {
+	disks, err := c.store.MachineDisks(ctx, machineID)
+	if err != nil || len(disks) == 0 {
+		return err
+	}
+	sb, err := c.storageBackend()
+	if err != nil {
+		return err
+	}
+	for _, d := range disks {
+		if err := sb.DetachDisk(ctx, machineID, d.Info()); err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+		if err := c.store.SetDisk(ctx, d.DiskID, "available", "", d.SizeGiB); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Central) runNetwork(ctx context.Context, op *store.OpRecord) error {

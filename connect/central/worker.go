@@ -131,7 +131,13 @@ func (c *Central) run(ctx context.Context, op *store.OpRecord) error {
 	case domain.OpResize:
 		err = c.resize(ctx, op, m)
 	case domain.OpDelete:
+		if err := c.detachDisks(ctx, id); err != nil {
+			return err
+		}
 		if err := b.Destroy(ctx, id); err != nil {
+			return err
+		}
+		if err := c.store.ReleaseMachineAddresses(ctx, id); err != nil {
 			return err
 		}
 		return c.store.SetPower(ctx, id, domain.PowerDeleted)

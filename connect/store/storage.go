@@ -34,6 +34,15 @@ CREATE TABLE IF NOT EXISTS connect_networks (
     state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ready', 'deleted')),
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS connect_addresses (
+    address_id text PRIMARY KEY,
+    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    address    inet NOT NULL,
+    machine_id text NOT NULL DEFAULT '',
+    state      text NOT NULL DEFAULT 'detached' CHECK (state IN ('attached', 'detached')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS connect_addresses_machine_idx ON connect_addresses (machine_id) WHERE state = 'attached';
 CREATE UNIQUE INDEX IF NOT EXISTS connect_networks_vlan_idx ON connect_networks (vlan) WHERE vlan > 0 AND state <> 'deleted';
 `
 
@@ -186,5 +195,65 @@ func (s *Store) NetworkByID(ctx context.Context, networkID string) (*Network, er
 // SetNetworkState records a network's state.
 func (s *Store) SetNetworkState(ctx context.Context, networkID, state string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE connect_networks SET state = $2 WHERE network_id = $1`, networkID, state)
+	return notFoundOr(err, "")
+}
+
+// MachineDisks returns the disks attached to machineID, for its delete.
+func (s *Store) MachineDisks(ctx context.Context, machineID string) ([]*Disk, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+diskCols+` FROM connect_disks WHERE machine_id = $1 AND state = 'attached' ORDER BY disk_id`, machineID)
+	if err != nil {
+		return nil, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Disk, error) { return scanDisk(r) })
+	return out, notFoundOr(err, "")
+}
+
+// AddressMapping is connect Gateway's record of a public address and the
+// machine it maps to.
+type AddressMapping struct {
+	AddressID string
+	ManageID  string
+	Address   string
+	MachineID string
+	State     string // attached, detached
+}
+
+const addressCols = `address_id, manage_id, host(address), machine_id, state`
+
+func scanAddress(row pgx.Row) (*AddressMapping, error) {
+	var a AddressMapping
+	err := row.Scan(&a.AddressID, &a.ManageID, &a.Address, &a.MachineID, &a.State)
+	return &a, err
+}
+
+// ClaimAddress records manageID's public address in tx (at its first
+// attach). ECONFLICT if another manage instance holds this id or address.
+func ClaimAddress(ctx context.Context, tx pgx.Tx, manageID string, req *domain.AddressRequest) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO connect_addresses (address_id, manage_id, address) VALUES ($1, $2, $3) ON CONFLICT (address_id) DO NOTHING`,
+		req.ID, manageID, req.Address); err != nil {
+		return domain.Internal(err)
+	}
+	a, err := scanAddress(tx.QueryRow(ctx, `SELECT `+addressCols+` FROM connect_addresses WHERE address_id = $1 AND manage_id = $2`, req.ID, manageID))
+	if err != nil || a.Address != req.Address {
+		return &domain.Error{Code: domain.ECONFLICT, Message: "This address id is in use at this site.", Fields: map[string]string{"address.id": "Choose another address id."}}
+	}
+	return nil
+}
+
+// AddressByID returns an address mapping for the worker (no owner check).
+func (s *Store) AddressByID(ctx context.Context, addressID string) (*AddressMapping, error) {
+	a, err := scanAddress(s.Pool.QueryRow(ctx, `SELECT `+addressCols+` FROM connect_addresses WHERE address_id = $1`, addressID))
+	return a, notFoundOr(err, "Address not found.")
+}
+
+// SetAddress records an address's mapping.
+func (s *Store) SetAddress(ctx context.Context, addressID, state, machineID string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE connect_addresses SET state = $2, machine_id = $3 WHERE address_id = $1`, addressID, state, machineID)
+	return notFoundOr(err, "")
+}
+
+// ReleaseMachineAddresses records that machineID's VM is gone with its mappings.
+func (s *Store) ReleaseMachineAddresses(ctx context.Context, machineID string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE connect_addresses SET state = 'detached', machine_id = '' WHERE machine_id = $1`, machineID)
 	return notFoundOr(err, "")
 }
