@@ -33,7 +33,7 @@ func ImageChoices(p MachineFormProps) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"image-choices\" class=\"stack\" hx-get=\"/machines/new\" hx-trigger=\"change from:closest form\" hx-include=\"closest form\" hx-select=\"#image-choices\" hx-target=\"this\" hx-swap=\"outerHTML\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"image-choices\" class=\"stack\" hx-get=\"/machines/new\" hx-trigger=\"change from:input[name=location]\" hx-sync=\"this:replace\" hx-include=\"closest form\" hx-select=\"#image-choices\" hx-target=\"this\" hx-swap=\"outerHTML\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
