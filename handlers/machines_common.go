@@ -212,6 +212,15 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	}
 	// An image is offered only where it is ready (issue 9).
 	if err := c.checkImageAt(i, req.LocationID); err != nil {
+		// Report the other fields' plain mistakes with it, at once.
+		fields := domain.ErrorFields(err)
+		if msg := domain.ValidateMachineName(req.Name); msg != "" {
+			fields["name"] = msg
+		}
+		if f == nil {
+			fields["flavor"] = "Choose one of the sizes offered."
+		}
+		err = domain.Invalid(fields)
 		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
 		return nil, false, err
 	}

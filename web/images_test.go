@@ -30,6 +30,11 @@ func TestImageOfferedOnlyWhereReady(t *testing.T) {
 		if got, want := errs["image"], "Debian 12 is not available in Frankfurt yet; choose Berlin, or another image."; got != want {
 			t.Errorf("image error = %v, want %q", got, want)
 		}
+		// Other plain mistakes are reported with it.
+		r = e.api(t, tok, "POST", "/api/v1/machines", map[string]string{"name": "db_1", "location": "Frankfurt", "flavor": "s-1vcpu-1gb", "image": "Debian 12"})
+		if errs, _ := r.Body["errors"].(map[string]any); r.Status != 422 || errs["name"] == nil || errs["image"] == nil {
+			t.Errorf("name and image: %d %s", r.Status, r.Raw)
+		}
 		// Ubuntu is there.
 		r = e.api(t, tok, "POST", "/api/v1/machines", map[string]string{"name": "web", "location": "Frankfurt", "flavor": "s-1vcpu-1gb", "image": "Ubuntu 24.04"})
 		if r.Status != 202 {
