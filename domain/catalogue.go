@@ -51,13 +51,31 @@ type MachineImage struct {
 	OS        string // e.g. "linux", "windows"
 	Licensed  bool   // carries a licence price
 	CreatedAt time.Time
+
+	// A tenant's own image (captured from one of its machines) has its
+	// tenant, lives only at the site it was captured at, and has a state;
+	// catalogue images have TenantID "" and are always ready.
+	TenantID   string
+	SiteID     string
+	LocationID string
+	MachineID  string // the machine it was captured from
+	State      string // ImageCreating, ImageReady, ImageFailed
+	Error      string
+	LicenceKey string // the licensed source image's PriceKey
 }
 
+// Private reports whether the image is a tenant's own.
+func (i *MachineImage) Private() bool { return i.TenantID != "" }
+
 // PriceKey is what rate cards price the image's licence by (its template
-// name, e.g. windows-server-2022); "" for images without a licence.
+// name, e.g. windows-server-2022; a tenant's image of a licensed one keeps
+// its source's); "" for images without a licence.
 func (i *MachineImage) PriceKey() string {
 	if !i.Licensed {
 		return ""
+	}
+	if i.LicenceKey != "" {
+		return i.LicenceKey
 	}
 	return i.Template
 }

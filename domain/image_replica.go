@@ -110,8 +110,12 @@ func (m *StorageManager) advanceReplica(ctx context.Context, r *ImageReplica, ur
 	return m.Images.SaveReplica(ctx, r)
 }
 
-// RefreshImages advances every copying replica.
+// RefreshImages advances every copying replica and every tenant's image
+// being captured.
 func (m *StorageManager) RefreshImages(ctx context.Context) error {
+	if err := m.refreshTenantImages(ctx); err != nil {
+		return err
+	}
 	if m.Images == nil {
 		return nil
 	}

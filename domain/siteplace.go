@@ -214,6 +214,11 @@ type PlaceRequest struct {
 	Location  LocationChoice
 	Residency string // country the data must stay in; "" for none
 	Groups    []AffinityGroup
+	// ImageSites are the sites where the machine's image is ready (see
+	// ImageSites); nil places without looking at images. ImageName names
+	// the image in messages.
+	ImageSites map[string]bool
+	ImageName  string
 }
 
 // SiteLoad is a site's size and what is on it, in the units placement uses.
@@ -347,12 +352,13 @@ const (
 	ExclTenancy   Exclusion = "tenancy"   // dedicated to someone else (never named to the tenant)
 	ExclLocation  Exclusion = "location"  // not the location or country chosen
 	ExclResidency Exclusion = "residency" // outside the data-residency country
+	ExclImage     Exclusion = "image"     // the site does not have the machine's image (ready)
 	ExclDisabled  Exclusion = "disabled"  // the provider takes no new machines here, or the site is unreachable
 	ExclAffinity  Exclusion = "affinity"  // a hard affinity or anti-affinity rule
 	ExclCapacity  Exclusion = "capacity"  // not enough free vCPU, memory or storage
 )
 
-var exclusionStage = map[Exclusion]int{ExclTenancy: 0, ExclLocation: 1, ExclResidency: 2, ExclDisabled: 3, ExclAffinity: 4, ExclCapacity: 5}
+var exclusionStage = map[Exclusion]int{ExclTenancy: 0, ExclLocation: 1, ExclResidency: 2, ExclImage: 3, ExclDisabled: 4, ExclAffinity: 5, ExclCapacity: 6}
 
 // SiteExclusion is one site that was not chosen, and why.
 type SiteExclusion struct {
@@ -586,6 +592,9 @@ func check(req PlaceRequest, c *SiteCandidate) (Exclusion, string, *AffinityGrou
 	if req.Residency != "" && c.Country != req.Residency {
 		return ExclResidency, "outside " + req.Residency + " (data residency)", nil
 	}
+	if req.ImageSites != nil && !req.ImageSites[c.SiteID] {
+		return ExclImage, "the image is not at this site yet", nil
+	}
 	if !c.Enabled {
 		return ExclDisabled, "the site is disabled", nil
 	}
@@ -698,6 +707,11 @@ func nearestMiss(req PlaceRequest, cands []SiteCandidate, excl []SiteExclusion, 
 		return fmt.Sprintf("No %slocation%s takes new machines at the moment.", adj, where)
 	case ExclLocation:
 		return fmt.Sprintf("You have no location%s.", where)
+	case ExclImage:
+		if req.Location.Kind == ChooseLocation {
+			return fmt.Sprintf("%s is not available in %s yet; choose another location or image.", req.ImageName, locName)
+		}
+		return fmt.Sprintf("No %slocation%s has %s yet; choose another image.", adj, where, req.ImageName)
 	case ExclResidency:
 		if req.Location.Kind == ChooseLocation {
 			return fmt.Sprintf("%s is not in %s, where the data must stay.", locName, req.Residency)

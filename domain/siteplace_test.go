@@ -66,6 +66,7 @@ func TestPlaceOnSite(t *testing.T) {
 		location string
 		resid    string
 		groups   []domain.AffinityGroup
+		images   map[string]bool // sites where the image is ready; nil: anywhere
 		edit     func(c []domain.SiteCandidate)
 		want     string // chosen site name, "" when nothing fits
 		code     string // error code when nothing fits
@@ -312,6 +313,21 @@ func TestPlaceOnSite(t *testing.T) {
 			want: "berlin-1",
 		},
 		{
+			name: "cheapest goes where the image is", tenant: globex, shape: small, location: "cheapest",
+			images: map[string]bool{"s-ber": true},
+			want:   "berlin-1", excluded: map[string]domain.Exclusion{"vienna-1": domain.ExclImage, "frankfurt-1": domain.ExclImage},
+		},
+		{
+			name: "a chosen location without the image", tenant: globex, shape: small, location: locFRA,
+			images: map[string]bool{"s-ber": true},
+			code:   domain.ECONFLICT, msg: "Debian 12 is not available in Frankfurt yet; choose another location or image.",
+		},
+		{
+			name: "no site in the country has the image", tenant: globex, shape: small, location: "any:DE",
+			images: map[string]bool{"s-vie": true},
+			code:   domain.ECONFLICT, msg: "No shared location in DE has Debian 12 yet; choose another image.",
+		},
+		{
 			name: "a shape without memory", tenant: globex, shape: domain.MachineShape{VCPUs: 1}, location: "cheapest",
 			code: domain.EINVALID, msg: "A machine needs at least 1 vCPU and some memory.",
 		},
@@ -322,7 +338,8 @@ func TestPlaceOnSite(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(cands)
 			}
-			req := domain.PlaceRequest{TenantID: tt.tenant, ManageID: tt.manage, Shape: tt.shape, Location: loc(tt.location), Residency: tt.resid, Groups: tt.groups}
+			req := domain.PlaceRequest{TenantID: tt.tenant, ManageID: tt.manage, Shape: tt.shape, Location: loc(tt.location), Residency: tt.resid, Groups: tt.groups,
+				ImageSites: tt.images, ImageName: "Debian 12"}
 			d, err := domain.PlaceOnSite(req, cands)
 			got := ""
 			if d != nil && d.Chosen != nil {

@@ -17,8 +17,10 @@ type StorageManager struct {
 	Addresses AddressService
 	Snapshots SnapshotService
 	Images    ImageService
-	Locations LocationService
-	Connector SiteConnector
+	// TenantImages stores tenants' own images (captured from machines).
+	TenantImages TenantImageService
+	Locations    LocationService
+	Connector    SiteConnector
 	// Pricing gives the tenant's prices for the Disks page; nil hides them.
 	Pricing PricingService
 	// SetNetwork records a network's state and port group.

@@ -32,6 +32,7 @@ func (a *App) APIRoutes(r chi.Router) {
 		r.Get("/locations", a.HandleAPILocations)
 		r.Get("/flavors", a.HandleAPIFlavors)
 		r.Get("/images", a.HandleAPIImages)
+		r.Get("/images/{imageID}", a.HandleAPIImageGet)
 		r.Get("/machines", a.HandleAPIMachineList)
 		r.Get("/machines/{machineID}", a.HandleAPIMachineGet)
 		a.BillingAPIRoutes(r) // usage and invoices (issue 6)
@@ -43,6 +44,8 @@ func (a *App) APIRoutes(r chi.Router) {
 			r.Post("/machines/{machineID}/reboot", a.handleAPIAction(domain.ActionReboot))
 			r.Post("/machines/{machineID}/resize", a.handleAPIAction(domain.ActionResize))
 			r.Delete("/machines/{machineID}", a.handleAPIAction(domain.ActionDelete))
+			r.Post("/machines/{machineID}/image", a.HandleAPIMachineSaveImage)
+			r.Delete("/images/{imageID}", a.HandleAPIImageDelete)
 		})
 		a.StorageAPIRoutes(r) // disks, networks, addresses (issue 9)
 	})
@@ -115,6 +118,13 @@ type apiImage struct {
 	Name     string `json:"name"`
 	OS       string `json:"os"`
 	Licensed bool   `json:"licensed"`
+	// Issue 9: a tenant's own image is private; its state is creating,
+	// ready or failed (catalogue images are ready). Locations names the
+	// tenant's locations where the image is ready.
+	Private   bool     `json:"private"`
+	State     string   `json:"state"`
+	Error     string   `json:"error,omitempty"`
+	Locations []string `json:"locations"`
 }
 
 type apiPrice struct {
@@ -207,19 +217,6 @@ func (a *App) HandleAPIFlavors(w http.ResponseWriter, r *http.Request) {
 	out := apiList[apiFlavor]{Items: []apiFlavor{}}
 	for _, f := range fs {
 		out.Items = append(out.Items, apiFlavor{ID: f.ID, Name: f.Name, VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB})
-	}
-	WriteJSON(w, http.StatusOK, out)
-}
-
-func (a *App) HandleAPIImages(w http.ResponseWriter, r *http.Request) {
-	is, err := a.Catalogue.TenantImages(r.Context(), PrincipalFrom(r.Context()).Tenant.ID)
-	if err != nil {
-		WriteProblem(w, r, err)
-		return
-	}
-	out := apiList[apiImage]{Items: []apiImage{}}
-	for _, i := range is {
-		out.Items = append(out.Items, apiImage{ID: i.ID, Name: i.Name, OS: i.OS, Licensed: i.Licensed})
 	}
 	WriteJSON(w, http.StatusOK, out)
 }

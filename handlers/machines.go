@@ -67,8 +67,16 @@ func (a *App) HandleMachineIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 // HandleMachineNew shows the create form with the first choices picked.
+// The form's htmx requests send its current choices, so the image cards
+// follow the chosen location.
 func (a *App) HandleMachineNew(w http.ResponseWriter, r *http.Request) {
-	a.renderMachineNew(w, r, http.StatusOK, views.Form{Values: map[string]string{}})
+	v := map[string]string{}
+	for _, k := range []string{"location", "flavor", "image"} {
+		if x := r.URL.Query().Get(k); x != "" {
+			v[k] = x
+		}
+	}
+	a.renderMachineNew(w, r, http.StatusOK, views.Form{Values: v})
 }
 
 func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
@@ -84,11 +92,37 @@ func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status in
 	if f.Values["flavor"] == "" && len(c.Flavors) > 0 {
 		f.Values["flavor"] = c.Flavors[0].ID
 	}
+	locID := c.location(f.Values["location"])
 	if f.Values["image"] == "" && len(c.Images) > 0 {
 		f.Values["image"] = c.Images[0].ID
+		for _, i := range c.Images { // the first image ready where the machine goes
+			if c.checkImageAt(i, locID) == nil {
+				f.Values["image"] = i.ID
+				break
+			}
+		}
 	}
 	props := views.MachineFormProps{Form: f, Locations: c.Locations, Flavors: c.Flavors, Images: c.Images}
 	props.Networks, props.Chosen = a.networkChoices(r, c.Locations) // issue 9
+	if c.ImageSites != nil { // issue 9: where each image is ready
+		props.ImageLocations = map[string][]string{}
+		for _, i := range c.Images {
+			for _, l := range c.imageLocations(i) {
+				props.ImageLocations[i.ID] = append(props.ImageLocations[i.ID], l.Name)
+			}
+		}
+		if locID != "" {
+			props.ImageHere = map[string]bool{}
+			for _, i := range c.Images {
+				props.ImageHere[i.ID] = c.checkImageAt(i, locID) == nil
+			}
+			for _, l := range c.Locations {
+				if l.ID == locID {
+					props.LocationName = l.Name
+				}
+			}
+		}
+	}
 	props.Quote = a.formQuote(r, c, f.Values)
 	props.Placement, props.Countries = a.placementPreview(r, c, f.Values), placementCountries(c.Locations) // issue 8
 	a.page(w, r, status, "Create machine", "machines", views.MachineNew(props))
@@ -215,6 +249,7 @@ func (a *App) renderMachineWith(w http.ResponseWriter, r *http.Request, status i
 		Quote: a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()), Cost: a.costSoFar(r.Context(), m)}
 	props.Storage, props.AttachedDisks = a.machineStorage(r, m, section, storage) // issue 9
 	props.Interfaces = a.machineInterfaces(r, m.ID)
+	props.SaveImage = a.saveImageCard(r, m) // issue 9
 	a.page(w, r, status, m.Name, "machines", views.MachineDetail(props))
 }
 

@@ -14,6 +14,10 @@ type tenantChoices struct {
 	Locations []*domain.GeoLocation
 	Flavors   []*domain.Flavor
 	Images    []*domain.MachineImage
+	// ImageSites are the sites where each image (by id) is ready; nil when
+	// manage knows no sites (no location service), which limits nothing.
+	ImageSites map[string]map[string]bool
+	Sites      []*domain.Site
 }
 
 // tenantLocations returns the geo-locations tenantID may use, by name.
@@ -57,7 +61,74 @@ func (a *App) choices(ctx context.Context, tenantID string) (*tenantChoices, err
 	if c.Images, err = a.Catalogue.TenantImages(ctx, tenantID); err != nil {
 		return nil, err
 	}
+	if err := a.imageSites(ctx, &c); err != nil {
+		return nil, err
+	}
 	return &c, nil
+}
+
+// imageSites fills in where each of c's images is ready: at the enabled
+// sites whose inventory lists its template or where its published replica
+// is ready (a tenant's own image: its site).
+func (a *App) imageSites(ctx context.Context, c *tenantChoices) error {
+	if a.Locations == nil {
+		return nil
+	}
+	sites, err := a.Locations.FindSites(ctx, "")
+	if err != nil {
+		return err
+	}
+	var ready map[string]map[string]bool
+	if a.Storage != nil && a.Storage.Images != nil {
+		reps, err := a.Storage.Images.Replicas(ctx, "")
+		if err != nil {
+			return err
+		}
+		ready = domain.ReadyTemplates(reps)
+	}
+	c.Sites, c.ImageSites = sites, map[string]map[string]bool{}
+	for _, img := range c.Images {
+		c.ImageSites[img.ID] = domain.ImageSites(img, sites, ready)
+	}
+	return nil
+}
+
+// imageLocations returns the tenant's locations (ids, in c's order) where
+// image img is ready.
+func (c *tenantChoices) imageLocations(img *domain.MachineImage) []*domain.GeoLocation {
+	if c.ImageSites == nil {
+		return c.Locations
+	}
+	at := domain.SiteLocations(c.ImageSites[img.ID], c.Sites)
+	var out []*domain.GeoLocation
+	for _, l := range c.Locations {
+		if at[l.ID] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// checkImageAt returns the image field's error when img is not ready in
+// locationID, naming the tenant's locations where it is.
+func (c *tenantChoices) checkImageAt(img *domain.MachineImage, locationID string) error {
+	if c.ImageSites == nil || img == nil || locationID == "" {
+		return nil
+	}
+	var elsewhere []string
+	locName := locationID
+	for _, l := range c.imageLocations(img) {
+		if l.ID == locationID {
+			return nil
+		}
+		elsewhere = append(elsewhere, l.Name)
+	}
+	for _, l := range c.Locations {
+		if l.ID == locationID {
+			locName = l.Name
+		}
+	}
+	return domain.ImageNotAvailable(img.Name, locName, elsewhere)
 }
 
 // locationNames maps location ids to names for lists.
@@ -104,6 +175,20 @@ func (c *tenantChoices) image(v string) *domain.MachineImage {
 	return nil
 }
 
+// imagePlace is what placement needs of the chosen image: the sites where
+// it is ready (nil: anywhere) and its name.
+type imagePlace struct {
+	Sites map[string]bool
+	Name  string
+}
+
+func (c *tenantChoices) placeImage(img *domain.MachineImage) imagePlace {
+	if img == nil || c.ImageSites == nil {
+		return imagePlace{}
+	}
+	return imagePlace{Sites: c.ImageSites[img.ID], Name: img.Name}
+}
+
 // createMachine resolves the request's choices (ids or names), creates the
 // machine and its operation, and records the action in the audit log.
 // networks are the tenant's network ids for the machine's interfaces; none
@@ -127,9 +212,23 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	if i != nil {
 		req.ImageID = i.ID
 	}
+	// An image is offered only where it is ready (issue 9).
+	if err := c.checkImageAt(i, req.LocationID); err != nil {
+		// Report the other fields' plain mistakes with it, at once.
+		fields := domain.ErrorFields(err)
+		if msg := domain.ValidateMachineName(req.Name); msg != "" {
+			fields["name"] = msg
+		}
+		if f == nil {
+			fields["flavor"] = "Choose one of the sizes offered."
+		}
+		err = domain.Invalid(fields)
+		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
+		return nil, false, err
+	}
 	// Choose the site first: placement (issue 8) reads other tables and
 	// reserves in its own transaction; the create's below holds the quota lock.
-	cancel, err := a.placeMachine(r, &req, location, placementShape(c, flavor, image))
+	cancel, err := a.placeMachine(r, &req, location, placementShape(c, flavor, image), c.placeImage(i))
 	if err != nil {
 		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
 		return nil, false, err

@@ -85,7 +85,7 @@ func withPlacementInput(r *http.Request, residency string, groups []PlacementGro
 // the tenant's quota lock). A specific location stays as it is; "cheapest"
 // and "any:<country>" become the location placement chose. It returns a
 // function that undoes the placement if the machine is not created after all.
-func (a *App) placeMachine(r *http.Request, req *domain.MachineCreate, location string, shape *domain.MachineShape) (cancel func(), err error) {
+func (a *App) placeMachine(r *http.Request, req *domain.MachineCreate, location string, shape *domain.MachineShape, img imagePlace) (cancel func(), err error) {
 	cancel = func() {}
 	in, ok := r.Context().Value(placementInputKey{}).(placementInput)
 	if !ok {
@@ -108,7 +108,8 @@ func (a *App) placeMachine(r *http.Request, req *domain.MachineCreate, location 
 		o.Location = domain.LocationChoice{Kind: domain.ChooseLocation, LocationID: req.LocationID}
 	}
 	machineID := domain.NewID()
-	d, err := p.Place(r.Context(), req.TenantID, machineID, domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups})
+	d, err := p.Place(r.Context(), req.TenantID, machineID, domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups,
+		ImageSites: img.Sites, ImageName: img.Name})
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL || anyLoc || domain.ErrorCode(err) == domain.EINVALID {
 			if f := domain.ErrorFields(err); f["groups"] != "" {
@@ -191,7 +192,9 @@ func (a *App) placementPreview(r *http.Request, c *tenantChoices, v map[string]s
 		return pv
 	}
 	tenantID := PrincipalFrom(r.Context()).Tenant.ID
-	d, err := p.Preview(r.Context(), tenantID, domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups})
+	ip := c.placeImage(c.image(v["image"]))
+	d, err := p.Preview(r.Context(), tenantID, domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups,
+		ImageSites: ip.Sites, ImageName: ip.Name})
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			a.Log.ErrorContext(r.Context(), "placement preview", "err", err)

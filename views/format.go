@@ -2,6 +2,7 @@ package views
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,4 +22,15 @@ func WhenPtr(t *time.Time) string {
 		return "never"
 	}
 	return When(*t)
+}
+
+// joinNames lists names as "Berlin, Frankfurt and Zurich".
+func joinNames(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -55,6 +55,7 @@ type NavItem struct {
 var PortalNav = []NavItem{
 	{"dashboard", "Dashboard", "/"},
 	{"machines", "Machines", "/machines"},
+	{"images", "Images", "/images"},
 	{"disks", "Disks", "/disks"},
 	{"networks", "Networks", "/networks"},
 	{"billing", "Usage & billing", "/billing"},

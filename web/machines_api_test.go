@@ -478,6 +478,11 @@ func TestWorkerFailedCreate(t *testing.T) {
 	if err := cat.SetTenantCatalogue(ctx, acme.ID, c); err != nil {
 		t.Fatal(err)
 	}
+	// Manage's cached inventory of Frankfurt lists the template (it went
+	// stale), so the image is offered there; vCenter no longer has it.
+	if _, err := e.DB.Pool.Exec(ctx, `UPDATE sites SET info = jsonb_set(info, '{templates}', coalesce(info->'templates', '[]') || '["broken"]') WHERE name = 'Frankfurt'`); err != nil {
+		t.Fatal(err)
+	}
 	tok := e.token(t, "acme", "bob")
 	r := e.api(t, tok, "POST", "/api/v1/machines", map[string]string{"name": "doomed", "location": "Frankfurt", "flavor": "s-1vcpu-1gb", "image": "Broken"})
 	r = e.waitStatus(t, tok, r.Body["id"].(string), "error")

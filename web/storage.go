@@ -16,11 +16,12 @@ func newStorageManager(db *postgres.DB, locations domain.LocationService, box do
 	nets := postgres.NewNetworkService(db)
 	return &domain.StorageManager{
 		Disks: postgres.NewDiskService(db), Networks: nets, Locations: locations, Addresses: postgres.NewAddressService(db),
-		Snapshots:  postgres.NewSnapshotService(db),
-		Images:     postgres.NewImageService(db),
-		Connector:  &connectapi.Connector{Sites: locations, Secrets: box},
-		Pricing:    postgres.NewPricingService(db),
-		SetNetwork: nets.SetNetwork,
+		Snapshots:    postgres.NewSnapshotService(db),
+		Images:       postgres.NewImageService(db),
+		TenantImages: postgres.NewCatalogueService(db),
+		Connector:    &connectapi.Connector{Sites: locations, Secrets: box},
+		Pricing:      postgres.NewPricingService(db),
+		SetNetwork:   nets.SetNetwork,
 	}
 }
 

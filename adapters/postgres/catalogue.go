@@ -22,6 +22,10 @@ func NewCatalogueService(db *DB) *CatalogueService { return &CatalogueService{db
 const flavorCols = `id, name, vcpus, memory_mib, disk_gib, created_at`
 const imageCols = `id, name, template, os, licensed, created_at`
 
+// imageSelect reads an image as scanImage wants it, from images i.
+const imageSelect = `SELECT i.id, i.name, i.template, i.os, i.licensed, i.created_at, coalesce(i.tenant_id::text, ''), coalesce(i.site_id::text, ''),
+	coalesce(i.location_id::text, ''), coalesce(i.machine_id::text, ''), i.state, i.error, i.licence_key FROM images i`
+
 func scanFlavor(row pgx.Row) (*domain.Flavor, error) {
 	var f domain.Flavor
 	err := row.Scan(&f.ID, &f.Name, &f.VCPUs, &f.MemoryMiB, &f.DiskGiB, &f.CreatedAt)
@@ -30,7 +34,7 @@ func scanFlavor(row pgx.Row) (*domain.Flavor, error) {
 
 func scanImage(row pgx.Row) (*domain.MachineImage, error) {
 	var i domain.MachineImage
-	err := row.Scan(&i.ID, &i.Name, &i.Template, &i.OS, &i.Licensed, &i.CreatedAt)
+	err := row.Scan(&i.ID, &i.Name, &i.Template, &i.OS, &i.Licensed, &i.CreatedAt, &i.TenantID, &i.SiteID, &i.LocationID, &i.MachineID, &i.State, &i.Error, &i.LicenceKey)
 	return &i, err
 }
 
@@ -112,7 +116,7 @@ func (s *CatalogueService) CreateImage(ctx context.Context, i *domain.MachineIma
 }
 
 func (s *CatalogueService) FindImages(ctx context.Context) ([]*domain.MachineImage, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+imageCols+` FROM images ORDER BY name`)
+	rows, err := s.db.Pool.Query(ctx, imageSelect+` WHERE i.tenant_id IS NULL ORDER BY i.name`)
 	return collect(rows, err, scanImage)
 }
 
@@ -120,7 +124,7 @@ func (s *CatalogueService) FindImageByID(ctx context.Context, id string) (*domai
 	if !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Image not found.")
 	}
-	i, err := scanImage(s.db.Pool.QueryRow(ctx, `SELECT `+imageCols+` FROM images WHERE id = $1`, id))
+	i, err := scanImage(s.db.Pool.QueryRow(ctx, imageSelect+` WHERE i.id = $1 AND i.tenant_id IS NULL`, id))
 	return i, translate(err, "Image not found.")
 }
 
@@ -128,7 +132,7 @@ func (s *CatalogueService) DeleteImage(ctx context.Context, id string) error {
 	if !domain.IsID(id) {
 		return domain.Errorf(domain.ENOTFOUND, "Image not found.")
 	}
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM images WHERE id = $1`, id)
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM images WHERE id = $1 AND tenant_id IS NULL`, id)
 	if isFKViolation(err) {
 		return domain.Errorf(domain.ECONFLICT, "Machines use this image; it cannot be removed.")
 	}
@@ -145,8 +149,13 @@ func (s *CatalogueService) TenantFlavors(ctx context.Context, tenantID string) (
 }
 
 func (s *CatalogueService) TenantImages(ctx context.Context, tenantID string) ([]*domain.MachineImage, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT i.id, i.name, i.template, i.os, i.licensed, i.created_at FROM images i
-		JOIN tenant_images t ON t.image_id = i.id WHERE t.tenant_id = $1 ORDER BY i.name`, tenantID)
+	if !domain.IsID(tenantID) {
+		return nil, nil
+	}
+	// The catalogue's images allowed to the tenant, then its own ready ones.
+	rows, err := s.db.Pool.Query(ctx, imageSelect+` WHERE i.tenant_id IS NULL AND EXISTS (SELECT 1 FROM tenant_images t WHERE t.tenant_id = $1 AND t.image_id = i.id)
+		OR i.tenant_id = $1 AND i.state = 'ready'
+		ORDER BY i.tenant_id IS NOT NULL, i.name`, tenantID)
 	return collect(rows, err, scanImage)
 }
 

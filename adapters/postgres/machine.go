@@ -20,7 +20,7 @@ var _ domain.MachineService = (*MachineService)(nil)
 // NewMachineService returns a MachineService over db.
 func NewMachineService(db *DB) *MachineService { return &MachineService{db: db} }
 
-const machineCols = `m.id, m.tenant_id, m.name, m.location_id, m.site_id, m.flavor_id, f.name, m.image_id, i.name, CASE WHEN i.licensed THEN i.template ELSE '' END,
+const machineCols = `m.id, m.tenant_id, m.name, m.location_id, m.site_id, m.flavor_id, f.name, m.image_id, i.name, CASE WHEN i.licensed THEN coalesce(nullif(i.licence_key, ''), i.template) ELSE '' END,
 	m.vcpus, m.memory_mib, m.disk_gib, m.status, m.addresses, m.error_reason, m.created_by, m.created_at, m.updated_at`
 const machineFrom = ` FROM machines m JOIN flavors f ON f.id = m.flavor_id JOIN images i ON i.id = m.image_id`
 
@@ -98,7 +98,9 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		} else if err != nil {
 			return err
 		}
-		if ok, err := allowed(ctx, tx, `SELECT count(*) FROM tenant_images WHERE tenant_id = $1 AND image_id = $2`, req.TenantID, req.ImageID); err != nil {
+		if ok, err := allowed(ctx, tx, `SELECT count(*) FROM images i WHERE i.id = $2 AND (
+			i.tenant_id IS NULL AND EXISTS (SELECT 1 FROM tenant_images t WHERE t.tenant_id = $1 AND t.image_id = i.id)
+			OR i.tenant_id = $1 AND i.state = 'ready')`, req.TenantID, req.ImageID); err != nil {
 			return err
 		} else if !ok {
 			fields["image"] = "Choose one of the images offered."

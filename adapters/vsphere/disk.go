@@ -23,7 +23,9 @@ func diskPath(datastore, diskID string) string {
 	return fmt.Sprintf("[%s] %s/%s.vmdk", datastore, diskDir, diskID)
 }
 
-// datastoreFor returns name, or the usable datastore with the most free space.
+// datastoreFor returns datastore name, the member of datastore cluster
+// name with the most free space, or (name "") the usable datastore with the
+// most free space.
 func (b *Backend) datastoreFor(ctx context.Context, name string) (string, types.ManagedObjectReference, error) {
 	if name != "" {
 		ref, err := b.findRef(ctx, "Datastore", name)
@@ -31,6 +33,13 @@ func (b *Backend) datastoreFor(ctx context.Context, name string) (string, types.
 			return "", types.ManagedObjectReference{}, translate(err, "find the datastore")
 		}
 		if ref == nil {
+			ds, err := b.podDatastore(ctx, name)
+			if err != nil {
+				return "", types.ManagedObjectReference{}, translate(err, "find the datastore cluster")
+			}
+			if ds != nil {
+				return ds.Name, ds.Self, nil
+			}
 			return "", types.ManagedObjectReference{}, domain.Errorf(domain.ENOTFOUND, "Datastore %q does not exist in this site.", name)
 		}
 		return name, *ref, nil

@@ -25,6 +25,9 @@ type SimOptions struct {
 	HostMemoryMiB   int64 // default 65536
 	// Templates are VMs marked as templates, named so (default "ubuntu-24.04").
 	Templates []string
+	// Datastores is how many datastores all hosts share (default 1):
+	// LocalDS_0, LocalDS_1, …
+	Datastores int
 	// MethodDelay delays SOAP methods by milliseconds, e.g.
 	// {"CloneVM_Task": 50}, to give the simulator a real vCenter's latency.
 	MethodDelay map[string]int
@@ -68,7 +71,7 @@ func StartSimulator(o SimOptions) (*Simulator, error) {
 	m := simulator.VPX()
 	m.Cluster, m.ClusterHost, m.Host = o.Clusters, o.HostsPerCluster, 0
 	m.Machine = 1
-	m.Datastore = 1
+	m.Datastore = max(o.Datastores, 1)
 	m.Portgroup = 1
 	if len(o.MethodDelay) > 0 {
 		m.DelayConfig.MethodDelay = o.MethodDelay

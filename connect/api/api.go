@@ -45,6 +45,10 @@ func (h *Handler) Routes(r chi.Router) {
 		r.Get("/machines/{id}", h.handleMachine)
 		r.Get("/disks/{id}", h.handleDisk)
 		r.Get("/networks/{id}", h.handleNetwork)
+		r.Get("/storage-classes", h.handleStorageClasses)
+		r.Put("/storage-classes", h.handleSetStorageClasses)
+		r.Get("/network-pool", h.handleNetworkPool)
+		r.Put("/network-pool", h.handleSetNetworkPool)
 	})
 }
 
@@ -152,4 +156,67 @@ func (h *Handler) handleNetwork(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handlers.WriteJSON(w, http.StatusOK, n)
+}
+
+// decode reads a small JSON body into v. EINVALID.
+func decode(r *http.Request, v any) error {
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(v); err != nil {
+		return domain.Errorf(domain.EINVALID, "The body must be a JSON object.")
+	}
+	return nil
+}
+
+func (h *Handler) handleStorageClasses(w http.ResponseWriter, r *http.Request) {
+	s, err := h.Central.StorageClasses(r.Context())
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, s)
+}
+
+func (h *Handler) handleSetStorageClasses(w http.ResponseWriter, r *http.Request) {
+	var in domain.StorageClassSettings
+	if err := decode(r, &in); err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	s, err := h.Central.SetStorageClasses(r.Context(), in.Classes)
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	h.logger().InfoContext(r.Context(), "storage classes set", "manage", manageFrom(r.Context()).Name, "classes", s.Classes)
+	handlers.WriteJSON(w, http.StatusOK, s)
+}
+
+func (h *Handler) handleNetworkPool(w http.ResponseWriter, r *http.Request) {
+	p, err := h.Central.NetworkPool(r.Context())
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	handlers.WriteJSON(w, http.StatusOK, p)
+}
+
+func (h *Handler) handleSetNetworkPool(w http.ResponseWriter, r *http.Request) {
+	var in domain.NetworkPool
+	if err := decode(r, &in); err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	p, err := h.Central.SetNetworkPool(r.Context(), in)
+	if err != nil {
+		handlers.WriteProblem(w, r, err)
+		return
+	}
+	h.logger().InfoContext(r.Context(), "network pool set", "manage", manageFrom(r.Context()).Name, "vlan_from", p.VLANFrom, "vlan_to", p.VLANTo, "port_groups", len(p.PortGroups))
+	handlers.WriteJSON(w, http.StatusOK, p)
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Log == nil {
+		return slog.Default()
+	}
+	return h.Log
 }

@@ -32,7 +32,11 @@ func (c *Central) claimStorage(ctx context.Context, tx pgx.Tx, manageID string, 
 	case domain.OpAddressAttach, domain.OpAddressDetach:
 		return store.ClaimAddress(ctx, tx, manageID, req.Address)
 	case domain.OpNetworkCreate:
-		return store.ClaimNetwork(ctx, tx, manageID, req.Network, c.cfg.VLANFrom, c.cfg.VLANTo)
+		pool, err := c.pool(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return store.ClaimNetworkFromPool(ctx, tx, manageID, req.Network, pool)
 	case domain.OpNetworkDelete:
 		_, err := store.OwnedNetwork(ctx, tx, manageID, req.Network.ID)
 		return err
@@ -112,7 +116,11 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 		if d.State != "pending" {
 			return nil // an earlier attempt finished it
 		}
-		info, err := sb.CreateDisk(ctx, domain.DiskCreate{DiskID: d.DiskID, SizeGiB: d.SizeGiB, Datastore: c.cfg.StorageClasses[d.Class]})
+		classes, err := c.classes(ctx)
+		if err != nil {
+			return err
+		}
+		info, err := sb.CreateDisk(ctx, domain.DiskCreate{DiskID: d.DiskID, SizeGiB: d.SizeGiB, Datastore: classes[d.Class]})
 		if err != nil {
 			return err
 		}

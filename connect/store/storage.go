@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,11 @@ CREATE TABLE IF NOT EXISTS connect_addresses (
 );
 CREATE INDEX IF NOT EXISTS connect_addresses_machine_idx ON connect_addresses (machine_id) WHERE state = 'attached';
 CREATE UNIQUE INDEX IF NOT EXISTS connect_networks_vlan_idx ON connect_networks (vlan) WHERE vlan > 0 AND state <> 'deleted';
+CREATE TABLE IF NOT EXISTS connect_settings (
+    key        text PRIMARY KEY CHECK (key IN ('storage_classes', 'network_pool')),
+    value      jsonb NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
 `
 
 // Disk is connect's record of a disk.
@@ -136,6 +142,15 @@ func scanNetwork(row pgx.Row) (*Network, error) {
 // existing one) or with the lowest free VLAN id in [vlanFrom, vlanTo] and a
 // port group named after it. ECONFLICT (id taken, no VLAN left).
 func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, vlanFrom, vlanTo int) error {
+	return ClaimNetworkFromPool(ctx, tx, manageID, req, domain.NetworkPool{VLANFrom: vlanFrom, VLANTo: vlanTo})
+}
+
+// ClaimNetworkFromPool records a new network of manageID in tx with its
+// port group: the one asked for, else the first of the pool's existing port
+// groups no network uses, else a new one with the first free VLAN id of the
+// pool's range. ECONFLICT (id taken, pool exhausted).
+func ClaimNetworkFromPool(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, pool domain.NetworkPool) error {
+	vlanFrom, vlanTo := pool.VLANFrom, pool.VLANTo
 	if n, err := scanNetwork(tx.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1`, req.ID)); err == nil {
 		if n.ManageID != manageID {
 			return &domain.Error{Code: domain.ECONFLICT, Message: "This network id is in use at this site.", Fields: map[string]string{"network.id": "Choose another network id."}}
@@ -150,6 +165,15 @@ func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *domain.N
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7346520012)`); err != nil {
 			return domain.Internal(err)
 		}
+		if len(pool.PortGroups) > 0 {
+			err := tx.QueryRow(ctx, `SELECT u.pg FROM unnest($1::text[]) WITH ORDINALITY AS u(pg, n)
+				WHERE NOT EXISTS (SELECT 1 FROM connect_networks WHERE port_group = u.pg AND state <> 'deleted') ORDER BY u.n LIMIT 1`, pool.PortGroups).Scan(&pg)
+			if err != nil && err != pgx.ErrNoRows {
+				return domain.Internal(err)
+			}
+		}
+	}
+	if pg == "" {
 		err := tx.QueryRow(ctx, `SELECT v FROM generate_series($1::int, $2::int) v
 			WHERE NOT EXISTS (SELECT 1 FROM connect_networks WHERE vlan = v AND state <> 'deleted') ORDER BY v LIMIT 1`, vlanFrom, vlanTo).Scan(&vlan)
 		if err == pgx.ErrNoRows {
@@ -256,4 +280,53 @@ func (s *Store) SetAddress(ctx context.Context, addressID, state, machineID stri
 func (s *Store) ReleaseMachineAddresses(ctx context.Context, machineID string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE connect_addresses SET state = 'detached', machine_id = '' WHERE machine_id = $1`, machineID)
 	return notFoundOr(err, "")
+}
+
+// Settings keys.
+const (
+	SettingStorageClasses = "storage_classes"
+	SettingNetworkPool    = "network_pool"
+)
+
+// Setting reads setting key into dst; false when it was never set.
+func (s *Store) Setting(ctx context.Context, key string, dst any) (bool, error) {
+	return setting(ctx, s.Pool, key, dst)
+}
+
+// SettingTx reads setting key in tx (see Setting).
+func SettingTx(ctx context.Context, tx pgx.Tx, key string, dst any) (bool, error) {
+	return setting(ctx, tx, key, dst)
+}
+
+type rowQuerier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func setting(ctx context.Context, q rowQuerier, key string, dst any) (bool, error) {
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT value FROM connect_settings WHERE key = $1`, key).Scan(&raw)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, domain.Internal(err)
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return false, domain.Internal(fmt.Errorf("setting %s: %w", key, err))
+	}
+	return true, nil
+}
+
+// SetSetting stores setting key.
+func (s *Store) SetSetting(ctx context.Context, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return domain.Internal(err)
+	}
+	_, err = s.Pool.Exec(ctx, `INSERT INTO connect_settings (key, value) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`, key, raw)
+	if err != nil {
+		return domain.Internal(err)
+	}
+	return nil
 }

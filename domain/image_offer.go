@@ -1,0 +1,188 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// This file is where an image may be used (an image is offered in a
+// location only where it is ready) and tenants' own images, captured from
+// their stopped machines (issue 9).
+
+// States of a tenant's own image.
+const (
+	ImageCreating = "creating"
+	ImageReady    = "ready"
+	ImageFailed   = "failed"
+)
+
+// ReadyTemplates indexes replicas by template and site: ready[t][site] is
+// true when template t's replica at site is ready.
+func ReadyTemplates(replicas []*ImageReplica) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, r := range replicas {
+		if r.State != ReplicaReady {
+			continue
+		}
+		if out[r.ImageName] == nil {
+			out[r.ImageName] = map[string]bool{}
+		}
+		out[r.ImageName][r.SiteID] = true
+	}
+	return out
+}
+
+// ImageSites returns the enabled sites where img can be used: a tenant's
+// own image at the site it was captured at, once ready; a catalogue image
+// at every site whose inventory lists its template or where its published
+// replica is ready (ready from ReadyTemplates). A site whose inventory is
+// not known yet does not count.
+func ImageSites(img *MachineImage, sites []*Site, ready map[string]map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range sites {
+		if !s.Enabled {
+			continue
+		}
+		if img.Private() {
+			if img.State == ImageReady && img.SiteID == s.ID {
+				out[s.ID] = true
+			}
+			continue
+		}
+		if ready[img.Template][s.ID] {
+			out[s.ID] = true
+			continue
+		}
+		if s.Info != nil {
+			for _, t := range s.Info.Templates {
+				if t == img.Template {
+					out[s.ID] = true
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// SiteLocations returns the locations of the sites in siteIDs.
+func SiteLocations(siteIDs map[string]bool, sites []*Site) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range sites {
+		if siteIDs[s.ID] {
+			out[s.LocationID] = true
+		}
+	}
+	return out
+}
+
+// ImageNotAvailable is the field error for an image chosen in a location
+// where it is not ready: it names the locations (of elsewhere, the tenant's
+// own) where it is.
+func ImageNotAvailable(imageName, locationName string, elsewhere []string) error {
+	sort.Strings(elsewhere)
+	msg := fmt.Sprintf("%s is not available in %s yet; choose another image.", imageName, locationName)
+	switch n := len(elsewhere); {
+	case n == 1:
+		msg = fmt.Sprintf("%s is not available in %s yet; choose %s, or another image.", imageName, locationName, elsewhere[0])
+	case n > 1:
+		msg = fmt.Sprintf("%s is not available in %s yet; choose %s or %s, or another image.", imageName, locationName, strings.Join(elsewhere[:n-1], ", "), elsewhere[n-1])
+	}
+	return Invalid(map[string]string{"image": msg})
+}
+
+// ValidateImageName checks the name of a tenant's own image; "" if fine.
+func ValidateImageName(name string) string {
+	if name == "" || len(name) > 60 {
+		return "Enter a name of at most 60 characters, e.g. web-golden."
+	}
+	if !imageNameRe.MatchString(strings.ReplaceAll(name, " ", "-")) {
+		return "Name may contain letters, digits, spaces, '.', '_' and '-'."
+	}
+	return ""
+}
+
+// TenantImageService stores tenants' own images. Every method but
+// CreatingImages and SetTenantImageState is scoped to one tenant; another
+// tenant's image is ENOTFOUND.
+type TenantImageService interface {
+	// CreateTenantImage records img (TenantID, Name, SiteID, LocationID,
+	// MachineID, OS, Licensed, LicenceKey) in state creating, with its id
+	// and template name. EINVALID, ECONFLICT (name taken).
+	CreateTenantImage(ctx context.Context, img *MachineImage) error
+	// TenantOwnImages lists the tenant's own images by name.
+	TenantOwnImages(ctx context.Context, tenantID string) ([]*MachineImage, error)
+	// FindTenantImage returns one of the tenant's own images. ENOTFOUND.
+	FindTenantImage(ctx context.Context, tenantID, id string) (*MachineImage, error)
+	// CreatingImages lists every tenant's images being captured.
+	CreatingImages(ctx context.Context) ([]*MachineImage, error)
+	// SetTenantImageState moves an image being captured to ready or failed.
+	SetTenantImageState(ctx context.Context, id, state, errMsg string) error
+	// DeleteTenantImage removes the image from the tenant's list; machines
+	// made from it keep running. ENOTFOUND, ECONFLICT (still being captured).
+	DeleteTenantImage(ctx context.Context, tenantID, id string) error
+}
+
+// CaptureImage turns a tenant's stopped machine into an image of its own,
+// usable at the machine's site only. EINVALID (name), ECONFLICT (not
+// stopped, name taken).
+func (m *StorageManager) CaptureImage(ctx context.Context, mc *Machine, source *MachineImage, name string) (*MachineImage, error) {
+	name = strings.TrimSpace(name)
+	if msg := ValidateImageName(name); msg != "" {
+		return nil, Invalid(map[string]string{"name": msg})
+	}
+	if mc.Status != StatusStopped {
+		return nil, Errorf(ECONFLICT, "%s is %s; stop it before saving it as an image.", mc.Name, mc.Status)
+	}
+	img := &MachineImage{TenantID: mc.TenantID, Name: name, SiteID: mc.SiteID, LocationID: mc.LocationID, MachineID: mc.ID, OS: "linux"}
+	if source != nil {
+		img.OS, img.Licensed, img.LicenceKey = source.OS, source.Licensed, source.PriceKey()
+	}
+	if err := m.TenantImages.CreateTenantImage(ctx, img); err != nil {
+		return nil, err
+	}
+	return img, m.advanceTenantImage(ctx, img)
+}
+
+// advanceTenantImage sends a creating image's capture and records its outcome.
+func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineImage) error {
+	if img.State != ImageCreating {
+		return nil
+	}
+	op, err := m.submit(ctx, img.SiteID, OperationRequest{Key: "image_capture:" + img.ID, Kind: OpImageCapture,
+		MachineID: img.MachineID, Image: &ImageRequest{Name: img.Template}})
+	if err != nil {
+		if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
+			img.State, img.Error = ImageFailed, ErrorMessage(err)
+			return m.TenantImages.SetTenantImageState(ctx, img.ID, img.State, img.Error)
+		}
+		return err
+	}
+	if op == nil || !op.State.Done() {
+		return nil
+	}
+	img.State, img.Error = ImageReady, ""
+	if op.State == OpFailed {
+		img.State, img.Error = ImageFailed, op.Error
+	}
+	return m.TenantImages.SetTenantImageState(ctx, img.ID, img.State, img.Error)
+}
+
+// refreshTenantImages advances every image being captured.
+func (m *StorageManager) refreshTenantImages(ctx context.Context) error {
+	if m.TenantImages == nil {
+		return nil
+	}
+	imgs, err := m.TenantImages.CreatingImages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, img := range imgs {
+		if err := m.advanceTenantImage(ctx, img); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"tessera/domain"
+	"tessera/views"
+)
+
+// Tenants' own images (issue 9): a stopped machine becomes an image of its
+// tenant, usable only by that tenant and only at the machine's site; the
+// Images page lists them with the catalogue's images and where each is ready.
+
+func (a *App) tenantImagesOn() bool {
+	return a.Storage != nil && a.Storage.TenantImages != nil
+}
+
+type saveImageFormKey struct{}
+
+// saveImageCard is the machine page's "Save as image" card: for writers,
+// while the machine is stopped.
+func (a *App) saveImageCard(r *http.Request, m *domain.Machine) templ.Component {
+	p := PrincipalFrom(r.Context())
+	if !a.tenantImagesOn() || !p.User.Role.CanWrite() || m.Status != domain.StatusStopped {
+		return nil
+	}
+	f, _ := r.Context().Value(saveImageFormKey{}).(views.Form)
+	if f.Values == nil {
+		f.Values = map[string]string{"image_name": m.Name + "-image"}
+	}
+	return views.SaveImage(views.SaveImageProps{M: m, Form: f})
+}
+
+// captureImage saves the tenant's machine as an image and records it in
+// the audit log. EINVALID (name), ECONFLICT (not stopped, name taken), ENOTFOUND.
+func (a *App) captureImage(r *http.Request, machineID, name string) (*domain.MachineImage, error) {
+	p := PrincipalFrom(r.Context())
+	if !a.tenantImagesOn() {
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "Saving machines as images is not set up.")
+	}
+	m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, machineID)
+	if err != nil {
+		return nil, err
+	}
+	img, err := a.Storage.CaptureImage(r.Context(), m, a.sourceImage(r.Context(), p.Tenant.ID, m.ImageID), name)
+	a.auditAction(r, p.Tenant.ID, "image.capture", strings.TrimSpace(name), err)
+	return img, err
+}
+
+// sourceImage is the image a machine was made from (nil if gone), so an
+// image of a licensed one keeps its licence price.
+func (a *App) sourceImage(ctx context.Context, tenantID, id string) *domain.MachineImage {
+	if img, err := a.Catalogue.FindImageByID(ctx, id); err == nil {
+		return img
+	}
+	if img, err := a.Storage.TenantImages.FindTenantImage(ctx, tenantID, id); err == nil {
+		return img
+	}
+	return nil
+}
+
+// HandleMachineSaveImage turns a stopped machine into an image.
+func (a *App) HandleMachineSaveImage(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "machineID")
+	v := formValues(r, "image_name")
+	img, err := a.captureImage(r, id, v["image_name"])
+	if err != nil {
+		switch domain.ErrorCode(err) {
+		case domain.EINVALID, domain.ECONFLICT:
+			f := views.Form{Values: v, Errors: map[string]string{}}
+			if msg := domain.ErrorFields(err)["name"]; msg != "" {
+				f.Errors["image_name"] = msg
+			} else {
+				f.Message = domain.ErrorMessage(err)
+			}
+			ctx := context.WithValue(r.Context(), saveImageFormKey{}, f)
+			a.renderMachine(w, r.WithContext(ctx), StatusOf(domain.ErrorCode(err)), views.Form{})
+			return
+		}
+		a.Error(w, r, err)
+		return
+	}
+	a.flash(r, "ok", "Saving as image "+img.Name+"… it appears under Your images when ready.")
+	redirect(w, r, "/images")
+}
+
+// imageWhere maps each of c's images to the names of the tenant's
+// locations where it is ready.
+func imageWhere(c *tenantChoices) map[string][]string {
+	out := map[string][]string{}
+	for _, i := range c.Images {
+		for _, l := range c.imageLocations(i) {
+			out[i.ID] = append(out[i.ID], l.Name)
+		}
+	}
+	return out
+}
+
+// HandleImageIndex is the tenant's Images page.
+func (a *App) HandleImageIndex(w http.ResponseWriter, r *http.Request) {
+	a.renderImageIndex(w, r, http.StatusOK, views.Form{})
+}
+
+func (a *App) renderImageIndex(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
+	p := PrincipalFrom(r.Context())
+	c, err := a.choices(r.Context(), p.Tenant.ID)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	props := views.ImageListProps{Where: imageWhere(c), Locations: a.locationNames(r.Context()), CanWrite: p.User.Role.CanWrite(), Form: f}
+	for _, i := range c.Images {
+		if !i.Private() {
+			props.Catalogue = append(props.Catalogue, i)
+		}
+	}
+	if a.tenantImagesOn() {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second) // a site that is down never hangs the page
+		if err := a.Storage.RefreshImages(ctx); err != nil {
+			a.Log.WarnContext(r.Context(), "refresh images", "err", err)
+		}
+		cancel()
+		if props.Own, err = a.Storage.TenantImages.TenantOwnImages(r.Context(), p.Tenant.ID); err != nil {
+			a.Error(w, r, err)
+			return
+		}
+	}
+	a.page(w, r, status, "Images", "images", views.ImageList(props))
+}
+
+// HandleImageDelete deletes one of the tenant's own images.
+func (a *App) HandleImageDelete(w http.ResponseWriter, r *http.Request) {
+	img, err := a.deleteImage(r, chi.URLParam(r, "imageID"))
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ECONFLICT {
+			a.renderImageIndex(w, r, http.StatusConflict, views.Form{Message: domain.ErrorMessage(err)})
+			return
+		}
+		a.Error(w, r, err)
+		return
+	}
+	a.flash(r, "ok", "Deleted image "+img.Name+".")
+	redirect(w, r, "/images")
+}
+
+func (a *App) deleteImage(r *http.Request, id string) (*domain.MachineImage, error) {
+	p := PrincipalFrom(r.Context())
+	if !a.tenantImagesOn() {
+		return nil, domain.Errorf(domain.ENOTFOUND, "Image not found.")
+	}
+	img, err := a.Storage.TenantImages.FindTenantImage(r.Context(), p.Tenant.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	err = a.Storage.TenantImages.DeleteTenantImage(r.Context(), p.Tenant.ID, id)
+	a.auditAction(r, p.Tenant.ID, "image.delete", img.Name, err)
+	return img, err
+}
+
+// apiImageOf is an image as the API shows it, with the locations where it
+// is ready.
+func apiImageOf(i *domain.MachineImage, where []string) apiImage {
+	out := apiImage{ID: i.ID, Name: i.Name, OS: i.OS, Licensed: i.Licensed, Private: i.Private(), State: domain.ImageReady, Locations: where}
+	if out.Locations == nil {
+		out.Locations = []string{}
+	}
+	if i.Private() {
+		out.State, out.Error = i.State, i.Error
+	}
+	return out
+}
+
+// HandleAPIImages lists the images the tenant can use (the catalogue's
+// allowed to it, and its own ready ones) and its own being created or failed.
+func (a *App) HandleAPIImages(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	c, err := a.choices(r.Context(), p.Tenant.ID)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	where := imageWhere(c)
+	out := apiList[apiImage]{Items: []apiImage{}}
+	seen := map[string]bool{}
+	for _, i := range c.Images {
+		seen[i.ID] = true
+		out.Items = append(out.Items, apiImageOf(i, where[i.ID]))
+	}
+	if a.tenantImagesOn() {
+		own, err := a.Storage.TenantImages.TenantOwnImages(r.Context(), p.Tenant.ID)
+		if err != nil {
+			WriteProblem(w, r, err)
+			return
+		}
+		for _, i := range own {
+			if !seen[i.ID] {
+				out.Items = append(out.Items, apiImageOf(i, nil))
+			}
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+// HandleAPIImageGet returns one of the tenant's own images.
+func (a *App) HandleAPIImageGet(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	if !a.tenantImagesOn() {
+		WriteProblem(w, r, domain.Errorf(domain.ENOTFOUND, "Image not found."))
+		return
+	}
+	img, err := a.Storage.TenantImages.FindTenantImage(r.Context(), p.Tenant.ID, chi.URLParam(r, "imageID"))
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, a.apiOwnImage(r.Context(), img))
+}
+
+func (a *App) apiOwnImage(ctx context.Context, img *domain.MachineImage) apiImage {
+	var where []string
+	if img.State == domain.ImageReady {
+		where = []string{a.locationNames(ctx)[img.LocationID]}
+	}
+	return apiImageOf(img, where)
+}
+
+// HandleAPIMachineSaveImage saves a stopped machine as an image: 202.
+func (a *App) HandleAPIMachineSaveImage(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	img, err := a.captureImage(r, chi.URLParam(r, "machineID"), in.Name)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/images/"+img.ID)
+	WriteJSON(w, http.StatusAccepted, a.apiOwnImage(r.Context(), img))
+}
+
+// HandleAPIImageDelete deletes one of the tenant's own images: 204.
+func (a *App) HandleAPIImageDelete(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.deleteImage(r, chi.URLParam(r, "imageID")); err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
