@@ -20,7 +20,7 @@ func (a *App) addressesSection(r *http.Request, tid string) (views.AddressesProp
 	if a.Storage.Pricing != nil {
 		if e, err := a.Storage.Pricing.PricesAt(r.Context(), tid, time.Now()); err == nil {
 			for _, ad := range addrs {
-				p.Hourly[ad.ID] = domain.Money{Amount: domain.AddressHourly(e, ad.LocationID), Currency: e.Currency}.String()
+				p.Hourly[ad.ID] = hourlyPrice(domain.AddressHourly(e, ad.LocationID), e.Currency)
 			}
 		}
 	}
@@ -98,4 +98,10 @@ func (a *App) HandlePoolCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a.flash(r, "ok", "Pool "+p.CIDR+" added.")
 	redirect(w, r, "/admin/pools")
+}
+
+// hourlyPrice shows an hourly price to four places, as machine prices are
+// ("0.0050 EUR"): a public address costs fractions of a cent per hour.
+func hourlyPrice(m domain.Micros, currency string) string {
+	return m.Decimal(4) + " " + currency
 }

@@ -74,11 +74,14 @@ func (a *App) machineStorage(r *http.Request, m *domain.Machine, section string,
 				sp.Prices[d.ID] = domain.Money{Amount: domain.DiskMonthly(e, d.LocationID, d.Class, d.SizeGiB), Currency: e.Currency}.String() + " per month"
 			}
 			for _, ad := range sp.Addresses {
-				sp.Prices[ad.ID] = domain.Money{Amount: domain.AddressHourly(e, ad.LocationID), Currency: e.Currency}.String() + " per hour"
+				sp.Prices[ad.ID] = hourlyPrice(domain.AddressHourly(e, ad.LocationID), e.Currency) + " per hour"
 			}
-			sp.NewAddress = domain.Money{Amount: domain.AddressHourly(e, m.LocationID), Currency: e.Currency}.String()
+			sp.NewAddress = hourlyPrice(domain.AddressHourly(e, m.LocationID), e.Currency)
 		}
 	}
+	// While the machine itself changes (creating, stopping…) the section's
+	// forms depend on how that ends: poll so they appear without a reload.
+	sp.Busy = m.Status.Transitional()
 	attached := 0
 	for _, d := range sp.Disks {
 		if d.State != domain.DiskAvailable && d.State != domain.DiskAttached {
