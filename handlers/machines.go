@@ -104,7 +104,8 @@ func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status in
 	}
 	props := views.MachineFormProps{Form: f, Locations: c.Locations, Flavors: c.Flavors, Images: c.Images}
 	props.Networks, props.Chosen = a.networkChoices(r, c.Locations) // issue 9
-	if c.ImageSites != nil { // issue 9: where each image is ready
+	// Where each image is ready (issue 9).
+	if c.ImageSites != nil {
 		props.ImageLocations = map[string][]string{}
 		for _, i := range c.Images {
 			for _, l := range c.imageLocations(i) {
