@@ -79,7 +79,7 @@ func (a *App) renderPools(w http.ResponseWriter, r *http.Request, status int, f 
 		a.Error(w, r, err)
 		return
 	}
-	a.page(w, r, status, "Public address pools", "locations", views.Pools(views.PoolsProps{Pools: pools, Locations: opts, LocationNames: names, Form: f}))
+	a.page(w, r, status, "Public address pools", "pools", views.Pools(views.PoolsProps{Pools: pools, Locations: opts, LocationNames: names, Form: f}))
 }
 
 // HandlePoolCreate adds a public address pool to a location.

@@ -48,7 +48,7 @@ func (a *App) renderImages(w http.ResponseWriter, r *http.Request, status int, f
 	for _, rp := range reps {
 		by[rp.ImageID] = append(by[rp.ImageID], rp)
 	}
-	a.page(w, r, status, "Images", "catalogue", views.SiteImages(views.SiteImagesProps{Images: imgs, Replicas: by, Sites: siteNames, Locations: locs, Form: f}))
+	a.page(w, r, status, "Images", "site-images", views.SiteImages(views.SiteImagesProps{Images: imgs, Replicas: by, Sites: siteNames, Locations: locs, Form: f}))
 }
 
 // HandleImagePublish publishes an image from the image cache to every site.

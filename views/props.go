@@ -68,6 +68,8 @@ var AdminNav = []NavItem{
 	{"locations", "Locations & sites", "/admin/locations"},
 	{"placement", "Placement", "/admin/placement"},
 	{"catalogue", "Catalogue", "/admin/catalogue"},
+	{"site-images", "Images", "/admin/images"},
+	{"pools", "Address pools", "/admin/pools"},
 	{"pricing", "Pricing", "/admin/pricing"},
 	{"branding", "Branding", "/admin/branding"},
 	{"audit", "Audit", "/admin/audit"},
