@@ -75,7 +75,11 @@ type OperationRequest struct {
 	Snapshot string          `json:"snapshot,omitempty"`
 	Network  *NetworkRequest `json:"network,omitempty"`
 	Image    *ImageRequest   `json:"image,omitempty"`
-	Address  *AddressRequest `json:"address,omitempty"`
+	// Power "on" asks a snapshot revert to leave the machine running: a
+	// revert to a disk-only snapshot powers the VM off, and a machine that
+	// ran before the revert should run after it.
+	Power   string          `json:"power,omitempty"`
+	Address *AddressRequest `json:"address,omitempty"`
 }
 
 // Operation is a site's record of a request.

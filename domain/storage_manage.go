@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"net/netip"
+	"strings"
 )
 
 // StorageManager is manage's side of disks and networks: it records what a
@@ -457,8 +458,14 @@ func (m *StorageManager) CreateSnapshot(ctx context.Context, sn *Snapshot) error
 	return m.advanceSnapshot(ctx, sn)
 }
 
-// RevertSnapshot restores a machine to a ready snapshot. ECONFLICT, ENOTFOUND.
-func (m *StorageManager) RevertSnapshot(ctx context.Context, tenantID, id string) error {
+// revertRunning ends the key of a revert that leaves the machine running;
+// the key is stored with the snapshot, so a revert sent again after a crash
+// still asks for it.
+const revertRunning = ":running"
+
+// RevertSnapshot restores a machine to a ready snapshot; running says the
+// machine runs now and should run after. ECONFLICT, ENOTFOUND.
+func (m *StorageManager) RevertSnapshot(ctx context.Context, tenantID, id string, running bool) error {
 	sn, err := m.Snapshots.Snapshot(ctx, tenantID, id)
 	if err != nil {
 		return err
@@ -467,6 +474,9 @@ func (m *StorageManager) RevertSnapshot(ctx context.Context, tenantID, id string
 		return err
 	}
 	key := "snapshot_revert:" + NewID()
+	if running {
+		key += revertRunning
+	}
 	if err := m.Snapshots.SetSnapshotState(ctx, tenantID, id, SnapshotReady, SnapshotReverting, key); err != nil {
 		return err
 	}
@@ -502,6 +512,9 @@ func (m *StorageManager) advanceSnapshot(ctx context.Context, sn *Snapshot) erro
 		req, ok = OperationRequest{Key: "snapshot_delete:" + sn.ID, Kind: OpSnapshotDelete}, SnapshotDeleted
 	case SnapshotReverting:
 		req, failed = OperationRequest{Key: sn.OpKey, Kind: OpSnapshotRevert}, SnapshotReady
+		if strings.HasSuffix(sn.OpKey, revertRunning) {
+			req.Power = PowerOn
+		}
 	default:
 		return nil
 	}

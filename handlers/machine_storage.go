@@ -312,7 +312,7 @@ func (a *App) HandleMachineSnapshotRevert(w http.ResponseWriter, r *http.Request
 		err = domain.CheckMachineForStorage(m)
 	}
 	if err == nil {
-		err = a.Storage.RevertSnapshot(r.Context(), m.TenantID, sn.ID)
+		err = a.Storage.RevertSnapshot(r.Context(), m.TenantID, sn.ID, m.Status == domain.StatusRunning)
 	}
 	a.auditAction(r, m.TenantID, "snapshot.revert", chi.URLParam(r, "snapshotID"), err)
 	name := ""

@@ -556,14 +556,16 @@ func (a *App) handleAPISnapshotGet(w http.ResponseWriter, r *http.Request) {
 func (a *App) handleAPISnapshotRevert(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, id)
+	running := false
 	if err == nil && a.Machines != nil {
 		var m *domain.Machine
 		if m, err = a.Machines.FindMachineByID(r.Context(), tid, sn.MachineID); err == nil {
 			err = domain.CheckMachineForStorage(m)
+			running = m.Status == domain.StatusRunning
 		}
 	}
 	if err == nil {
-		err = a.Storage.RevertSnapshot(r.Context(), tid, id)
+		err = a.Storage.RevertSnapshot(r.Context(), tid, id, running)
 	}
 	a.auditAction(r, tid, "snapshot.revert", id, err)
 	if err != nil {

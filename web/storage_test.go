@@ -310,7 +310,7 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		return got
 	}
 	waitState("snapshot ready", func() bool { return snap().State == domain.SnapshotReady })
-	if err := sm.RevertSnapshot(ctx, acme, sn.ID); err != nil {
+	if err := sm.RevertSnapshot(ctx, acme, sn.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	waitState("restored", func() bool { return snap().State == domain.SnapshotReady })
@@ -325,7 +325,7 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		_, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
 		return domain.ErrorCode(err) == domain.ENOTFOUND
 	})
-	if err := sm.RevertSnapshot(ctx, acme, sn.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if err := sm.RevertSnapshot(ctx, acme, sn.ID, false); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("revert a deleted snapshot: %v", err)
 	}
 }

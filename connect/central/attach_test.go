@@ -93,3 +93,66 @@ func TestAddressMappingAndDeleteKeepsDisks(t *testing.T) {
 	m2 := newMachine()
 	run(domain.OperationRequest{Kind: domain.OpDiskAttach, MachineID: m2, Disk: &domain.DiskRequest{ID: disk.ID}})
 }
+
+// TestRevertKeepsARunningMachineRunning: vSphere powers a VM off when it
+// reverts to a snapshot without memory (Tessera's snapshots are disk-only).
+// The simulator does not, so the test powers the VM off as vCenter would;
+// a revert that asks for power "on" (the machine ran before) leaves it on,
+// one that does not leaves it as it is.
+func TestRevertKeepsARunningMachineRunning(t *testing.T) {
+	site := connecttest.Start(t, connecttest.Options{})
+	_, mi := site.Token(t, "manage-a")
+	ctx := context.Background()
+	run := func(req domain.OperationRequest) {
+		t.Helper()
+		req.Key = domain.NewID()
+		op, err := site.Central.Submit(ctx, mi.ID, req)
+		if err != nil {
+			t.Fatalf("%s: %v", req.Kind, err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			r, err := site.Store.FindOperation(ctx, mi.ID, op.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.State.Done() {
+				if r.State != domain.OpSucceeded {
+					t.Fatalf("%s: %s %q", req.Kind, r.State, r.Error)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s still %s", req.Kind, r.State)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	m := domain.NewID()
+	run(domain.OperationRequest{Kind: domain.OpCreate, MachineID: m, Spec: &domain.MachineSpec{Name: "db", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
+	run(domain.OperationRequest{Kind: domain.OpSnapshotCreate, MachineID: m, Snapshot: "snap-1"})
+	power := func() string {
+		t.Helper()
+		vm, err := site.Backend.FindVM(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vm.Power
+	}
+
+	if err := site.Backend.PowerOff(ctx, m); err != nil { // what vCenter's revert does
+		t.Fatal(err)
+	}
+	run(domain.OperationRequest{Kind: domain.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1", Power: domain.PowerOn})
+	if got := power(); got != domain.PowerOn {
+		t.Errorf("after a revert asking to run, the VM is %s", got)
+	}
+
+	if err := site.Backend.PowerOff(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	run(domain.OperationRequest{Kind: domain.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1"})
+	if got := power(); got != domain.PowerOff {
+		t.Errorf("a stopped machine's revert started it: %s", got)
+	}
+}

@@ -98,6 +98,11 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 			if err := sb.RevertSnapshot(ctx, op.MachineID, p.Snapshot); err != nil {
 				return err
 			}
+			if p.Power == domain.PowerOn { // a disk-only snapshot's revert leaves the VM off
+				if err := c.backend.PowerOn(ctx, op.MachineID); err != nil {
+					return err
+				}
+			}
 			return c.observe(ctx, op.MachineID)
 		default:
 			return sb.RemoveSnapshot(ctx, op.MachineID, p.Snapshot)

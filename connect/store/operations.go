@@ -27,6 +27,7 @@ type opPayload struct {
 	Network  *domain.NetworkRequest `json:"network,omitempty"`
 	Image    *domain.ImageRequest   `json:"image,omitempty"`
 	Address  *domain.AddressRequest `json:"address,omitempty"`
+	Power    string                 `json:"power,omitempty"`
 }
 
 const opCols = `id, manage_id, idem_key, kind, machine_id, spec, state, error, attempts, created_at, finished_at, coalesce(subject, machine_id), payload`
@@ -73,7 +74,7 @@ func InsertOperation(ctx context.Context, tx pgx.Tx, manageID string, req domain
 	}
 	var payload []byte
 	if req.Kind.StorageOp() {
-		if payload, err = json.Marshal(opPayload{Disk: req.Disk, Snapshot: req.Snapshot, Network: req.Network, Image: req.Image, Address: req.Address}); err != nil {
+		if payload, err = json.Marshal(opPayload{Disk: req.Disk, Snapshot: req.Snapshot, Network: req.Network, Image: req.Image, Address: req.Address, Power: req.Power}); err != nil {
 			return nil, false, domain.Internal(err)
 		}
 	}
