@@ -352,6 +352,32 @@ func NetworkInUse(names []string) error {
 		Fields: map[string]string{"machines": strings.Join(names, ", ")}}
 }
 
+// NetworksLocation returns the one location of nets, the networks a new
+// machine is to have interfaces on ("" for none): placement then looks only
+// there. names maps location ids to names for the message. EINVALID with the
+// field "networks", naming each network and its location, when they are in
+// more than one location.
+func NetworksLocation(nets []*Network, names map[string]string) (string, error) {
+	loc := ""
+	for _, n := range nets {
+		if loc == "" {
+			loc = n.LocationID
+		} else if n.LocationID != loc {
+			parts := make([]string, len(nets))
+			for i, n := range nets {
+				where := names[n.LocationID]
+				if where == "" {
+					where = "another location"
+				}
+				parts[i] = n.Name + " (" + where + ")"
+			}
+			list := strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+			return "", Invalid(map[string]string{"networks": "Networks " + list + " are in different locations; choose networks in one location."})
+		}
+	}
+	return loc, nil
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
