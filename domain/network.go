@@ -393,6 +393,18 @@ type NetworkFilter struct {
 	Cursor     string
 }
 
+// NetworkMachine is a machine's interface in a network, as the network's
+// page and GET /api/v1/networks/{id} list them.
+type NetworkMachine struct {
+	MachineID string `json:"id"`
+	Name      string `json:"name"` // the machine id when the machine is gone
+	Address   string `json:"address"`
+}
+
+// MaxNetworkMachines is how many machines a network's page and API object
+// list at most (a /16 holds 65,534); the count says how many there are.
+const MaxNetworkMachines = 200
+
 // NetworkService stores networks, their address allocations, public
 // addresses and firewall rules. Every method takes the tenant id; another
 // tenant's object is ENOTFOUND.
@@ -420,6 +432,11 @@ type NetworkService interface {
 	// NetworkUsers returns the names of the machines with an interface in
 	// the network, by name (at most limit).
 	NetworkUsers(ctx context.Context, tenantID, id string, limit int) ([]string, error)
+	// NetworkMachines lists the machines with an interface in the network
+	// and their address there, by address (at most limit, up to
+	// MaxNetworkMachines), and how many there are in all. Nothing for
+	// another tenant's network.
+	NetworkMachines(ctx context.Context, tenantID, id string, limit int) ([]*NetworkMachine, int, error)
 	// AddRule adds a firewall rule. EINVALID, ENOTFOUND (network).
 	AddRule(ctx context.Context, r *FirewallRule) error
 	// Rules lists a network's firewall rules. ENOTFOUND.

@@ -172,6 +172,35 @@ func networkUsers(ctx context.Context, q querier, tenantID, id string, limit int
 	return out, translate(err, "")
 }
 
+// NetworkMachines lists the machines with addresses in a network, lowest
+// address first, and how many addresses the network has handed out.
+func (s *NetworkService) NetworkMachines(ctx context.Context, tenantID, id string, limit int) ([]*domain.NetworkMachine, int, error) {
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil, 0, nil
+	}
+	if limit <= 0 || limit > domain.MaxNetworkMachines {
+		limit = domain.MaxNetworkMachines
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT a.machine_id, coalesce(m.name, a.machine_id::text), host(a.address) FROM network_addresses a
+		LEFT JOIN machines m ON m.id = a.machine_id AND m.tenant_id = a.tenant_id
+		WHERE a.network_id = $1 AND a.tenant_id = $2 ORDER BY a.host_offset LIMIT $3`, id, tenantID, limit)
+	if err != nil {
+		return nil, 0, domain.Internal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.NetworkMachine, error) {
+		var m domain.NetworkMachine
+		return &m, r.Scan(&m.MachineID, &m.Name, &m.Address)
+	})
+	if err != nil {
+		return nil, 0, translate(err, "")
+	}
+	total := len(out)
+	if total == limit { // a full page: count the rest (the primary key's index)
+		err = s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM network_addresses WHERE network_id = $1 AND tenant_id = $2`, id, tenantID).Scan(&total)
+	}
+	return out, total, translate(err, "")
+}
+
 // AllocateAddress gives machineID its next interface with the network's
 // lowest free host address (see allocateAddress).
 func (s *NetworkService) AllocateAddress(ctx context.Context, tenantID, networkID, machineID string) (netip.Addr, error) {
