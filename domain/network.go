@@ -356,6 +356,32 @@ func NetworkInUse(names []string) error {
 		Fields: map[string]string{"machines": strings.Join(names, ", ")}}
 }
 
+// NetworksLocation returns the one location of nets, the networks a new
+// machine is to have interfaces on ("" for none): placement then looks only
+// there. names maps location ids to names for the message. EINVALID with the
+// field "networks", naming each network and its location, when they are in
+// more than one location.
+func NetworksLocation(nets []*Network, names map[string]string) (string, error) {
+	loc := ""
+	for _, n := range nets {
+		if loc == "" {
+			loc = n.LocationID
+		} else if n.LocationID != loc {
+			parts := make([]string, len(nets))
+			for i, n := range nets {
+				where := names[n.LocationID]
+				if where == "" {
+					where = "another location"
+				}
+				parts[i] = n.Name + " (" + where + ")"
+			}
+			list := strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+			return "", Invalid(map[string]string{"networks": "Networks " + list + " are in different locations; choose networks in one location."})
+		}
+	}
+	return loc, nil
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -370,6 +396,18 @@ type NetworkFilter struct {
 	Limit      int
 	Cursor     string
 }
+
+// NetworkMachine is a machine's interface in a network, as the network's
+// page and GET /api/v1/networks/{id} list them.
+type NetworkMachine struct {
+	MachineID string `json:"id"`
+	Name      string `json:"name"` // the machine id when the machine is gone
+	Address   string `json:"address"`
+}
+
+// MaxNetworkMachines is how many machines a network's page and API object
+// list at most (a /16 holds 65,534); the count says how many there are.
+const MaxNetworkMachines = 200
 
 // NetworkService stores networks, their address allocations, public
 // addresses and firewall rules. Every method takes the tenant id; another
@@ -398,6 +436,11 @@ type NetworkService interface {
 	// NetworkUsers returns the names of the machines with an interface in
 	// the network, by name (at most limit).
 	NetworkUsers(ctx context.Context, tenantID, id string, limit int) ([]string, error)
+	// NetworkMachines lists the machines with an interface in the network
+	// and their address there, by address (at most limit, up to
+	// MaxNetworkMachines), and how many there are in all. Nothing for
+	// another tenant's network.
+	NetworkMachines(ctx context.Context, tenantID, id string, limit int) ([]*NetworkMachine, int, error)
 	// AddRule adds a firewall rule. EINVALID, ENOTFOUND (network).
 	AddRule(ctx context.Context, r *FirewallRule) error
 	// Rules lists a network's firewall rules. ENOTFOUND.

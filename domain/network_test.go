@@ -197,3 +197,32 @@ func TestFirewallRuleValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestNetworksLocation(t *testing.T) {
+	names := map[string]string{"ber": "Berlin", "fra": "Frankfurt"}
+	a := &Network{Name: "a", LocationID: "ber"}
+	b := &Network{Name: "b", LocationID: "ber"}
+	c := &Network{Name: "c", LocationID: "fra"}
+	for _, tc := range []struct {
+		name string
+		nets []*Network
+		loc  string
+		msg  string
+	}{
+		{"none", nil, "", ""},
+		{"one", []*Network{a}, "ber", ""},
+		{"same location", []*Network{a, b}, "ber", ""},
+		{"two locations", []*Network{a, c}, "", "Networks a (Berlin) and c (Frankfurt) are in different locations; choose networks in one location."},
+		{"three", []*Network{a, b, c}, "", "Networks a (Berlin), b (Berlin) and c (Frankfurt) are in different locations; choose networks in one location."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			loc, err := NetworksLocation(tc.nets, names)
+			if loc != tc.loc {
+				t.Errorf("location %q, want %q", loc, tc.loc)
+			}
+			if got := ErrorFields(err)["networks"]; got != tc.msg {
+				t.Errorf("message %q, want %q", got, tc.msg)
+			}
+		})
+	}
+}

@@ -219,6 +219,11 @@ type PlaceRequest struct {
 	// the image in messages.
 	ImageSites map[string]bool
 	ImageName  string
+	// NetworkLocationID is the location of the networks the machine is to
+	// have interfaces on ("" for none chosen): a machine's networks are in
+	// its own location, so with "cheapest" or "any:XX" only sites there are
+	// candidates.
+	NetworkLocationID string
 }
 
 // SiteLoad is a site's size and what is on it, in the units placement uses.
@@ -484,6 +489,10 @@ func PlaceOnSite(req PlaceRequest, cands []SiteCandidate) (*PlaceDecision, error
 	}
 	if len(fits) == 0 {
 		d.Message = nearestMiss(req, cands, d.Excluded, visible, locName)
+		if req.NetworkLocationID != "" && visible > 0 && d.Message == networksElsewhere(req, cands) {
+			// The choice of networks rules out every location: say so there.
+			return d, Invalid(map[string]string{"networks": d.Message})
+		}
 		return d, Errorf(ECONFLICT, "%s", d.Message)
 	}
 	minPrice := Micros(-1)
@@ -589,6 +598,9 @@ func check(req PlaceRequest, c *SiteCandidate) (Exclusion, string, *AffinityGrou
 			return ExclLocation, notIn(req.Location.Country), nil
 		}
 	}
+	if req.NetworkLocationID != "" && c.LocationID != req.NetworkLocationID {
+		return ExclLocation, "not the location of the chosen networks", nil
+	}
 	if req.Residency != "" && c.Country != req.Residency {
 		return ExclResidency, "outside " + req.Residency + " (data residency)", nil
 	}
@@ -633,6 +645,25 @@ func check(req PlaceRequest, c *SiteCandidate) (Exclusion, string, *AffinityGrou
 	return "", "", nil
 }
 
+// networksElsewhere is the message when the chosen networks' location is
+// not among the places the location choice allows.
+func networksElsewhere(req PlaceRequest, cands []SiteCandidate) string {
+	name := ""
+	for i := range cands {
+		if c := &cands[i]; c.LocationID == req.NetworkLocationID && c.LocationTenancy.Allows(req.TenantID, req.ManageID) {
+			name = c.LocationName
+			break
+		}
+	}
+	switch {
+	case name == "":
+		return "The chosen networks are in a location that takes no machines for you; choose other networks."
+	case req.Location.Kind == ChooseCountry:
+		return fmt.Sprintf("The chosen networks are in %s, which is not in %s; choose networks in %s or another location.", name, req.Location.Country, req.Location.Country)
+	}
+	return fmt.Sprintf("The chosen networks are in %s; choose networks in the machine's location.", name)
+}
+
 // notIn is the detail of a site outside the chosen country.
 func notIn(cc string) string { return "not in " + cc }
 
@@ -664,6 +695,14 @@ func nearestMiss(req PlaceRequest, cands []SiteCandidate, excl []SiteExclusion, 
 		where = " in " + locName
 	case ChooseCountry:
 		where = " in " + req.Location.Country
+	}
+	if req.NetworkLocationID != "" {
+		for i := range cands {
+			if cands[i].LocationID == req.NetworkLocationID {
+				where = " in " + cands[i].LocationName // where the networks are
+				break
+			}
+		}
 	}
 	byID := make(map[string]*SiteCandidate, len(cands))
 	for i := range cands {
@@ -706,6 +745,9 @@ func nearestMiss(req PlaceRequest, cands []SiteCandidate, excl []SiteExclusion, 
 		}
 		return fmt.Sprintf("No %slocation%s takes new machines at the moment.", adj, where)
 	case ExclLocation:
+		if req.NetworkLocationID != "" {
+			return networksElsewhere(req, cands)
+		}
 		return fmt.Sprintf("You have no location%s.", where)
 	case ExclImage:
 		if req.Location.Kind == ChooseLocation {

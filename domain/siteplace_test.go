@@ -67,6 +67,7 @@ func TestPlaceOnSite(t *testing.T) {
 		resid    string
 		groups   []domain.AffinityGroup
 		images   map[string]bool // sites where the image is ready; nil: anywhere
+		netLoc   string          // the chosen networks' location
 		edit     func(c []domain.SiteCandidate)
 		want     string // chosen site name, "" when nothing fits
 		code     string // error code when nothing fits
@@ -124,6 +125,24 @@ func TestPlaceOnSite(t *testing.T) {
 		{
 			name: "any:DE with residency AT contradicts", tenant: globex, shape: small, location: "any:DE", resid: "AT",
 			code: domain.ECONFLICT, msg: "No shared location in DE is in AT, where the data must stay.",
+		},
+		{
+			name: "cheapest with networks in Berlin stays in Berlin", tenant: globex, shape: small, location: "cheapest", netLoc: locBER,
+			want:     "berlin-1",
+			excluded: map[string]domain.Exclusion{"frankfurt-1": domain.ExclLocation, "vienna-1": domain.ExclLocation},
+		},
+		{
+			name: "any:DE with networks in Berlin", tenant: globex, shape: small, location: "any:DE", netLoc: locBER,
+			want: "berlin-1",
+		},
+		{
+			name: "any:DE with networks in Vienna is a networks error", tenant: globex, shape: small, location: "any:DE", netLoc: locVIE,
+			code: domain.EINVALID, msg: "The chosen networks are in Vienna, which is not in DE; choose networks in DE or another location.",
+		},
+		{
+			name: "networks in a full location: the message names it", tenant: globex, shape: big, location: "cheapest", netLoc: locBER,
+			edit: func(c []domain.SiteCandidate) { byName(c, "berlin-1").Load.UsedMemoryMiB = (256 - 32) * 1024 },
+			code: domain.ECONFLICT, msg: "No shared location in Berlin has 64 GiB of memory free; Berlin has 32 GiB.",
 		},
 		{
 			name: "a country without locations", tenant: globex, shape: small, location: "any:FR",
@@ -339,7 +358,7 @@ func TestPlaceOnSite(t *testing.T) {
 				tt.edit(cands)
 			}
 			req := domain.PlaceRequest{TenantID: tt.tenant, ManageID: tt.manage, Shape: tt.shape, Location: loc(tt.location), Residency: tt.resid, Groups: tt.groups,
-				ImageSites: tt.images, ImageName: "Debian 12"}
+				ImageSites: tt.images, ImageName: "Debian 12", NetworkLocationID: tt.netLoc}
 			d, err := domain.PlaceOnSite(req, cands)
 			got := ""
 			if d != nil && d.Chosen != nil {
@@ -352,8 +371,12 @@ func TestPlaceOnSite(t *testing.T) {
 				if domain.ErrorCode(err) != tt.code {
 					t.Errorf("code = %q, want %q (%v)", domain.ErrorCode(err), tt.code, err)
 				}
-				if domain.ErrorMessage(err) != tt.msg {
-					t.Errorf("message = %q\n want %q", domain.ErrorMessage(err), tt.msg)
+				msg := domain.ErrorMessage(err)
+				if tt.netLoc != "" && tt.code == domain.EINVALID {
+					msg = domain.ErrorFields(err)["networks"]
+				}
+				if msg != tt.msg {
+					t.Errorf("message = %q\n want %q", msg, tt.msg)
 				}
 			} else if err != nil {
 				t.Errorf("err = %v", err)

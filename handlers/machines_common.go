@@ -226,9 +226,16 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
 		return nil, false, err
 	}
+	// The chosen networks decide the location: "cheapest" or "any:XX"
+	// looks only where they are.
+	netLoc, err := a.networksLocation(ctx, p.Tenant.ID, networks)
+	if err != nil {
+		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
+		return nil, false, err
+	}
 	// Choose the site first: placement (issue 8) reads other tables and
 	// reserves in its own transaction; the create's below holds the quota lock.
-	cancel, err := a.placeMachine(r, &req, location, placementShape(c, flavor, image), c.placeImage(i))
+	cancel, err := a.placeMachine(r, &req, location, netLoc, placementShape(c, flavor, image), c.placeImage(i))
 	if err != nil {
 		a.auditAction(r, p.Tenant.ID, "machine.create", req.Name, err)
 		return nil, false, err
@@ -248,6 +255,36 @@ func (a *App) createMachine(r *http.Request, name, location, flavor, image, idem
 	target := req.Name
 	a.auditAction(r, p.Tenant.ID, "machine.create", target, err)
 	return m, created, err
+}
+
+// networksLocation returns the location of the tenant's networks among ids
+// ("" when none is given or known; the create reports unknown ones), or a
+// field error naming them when they are in more than one location.
+func (a *App) networksLocation(ctx context.Context, tenantID string, ids []string) (string, error) {
+	if a.Storage == nil || a.Storage.Networks == nil {
+		return "", nil
+	}
+	var nets []*domain.Network
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); !domain.IsID(id) {
+			continue
+		}
+		n, err := a.Storage.Networks.Network(ctx, tenantID, id)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		nets = append(nets, n)
+	}
+	if len(nets) < 2 {
+		if len(nets) == 1 {
+			return nets[0].LocationID, nil
+		}
+		return "", nil
+	}
+	return domain.NetworksLocation(nets, a.locationNames(ctx))
 }
 
 // machineNetworks puts the chosen networks on req, or the location's

@@ -83,9 +83,10 @@ func withPlacementInput(r *http.Request, residency string, groups []PlacementGro
 // placeMachine places a new machine before its create (placement decides
 // and reserves in its own transaction; the create's transaction then holds
 // the tenant's quota lock). A specific location stays as it is; "cheapest"
-// and "any:<country>" become the location placement chose. It returns a
+// and "any:<country>" become the location placement chose, looking only at
+// networksLocation when the chosen networks are there ("" for none). It returns a
 // function that undoes the placement if the machine is not created after all.
-func (a *App) placeMachine(r *http.Request, req *domain.MachineCreate, location string, shape *domain.MachineShape, img imagePlace) (cancel func(), err error) {
+func (a *App) placeMachine(r *http.Request, req *domain.MachineCreate, location, networksLocation string, shape *domain.MachineShape, img imagePlace) (cancel func(), err error) {
 	cancel = func() {}
 	in, ok := r.Context().Value(placementInputKey{}).(placementInput)
 	if !ok {
@@ -108,8 +109,14 @@ func (a *App) placeMachine(r *http.Request, req *domain.MachineCreate, location 
 		o.Location = domain.LocationChoice{Kind: domain.ChooseLocation, LocationID: req.LocationID}
 	}
 	machineID := domain.NewID()
-	d, err := p.Place(r.Context(), req.TenantID, machineID, domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups,
-		ImageSites: img.Sites, ImageName: img.Name})
+	pr := domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups,
+		ImageSites: img.Sites, ImageName: img.Name}
+	if anyLoc {
+		// Only where the chosen networks are (a chosen location that is
+		// not theirs is refused by the create, at the networks field).
+		pr.NetworkLocationID = networksLocation
+	}
+	d, err := p.Place(r.Context(), req.TenantID, machineID, pr)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL || anyLoc || domain.ErrorCode(err) == domain.EINVALID {
 			if f := domain.ErrorFields(err); f["groups"] != "" {

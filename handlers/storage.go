@@ -181,8 +181,13 @@ func (a *App) renderNetwork(w http.ResponseWriter, r *http.Request, status int, 
 		a.Error(w, r, err)
 		return
 	}
+	machines, err := a.networkMachines(r, n)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
 	a.page(w, r, status, n.Name, "networks", views.NetworkPage(views.NetworkProps{Network: n, Rules: rules, Location: names[n.LocationID], Form: f,
-		CanWrite: PrincipalFrom(r.Context()).User.Role.CanWrite()}))
+		CanWrite: PrincipalFrom(r.Context()).User.Role.CanWrite(), Machines: machines}))
 }
 
 // HandleNetworkDelete deletes a network not in use.

@@ -262,7 +262,16 @@ func (a *App) handleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, n)
+	out := networkWithMachines{Network: n}
+	out.Machines, out.MachinesTotal, err = a.Storage.Networks.NetworkMachines(r.Context(), tid, n.ID, domain.MaxNetworkMachines)
+	if err != nil {
+		WriteProblem(w, r, err)
+		return
+	}
+	if out.Machines == nil {
+		out.Machines = []*domain.NetworkMachine{}
+	}
+	WriteJSON(w, http.StatusOK, out)
 }
 
 func (a *App) handleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {

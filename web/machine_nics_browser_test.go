@@ -54,6 +54,14 @@ func TestBrowserMachineOnNetwork(t *testing.T) {
 	waitText(t, ctx, `[data-testid="addresses"]`, "10.8.0.2", 10*time.Second)
 	shot(t, ctx, "machine-interfaces")
 
+	// The network's page lists the machine with its address, linking back.
+	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="machine-interfaces"] a[href^="/networks/"]`), chromedp.NodeVisible))
+	if got := webtest.Text(t, ctx, `[data-testid="network-machines"]`); !strings.Contains(got, "app-1") || !strings.Contains(got, "10.8.0.2/24") {
+		t.Errorf("network page machines = %q", got)
+	}
+	shot(t, ctx, "network-machines")
+	webtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="network-machine-app-1"] a`), chromedp.NodeVisible))
+	waitText(t, ctx, `[data-testid="machine-interfaces"]`, "10.8.0.2/24", 10*time.Second)
 	// The storage section follows the machine: its attach form appears
 	// once the machine runs, without a reload.
 	waitText(t, ctx, `[data-testid="machine-disks"]`, "Attach", 30*time.Second)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"tessera/adapters/postgres"
 	"tessera/adapters/postgres/pgtest"
@@ -24,7 +25,12 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func newStorageFixtureTB(t testing.TB) *storageFixture {
 	t.Helper()
-	db := pgtest.MustOpen(t)
+	return newStorageFixtureOn(t, pgtest.MustOpen(t))
+}
+
+// newStorageFixtureOn fills db (migrated) with two tenants and two locations.
+func newStorageFixtureOn(t testing.TB, db *postgres.DB) *storageFixture {
+	t.Helper()
 	ctx := context.Background()
 	ts := postgres.NewTenantService(db)
 	f := &storageFixture{db: db}
@@ -273,5 +279,53 @@ func TestDisksAndPublicAddresses(t *testing.T) {
 	}
 	if b, err := as.AllocatePublic(ctx, f.globex, f.berlin, ""); err != nil || b.Address != a.Address {
 		t.Errorf("released address not reused: %+v, %v", b, err)
+	}
+}
+
+// TestIPAMSkipsAddressBeingTaken: an allocation does not wait for another
+// open transaction that is taking the lowest free address; it takes the next,
+// and the address comes back to the next allocation if that transaction
+// rolls back.
+func TestIPAMSkipsAddressBeingTaken(t *testing.T) {
+	f := newStorageFixture(t)
+	s := postgres.NewNetworkService(f.db)
+	ctx := context.Background()
+	n := &domain.Network{TenantID: f.acme, Name: "small", LocationID: f.berlin, CIDR: "10.30.0.0/29"}
+	if _, err := s.CreateNetwork(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	// An allocation in flight holds 10.30.0.2 (a machine create's long
+	// transaction, say).
+	tx, err := f.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o *int
+	if err := tx.QueryRow(ctx, `SELECT ipam_lock_free($1, 2, 6)`, n.ID).Scan(&o); err != nil || o == nil || *o != 2 {
+		t.Fatalf("lock: %v %v", o, err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	a, err := s.AllocateAddress(tctx, f.acme, n.ID, domain.NewID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.String(), "10.30.0.3"; got != want {
+		t.Errorf("while .2 is being taken: got %s, want %s", got, want)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.AllocateAddress(ctx, f.acme, n.ID, domain.NewID()); err != nil || a.String() != "10.30.0.2" {
+		t.Errorf("after the rollback: got %s, %v, want 10.30.0.2", a, err)
+	}
+	// .4 to .6 and then the network is full (.7 is the broadcast address).
+	for _, want := range []string{"10.30.0.4", "10.30.0.5", "10.30.0.6"} {
+		if a, err := s.AllocateAddress(ctx, f.acme, n.ID, domain.NewID()); err != nil || a.String() != want {
+			t.Errorf("got %s, %v, want %s", a, err, want)
+		}
+	}
+	if _, err := s.AllocateAddress(ctx, f.acme, n.ID, domain.NewID()); domain.ErrorCode(err) != domain.ECONFLICT {
+		t.Errorf("full network: %v", err)
 	}
 }
