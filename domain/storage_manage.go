@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 )
@@ -394,47 +395,83 @@ func AddressHourly(e *EffectivePrices, locationID string) Micros {
 	return Discounted(UnitPrice(e.Prices.PublicIPHour, e.Multiplier(locationID)), e.DiscountBP)
 }
 
-// DefaultNetworkName is the name of the network each tenant gets per
-// location at first use.
+// DefaultNetworkName is the start of the name of the network each tenant
+// gets per location at first use: "default-berlin". Network names are
+// unique in a tenant across locations, so each location's default carries
+// the location's name.
 const DefaultNetworkName = "default"
+
+// defaultNetworkName is the default network's name in a location.
+func defaultNetworkName(location string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(location) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '_' || r == '.':
+			b.WriteByte('-')
+		}
+	}
+	name := DefaultNetworkName
+	if b.Len() > 0 {
+		name += "-" + strings.Trim(b.String(), "-")
+	}
+	if len(name) > 55 {
+		name = name[:55]
+	}
+	return name
+}
 
 // DefaultNetwork returns the tenant's default network in a location,
 // creating it at first use with the first /24 of 10.0.0.0/8 that overlaps
 // none of the tenant's networks there.
 func (m *StorageManager) DefaultNetwork(ctx context.Context, tenantID, locationID string) (*Network, error) {
-	var existing []*Network
+	return m.defaultNetwork(ctx, tenantID, locationID, true)
+}
+
+func (m *StorageManager) defaultNetwork(ctx context.Context, tenantID, locationID string, retry bool) (*Network, error) {
+	var all []*Network // every location's: names are unique across them
 	cursor := ""
 	for {
-		page, next, err := m.Networks.Networks(ctx, NetworkFilter{TenantID: tenantID, LocationID: locationID, Limit: 200, Cursor: cursor})
+		page, next, err := m.Networks.Networks(ctx, NetworkFilter{TenantID: tenantID, Limit: 200, Cursor: cursor})
 		if err != nil {
 			return nil, err
 		}
-		existing = append(existing, page...)
+		all = append(all, page...)
 		if next == "" {
 			break
 		}
 		cursor = next
 	}
-	for _, n := range existing {
+	var here []*Network
+	taken := map[string]bool{}
+	for _, n := range all {
+		taken[strings.ToLower(n.Name)] = true
+		if n.LocationID != locationID {
+			continue
+		}
 		if n.Default {
 			return n, nil
 		}
+		here = append(here, n)
+	}
+	locName := ""
+	if l, err := m.Locations.FindLocationByID(ctx, locationID); err == nil {
+		locName = l.Name
+	}
+	name := defaultNetworkName(locName)
+	for i := 2; taken[name]; i++ { // the tenant named a network so already
+		name = fmt.Sprintf("%s-%d", defaultNetworkName(locName), i)
 	}
 	for i := 0; i < 256*256; i++ {
 		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24).String()
-		if CheckNoOverlap(cidr, existing) != nil {
+		if CheckNoOverlap(cidr, here) != nil {
 			continue
-		}
-		name := DefaultNetworkName
-		for _, n := range existing {
-			if n.Name == name {
-				name = DefaultNetworkName + "-" + NewID()[:4]
-			}
 		}
 		n := &Network{TenantID: tenantID, Name: name, LocationID: locationID, CIDR: cidr, Default: true}
 		err := m.CreateNetwork(ctx, n)
-		if ErrorCode(err) == ECONFLICT { // a concurrent first use made it
-			return m.DefaultNetwork(ctx, tenantID, locationID)
+		if ErrorCode(err) == ECONFLICT && retry { // a concurrent first use made it (or took the name): look once more
+			return m.defaultNetwork(ctx, tenantID, locationID, false)
 		}
 		return n, err
 	}

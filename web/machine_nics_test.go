@@ -136,12 +136,18 @@ func TestMachineNetworksAPI(t *testing.T) {
 		t.Fatalf("create auto1: %d %s", r.Status, r.Raw)
 	}
 	auto1 := r.Body["id"].(string)
-	if got := nics(r); len(got) != 1 || got[0] != [2]string{"default", "10.0.0.2"} {
+	if got := nics(r); len(got) != 1 || got[0] != [2]string{"default-berlin", "10.0.0.2"} {
 		t.Errorf("auto1 interfaces = %v", got)
 	}
 	r = create("auto2")
-	if got := nics(r); r.Status != 202 || len(got) != 1 || got[0] != [2]string{"default", "10.0.0.3"} {
+	if got := nics(r); r.Status != 202 || len(got) != 1 || got[0] != [2]string{"default-berlin", "10.0.0.3"} {
 		t.Errorf("auto2: %d %v", r.Status, got)
+	}
+	// Another location gets a default network of its own (names are unique
+	// in a tenant across locations, so it carries the location's name).
+	r = e.api(t, tok, "POST", "/api/v1/machines", map[string]any{"name": "fra1", "location": "Frankfurt", "flavor": "s-1vcpu-1gb", "image": "Ubuntu 24.04"})
+	if got := nics(r); r.Status != 202 || len(got) != 1 || got[0] != [2]string{"default-frankfurt", "10.0.0.2"} {
+		t.Errorf("fra1 in Frankfurt: %d %v %s", r.Status, got, r.Raw)
 	}
 	defaults := 0
 	for _, x := range e.api(t, tok, "GET", "/api/v1/networks", nil).Body["items"].([]any) {
@@ -149,8 +155,8 @@ func TestMachineNetworksAPI(t *testing.T) {
 			defaults++
 		}
 	}
-	if defaults != 1 {
-		t.Errorf("default networks = %d, want 1", defaults)
+	if defaults != 2 {
+		t.Errorf("default networks = %d, want one in Berlin and one in Frankfurt", defaults)
 	}
 
 	// A network in use is not deleted; the refusal names the machine.

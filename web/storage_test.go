@@ -140,7 +140,7 @@ func TestDisksAndNetworksPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	def, err := sm.DefaultNetwork(ctx, acme, berlin)
-	if err != nil || !def.Default || def.CIDR != "10.0.2.0/24" || def.Name != "default" {
+	if err != nil || !def.Default || def.CIDR != "10.0.2.0/24" || def.Name != "default-berlin" {
 		t.Fatalf("default network %+v, %v", def, err)
 	}
 	if again, _ := sm.DefaultNetwork(ctx, acme, berlin); again.ID != def.ID {
