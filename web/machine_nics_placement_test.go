@@ -24,7 +24,7 @@ func TestMachineNetworksPlacement(t *testing.T) {
 	}
 	create := func(name, location string, networks ...string) apiResp {
 		t.Helper()
-		body := map[string]any{"name": name, "location": location, "flavor": "s-1vcpu-1gb", "image": "Debian 12"}
+		body := map[string]any{"name": name, "location": location, "flavor": "s-1vcpu-1gb", "image": "Ubuntu 24.04"}
 		if networks != nil {
 			body["networks"] = networks
 		}
