@@ -18,31 +18,7 @@ func TestAddressMappingAndDeleteKeepsDisks(t *testing.T) {
 	site := connecttest.Start(t, connecttest.Options{})
 	_, mi := site.Token(t, "manage-a")
 	ctx := context.Background()
-	run := func(req domain.OperationRequest) {
-		t.Helper()
-		req.Key = domain.NewID()
-		op, err := site.Central.Submit(ctx, mi.ID, req)
-		if err != nil {
-			t.Fatalf("%s: %v", req.Kind, err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			r, err := site.Store.FindOperation(ctx, mi.ID, op.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.State.Done() {
-				if r.State != domain.OpSucceeded {
-					t.Fatalf("%s: %s %q", req.Kind, r.State, r.Error)
-				}
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s still %s", req.Kind, r.State)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	run := func(req domain.OperationRequest) { t.Helper(); runOp(t, site, mi.ID, req) }
 	newMachine := func() string {
 		id := domain.NewID()
 		run(domain.OperationRequest{Kind: domain.OpCreate, MachineID: id, Spec: &domain.MachineSpec{Name: "web", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
@@ -103,31 +79,7 @@ func TestRevertKeepsARunningMachineRunning(t *testing.T) {
 	site := connecttest.Start(t, connecttest.Options{})
 	_, mi := site.Token(t, "manage-a")
 	ctx := context.Background()
-	run := func(req domain.OperationRequest) {
-		t.Helper()
-		req.Key = domain.NewID()
-		op, err := site.Central.Submit(ctx, mi.ID, req)
-		if err != nil {
-			t.Fatalf("%s: %v", req.Kind, err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			r, err := site.Store.FindOperation(ctx, mi.ID, op.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.State.Done() {
-				if r.State != domain.OpSucceeded {
-					t.Fatalf("%s: %s %q", req.Kind, r.State, r.Error)
-				}
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s still %s", req.Kind, r.State)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	run := func(req domain.OperationRequest) { t.Helper(); runOp(t, site, mi.ID, req) }
 	m := domain.NewID()
 	run(domain.OperationRequest{Kind: domain.OpCreate, MachineID: m, Spec: &domain.MachineSpec{Name: "db", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
 	run(domain.OperationRequest{Kind: domain.OpSnapshotCreate, MachineID: m, Snapshot: "snap-1"})
@@ -154,5 +106,34 @@ func TestRevertKeepsARunningMachineRunning(t *testing.T) {
 	run(domain.OperationRequest{Kind: domain.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1"})
 	if got := power(); got != domain.PowerOff {
 		t.Errorf("a stopped machine's revert started it: %s", got)
+	}
+}
+
+// runOp submits req to the site for manage instance mi with a fresh key and
+// waits until it has succeeded (failing the test otherwise).
+func runOp(t *testing.T, site *connecttest.Site, mi string, req domain.OperationRequest) {
+	t.Helper()
+	ctx := context.Background()
+	req.Key = domain.NewID()
+	op, err := site.Central.Submit(ctx, mi, req)
+	if err != nil {
+		t.Fatalf("%s: %v", req.Kind, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r, err := site.Store.FindOperation(ctx, mi, op.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State.Done() {
+			if r.State != domain.OpSucceeded {
+				t.Fatalf("%s: %s %q", req.Kind, r.State, r.Error)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still %s", req.Kind, r.State)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
