@@ -103,7 +103,7 @@ func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	props := views.MachineFormProps{Form: f, Locations: c.Locations, Flavors: c.Flavors, Images: c.Images}
-	props.Networks, props.Chosen = a.networkChoices(r, c.Locations) // issue 9
+	props.Networks, props.Chosen = a.networkChoices(r, c.Locations, locID) // issue 9
 	// Where each image is ready (issue 9).
 	if c.ImageSites != nil {
 		props.ImageLocations = map[string][]string{}
@@ -144,12 +144,14 @@ func (a *App) formQuote(r *http.Request, c *tenantChoices, v map[string]string) 
 
 // networkChoices groups the tenant's networks by the locations offered,
 // with the ids the form sent ticked.
-func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation) ([]views.NetworkGroup, map[string]bool) {
+// With a location chosen (locID) only its networks are offered, as only
+// they fit; with "cheapest" or "any:XX" every location's are, and the
+// networks ticked decide where the machine goes.
+func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation, locID string) ([]views.NetworkGroup, map[string]bool) {
 	chosen := map[string]bool{}
-	if r.Method == http.MethodPost {
-		for _, id := range r.PostForm["networks"] {
-			chosen[id] = true
-		}
+	_ = r.ParseForm() // a bad query only means nothing is ticked
+	for _, id := range r.Form["networks"] { // the form posted, or its htmx redraw's query
+		chosen[id] = true
 	}
 	if a.Storage == nil {
 		return nil, chosen
@@ -161,6 +163,9 @@ func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation) ([]vie
 	}
 	var out []views.NetworkGroup
 	for _, l := range locs {
+		if locID != "" && l.ID != locID {
+			continue
+		}
 		g := views.NetworkGroup{Location: l.Name}
 		for i := len(nets) - 1; i >= 0; i-- { // oldest first: the default leads
 			if n := nets[i]; n.LocationID == l.ID {

@@ -27,7 +27,7 @@ type demoSite struct {
 
 // demoSites are two sites of different sizes, each over its own simulated vCenter.
 var demoSites = []demoSite{
-	{"Berlin", "DE", "Berlin", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 3, HostCores: 32, HostMemoryMiB: 256 << 10, Templates: []string{"ubuntu-24.04", "debian-12"}}},
+	{"Berlin", "DE", "Berlin", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 3, HostCores: 32, HostMemoryMiB: 256 << 10, Templates: []string{"ubuntu-24.04", "debian-12", "windows-server-2022"}}},
 	{"Frankfurt", "DE", "Frankfurt", vsphere.SimOptions{Clusters: 1, HostsPerCluster: 2, HostCores: 16, HostMemoryMiB: 128 << 10, Templates: []string{"ubuntu-24.04"}}},
 	// Zurich is dedicated to acme (placement, issue 8: see demo_placement.go).
 	{"Zurich", "CH", "Zurich", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 1, HostCores: 16, HostMemoryMiB: 128 << 10, Templates: []string{"ubuntu-24.04", "debian-12"}}},

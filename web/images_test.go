@@ -65,7 +65,7 @@ func TestImageOfferedOnlyWhereReady(t *testing.T) {
 			}
 			where[m["name"].(string)] = strings.Join(ls, ",")
 		}
-		if where["Debian 12"] != "Berlin" || where["Ubuntu 24.04"] != "Berlin,Frankfurt" || where["Windows Server 2022"] != "" {
+		if where["Debian 12"] != "Berlin" || where["Ubuntu 24.04"] != "Berlin,Frankfurt" || where["Windows Server 2022"] != "Berlin" {
 			t.Errorf("locations = %v", where)
 		}
 	})
@@ -203,7 +203,7 @@ func TestSaveMachineAsImage(t *testing.T) {
 
 // In the browser, choosing Frankfurt greys Debian 12 at once ("Not yet in
 // Frankfurt") and it cannot be picked; choosing Berlin again makes it
-// selectable. (Windows Server 2022 is at no demo site: greyed everywhere.)
+// selectable.
 func TestBrowserImageFollowsLocation(t *testing.T) {
 	e := newMachinesEnv(t)
 	ctx := webtest.Browser(t, 90*time.Second)

@@ -97,6 +97,14 @@ func TestMachineNetworksAPI(t *testing.T) {
 	if form := webtest.Body(t, alice.Get("/machines/new")); !strings.Contains(form, `data-testid="network-backend"`) || !strings.Contains(form, "Leave all empty for the default network") {
 		t.Errorf("create form lacks the network choice")
 	}
+	// With a location chosen, only its networks are offered; with
+	// "cheapest", every location's (the networks then decide where).
+	if form := webtest.Body(t, alice.Get("/machines/new?location="+e.locs[1].ID)); !strings.Contains(form, `data-testid="network-fra-net"`) || strings.Contains(form, `data-testid="network-backend"`) {
+		t.Errorf("Frankfurt's create form offers other locations' networks, or not its own")
+	}
+	if form := webtest.Body(t, alice.Get("/machines/new?location=cheapest")); !strings.Contains(form, `data-testid="network-fra-net"`) || !strings.Contains(form, `data-testid="network-backend"`) {
+		t.Errorf("the cheapest create form does not offer every location's networks")
+	}
 	post := func(networks ...string) (int, string, string) {
 		resp := alice.PostForm("/machines", url.Values{"name": {"form1"}, "location": {"Berlin"}, "flavor": {"s-1vcpu-1gb"}, "image": {"Debian 12"}, "networks": networks})
 		return resp.StatusCode, resp.Header.Get("Location"), webtest.Body(t, resp)

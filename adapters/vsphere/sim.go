@@ -70,7 +70,9 @@ func StartSimulator(o SimOptions) (*Simulator, error) {
 	}
 	m := simulator.VPX()
 	m.Cluster, m.ClusterHost, m.Host = o.Clusters, o.HostsPerCluster, 0
-	m.Machine = 1
+	// The model makes Machine VMs per cluster; makeTemplates turns the
+	// first ones into the templates, so make enough of them.
+	m.Machine = max(1, (len(o.Templates)+max(o.Clusters, 1)-1)/max(o.Clusters, 1))
 	m.Datastore = max(o.Datastores, 1)
 	m.Portgroup = 1
 	if len(o.MethodDelay) > 0 {
