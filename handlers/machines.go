@@ -149,8 +149,10 @@ func (a *App) formQuote(r *http.Request, c *tenantChoices, v map[string]string) 
 // networks ticked decide where the machine goes.
 func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation, locID string) ([]views.NetworkGroup, map[string]bool) {
 	chosen := map[string]bool{}
-	_ = r.ParseForm()                       // a bad query only means nothing is ticked
-	for _, id := range r.Form["networks"] { // the form posted, or its htmx redraw's query
+	// The form posted, or its htmx redraw's query; a bad query only means
+	// nothing is ticked.
+	_ = r.ParseForm()
+	for _, id := range r.Form["networks"] {
 		chosen[id] = true
 	}
 	if a.Storage == nil {
