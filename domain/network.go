@@ -34,7 +34,8 @@ type Network struct {
 	ID         string       `json:"id"`
 	TenantID   string       `json:"-"`
 	Name       string       `json:"name"`
-	LocationID string       `json:"location"`
+	Location   string       `json:"location"` // the location's name, filled for the API
+	LocationID string       `json:"location_id"`
 	CIDR       string       `json:"cidr"`
 	Gateway    string       `json:"gateway"`
 	PortGroup  string       `json:"port_group,omitempty"`
@@ -223,7 +224,8 @@ const (
 type PublicAddress struct {
 	ID         string             `json:"id"`
 	TenantID   string             `json:"-"`
-	LocationID string             `json:"location"`
+	Location   string             `json:"location"` // the location's name, filled for the API
+	LocationID string             `json:"location_id"`
 	PoolID     string             `json:"-"`
 	Address    string             `json:"address"`
 	State      PublicAddressState `json:"state"`

@@ -46,7 +46,10 @@ type Disk struct {
 	ID         string    `json:"id"`
 	TenantID   string    `json:"-"`
 	Name       string    `json:"name"`
-	LocationID string    `json:"location"`
+	// Location is the location's name, filled for the API (as machines'
+	// location is); LocationID its id.
+	Location   string    `json:"location"`
+	LocationID string    `json:"location_id"`
 	SiteID     string    `json:"-"`
 	SizeGiB    int       `json:"size_gib"`
 	Class      string    `json:"class"`

@@ -132,6 +132,10 @@ func (a *App) handleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	if disks == nil {
 		disks = []*domain.Disk{}
 	}
+	names := a.locationNames(r.Context())
+	for _, d := range disks {
+		d.Location = names[d.LocationID]
+	}
 	WriteJSON(w, http.StatusOK, apiPage[*domain.Disk]{Items: disks, Next: next})
 }
 
@@ -144,6 +148,7 @@ func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
+	d.Location = a.locationNames(r.Context())[d.LocationID]
 	WriteJSON(w, status, d)
 }
 
@@ -175,6 +180,7 @@ func (a *App) handleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
+	d.Location = a.locationNames(r.Context())[d.LocationID]
 	WriteJSON(w, http.StatusAccepted, d)
 }
 
@@ -251,6 +257,10 @@ func (a *App) handleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	if nets == nil {
 		nets = []*domain.Network{}
 	}
+	names := a.locationNames(r.Context())
+	for _, n := range nets {
+		n.Location = names[n.LocationID]
+	}
 	WriteJSON(w, http.StatusOK, apiPage[*domain.Network]{Items: nets, Next: next})
 }
 
@@ -262,6 +272,7 @@ func (a *App) handleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
+	n.Location = a.locationNames(r.Context())[n.LocationID]
 	out := networkWithMachines{Network: n}
 	out.Machines, out.MachinesTotal, err = a.Storage.Networks.NetworkMachines(r.Context(), tid, n.ID, domain.MaxNetworkMachines)
 	if err != nil {
@@ -297,6 +308,7 @@ func (a *App) handleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/networks/"+n.ID)
+	n.Location = a.locationNames(r.Context())[n.LocationID]
 	WriteJSON(w, http.StatusAccepted, n)
 }
 
@@ -365,6 +377,10 @@ func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 	if addrs == nil {
 		addrs = []*domain.PublicAddress{}
 	}
+	names := a.locationNames(r.Context())
+	for _, ad := range addrs {
+		ad.Location = names[ad.LocationID]
+	}
 	WriteJSON(w, http.StatusOK, apiPage[*domain.PublicAddress]{Items: addrs, Next: next})
 }
 
@@ -375,6 +391,7 @@ func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
 		WriteProblem(w, r, err)
 		return
 	}
+	ad.Location = a.locationNames(r.Context())[ad.LocationID]
 	WriteJSON(w, status, ad)
 }
 
@@ -404,6 +421,7 @@ func (a *App) handleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/addresses/"+ad.ID)
+	ad.Location = a.locationNames(r.Context())[ad.LocationID]
 	WriteJSON(w, http.StatusCreated, ad)
 }
 
