@@ -43,9 +43,9 @@ const (
 
 // Disk is an extra volume of a tenant in one location.
 type Disk struct {
-	ID         string    `json:"id"`
-	TenantID   string    `json:"-"`
-	Name       string    `json:"name"`
+	ID       string `json:"id"`
+	TenantID string `json:"-"`
+	Name     string `json:"name"`
 	// Location is the location's name, filled for the API (as machines'
 	// location is); LocationID its id.
 	Location   string    `json:"location"`
