@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -46,8 +47,8 @@ func (s *Site) Validate() error {
 	if !IsID(s.LocationID) {
 		f["location_id"] = "Choose the geo-location of the site."
 	}
-	if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		f["api_url"] = "Enter the site's API address, e.g. https://connect.berlin.example.net."
+	if msg := CheckSiteAPIURL(s.APIURL); msg != "" {
+		f["api_url"] = msg
 	}
 	if s.CredentialSealed == "" {
 		f["credential"] = "Enter the token the site issued for this manage instance."
@@ -56,6 +57,28 @@ func (s *Site) Validate() error {
 		return Invalid(f)
 	}
 	return nil
+}
+
+// CheckSiteAPIURL returns what is wrong with a site's API URL, "" if it is
+// fine: an http(s) address without a query; https unless the site runs on
+// this machine (loopback), since manage sends its token with every request.
+func CheckSiteAPIURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return "Enter the site's API address, e.g. https://connect.berlin.example.net."
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return "Use https: manage sends the site's token with every request. Plain http is only for a site on this machine (localhost, 127.0.0.1)."
+	}
+	return ""
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Site health values.

@@ -47,6 +47,9 @@ type App struct {
 	Locations domain.LocationService
 	Secrets   domain.SecretBox
 	CheckSite siteChecker
+	// ProbeSite asks a site at apiURL for its info with token, before its
+	// new connection settings are saved (nil: saved without asking).
+	ProbeSite siteProber
 	// Storage serves the Disks and Networks pages (issue 9).
 	Storage *domain.StorageManager
 	// MachinePlace tells where a tenant's machine runs (nil: from Machines).

@@ -143,6 +143,7 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 					r.Post("/locations/sites", a.HandleSiteCreate)
 					r.Get("/locations/sites/{siteID}", a.HandleSiteShow)
 					r.Post("/locations/sites/{siteID}/check", a.HandleSiteCheck)
+					r.Post("/locations/sites/{siteID}/connection", a.HandleSiteConnectionSave)
 					r.Post("/locations/sites/{siteID}/disable", a.HandleSiteSetEnabled(false))
 					r.Post("/locations/sites/{siteID}/enable", a.HandleSiteSetEnabled(true))
 					r.Get("/locations/sites/{siteID}/storage", a.HandleSiteStorage)

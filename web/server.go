@@ -120,7 +120,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		s.Background(func(ctx context.Context) { s.trackStorage(ctx, 5*time.Second) })
 	}
 	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
-	app.CheckSite = s.CheckSite
+	app.CheckSite, app.ProbeSite = s.CheckSite, s.ProbeSite
 	app.Placer = s.newPlacer() // issue 8
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)

@@ -31,18 +31,31 @@ func (s *Server) checkSite(ctx context.Context, site *domain.Site) {
 	token, err := s.Secrets.Open(site.CredentialSealed)
 	var info *domain.SiteInfo
 	if err == nil {
-		c := connectapi.New(site.APIURL, token, &http.Client{Timeout: siteCheckTimeout})
-		info, err = c.Info(ctx)
+		info, err = s.ProbeSite(ctx, site.APIURL, token)
 	}
 	if err != nil {
 		health, note, info = domain.SiteUnreachable, domain.ErrorMessage(err), nil
-		if ctx.Err() != nil {
-			note = "No answer within " + siteCheckTimeout.String() + "."
-		}
 	}
 	if err := s.Locations.RecordSiteHealth(context.WithoutCancel(ctx), site.ID, health, note, info); err != nil {
 		s.Log.Warn("record site health", "site", site.Name, "err", err)
 	}
+}
+
+// ProbeSite asks the site at apiURL for its info with token, within
+// siteCheckTimeout. It records nothing: the site page uses it to try new
+// connection settings before saving them. EUNAUTHORIZED when the site
+// refuses the token, EUNAVAILABLE when it does not answer.
+func (s *Server) ProbeSite(ctx context.Context, apiURL, token string) (*domain.SiteInfo, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), siteCheckTimeout)
+	defer cancel()
+	info, err := connectapi.New(apiURL, token, &http.Client{Timeout: siteCheckTimeout}).Info(ctx)
+	if err != nil && ctx.Err() != nil {
+		return nil, &domain.Error{Code: domain.EUNAVAILABLE, Message: "No answer within " + siteCheckTimeout.String() + ".", Err: err}
+	}
+	if domain.ErrorCode(err) == domain.EINTERNAL { // e.g. a 404 from something else at that address
+		return nil, &domain.Error{Code: domain.EUNAVAILABLE, Message: "Something answers at this address, but not a connect site's API.", Err: err}
+	}
+	return info, err
 }
 
 // CheckSites checks every registered site at once.
