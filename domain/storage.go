@@ -265,6 +265,14 @@ type MachineDeleter interface {
 	RequestDelete(ctx context.Context, tenantID, id string, disks DiskChoice, userID, actor string) (*Machine, *MachineOperation, error)
 }
 
+// MachineCreateChecker runs a create's checks (name, allow-lists,
+// networks, quota, site) without storing anything, so what the create needs
+// beyond its own transaction (a default network at the site) is made only
+// for a create that will pass. EINVALID, ECONFLICT, EUNAVAILABLE.
+type MachineCreateChecker interface {
+	CheckMachineCreate(ctx context.Context, req MachineCreate) error
+}
+
 // CheckMachineForStorage checks that a machine is running or stopped, the
 // states in which disks and addresses attach and snapshots are taken.
 // ECONFLICT.

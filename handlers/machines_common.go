@@ -290,8 +290,9 @@ func (a *App) networksLocation(ctx context.Context, tenantID string, ids []strin
 // machineNetworks puts the chosen networks on req, or the location's
 // default network when none was chosen. The default network is made (at the
 // site) before the create's transaction, and only for a request that names
-// a machine, a size, an image and a location, so a form sent half-filled
-// makes nothing.
+// a machine, a size, an image and a location and passes the create's own
+// checks (name taken, allow-lists, quota, site), so a create that is
+// refused makes nothing and does not wait on the site first.
 func (a *App) machineNetworks(ctx context.Context, req *domain.MachineCreate, networks []string) error {
 	for _, n := range networks {
 		if n = strings.TrimSpace(n); n != "" {
@@ -300,6 +301,11 @@ func (a *App) machineNetworks(ctx context.Context, req *domain.MachineCreate, ne
 	}
 	if len(req.NetworkIDs) > 0 || a.Storage == nil || req.LocationID == "" || req.FlavorID == "" || req.ImageID == "" || domain.ValidateMachineName(req.Name) != "" {
 		return nil
+	}
+	if c, ok := a.Machines.(domain.MachineCreateChecker); ok {
+		if err := c.CheckMachineCreate(ctx, *req); err != nil {
+			return err
+		}
 	}
 	n, err := a.Storage.DefaultNetwork(ctx, req.TenantID, req.LocationID)
 	if err != nil {

@@ -200,8 +200,27 @@ func (a *App) placementPreview(r *http.Request, c *tenantChoices, v map[string]s
 	}
 	tenantID := PrincipalFrom(r.Context()).Tenant.ID
 	ip := c.placeImage(c.image(v["image"]))
-	d, err := p.Preview(r.Context(), tenantID, domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups,
-		ImageSites: ip.Sites, ImageName: ip.Name})
+	pr := domain.PlaceRequest{Shape: *shape, Location: o.Location, Residency: o.Residency, Groups: o.Groups,
+		ImageSites: ip.Sites, ImageName: ip.Name}
+	if o.Location.Kind == domain.ChooseCheapest || o.Location.Kind == domain.ChooseCountry {
+		// As the create does (placeMachine): "cheapest" or "any:XX" looks
+		// only where the ticked networks are. The form's networks come with
+		// the post, or with the panel's htmx query.
+		_ = r.ParseForm()
+		netLoc, err := a.networksLocation(r.Context(), tenantID, r.Form["networks"])
+		if err != nil {
+			if domain.ErrorCode(err) == domain.EINTERNAL {
+				a.Log.ErrorContext(r.Context(), "placement preview networks", "err", err)
+			}
+			pv.Message = domain.ErrorMessage(err)
+			if m := domain.ErrorFields(err)["networks"]; m != "" {
+				pv.Message = m
+			}
+			return pv
+		}
+		pr.NetworkLocationID = netLoc
+	}
+	d, err := p.Preview(r.Context(), tenantID, pr)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			a.Log.ErrorContext(r.Context(), "placement preview", "err", err)

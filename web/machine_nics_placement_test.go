@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+
+	"tessera/web/webtest"
 )
 
 // TestMachineNetworksPlacement: with networks chosen, "cheapest" and
@@ -81,6 +84,32 @@ func TestMachineNetworksPlacement(t *testing.T) {
 	if msg := fieldMsg(create("swiss", "any:CH", there)); !strings.Contains(msg, other) || !strings.Contains(msg, "CH") {
 		t.Errorf("any:CH with networks in %s: %q", other, msg)
 	}
+	// The create form's placement panel predicts the same: the ticked
+	// networks decide where "cheapest" and "any:DE" go.
+	carol := e.Client(t, "globex.localhost")
+	carol.Login("", "carol", "demo")
+	preview := func(loc string, networks ...string) string {
+		t.Helper()
+		q := url.Values{"location": {loc}, "flavor": {"s-1vcpu-1gb"}, "image": {"Ubuntu 24.04"}, "networks": networks}
+		return webtest.Body(t, carol.Get("/machines/new/placement?"+q.Encode()))
+	}
+	if pv := preview("cheapest"); !strings.Contains(pv, `data-testid="placement-where">`+cheapest+`<`) {
+		t.Errorf("preview of cheapest without networks does not name %s: %s", cheapest, pv)
+	}
+	for _, loc := range []string{"cheapest", "any:DE"} {
+		if pv := preview(loc, there, there2); !strings.Contains(pv, `data-testid="placement-where">`+other+`<`) {
+			t.Errorf("preview of %s with networks in %s does not name it: %s", loc, other, pv)
+		}
+		if pv := preview(loc, there, here); !strings.Contains(pv, `data-testid="placement-message"`) || !strings.Contains(pv, "one location") {
+			t.Errorf("preview of %s with networks in two locations: %s", loc, pv)
+		}
+	}
+	// The form shown again after a refusal keeps the prediction.
+	resp := carol.PostForm("/machines", url.Values{"name": {"Bad Name!"}, "location": {"cheapest"}, "flavor": {"s-1vcpu-1gb"}, "image": {"Ubuntu 24.04"}, "networks": {there}})
+	if page := webtest.Body(t, resp); resp.StatusCode != 422 || !strings.Contains(page, `data-testid="placement-where">`+other+`<`) {
+		t.Errorf("form re-shown after a refusal: %d, placement does not name %s", resp.StatusCode, other)
+	}
+
 	// Nothing was made by the refusals.
 	if r := e.api(t, tok, "GET", "/api/v1/machines", nil); strings.Contains(r.Raw, `"split"`) || strings.Contains(r.Raw, `"swiss"`) {
 		t.Errorf("a refused create made a machine: %s", r.Raw)

@@ -77,60 +77,9 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 				return err
 			}
 		}
-		fields := map[string]string{}
-		if msg := domain.ValidateMachineName(req.Name); msg != "" {
-			fields["name"] = msg
-		} else {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM machines WHERE tenant_id = $1 AND lower(name) = lower($2) AND status <> 'deleted'`, req.TenantID, req.Name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				fields["name"] = "You have a machine called " + req.Name + " already; choose another name."
-			}
-		}
-		var fl domain.Flavor
-		if !domain.IsID(req.FlavorID) {
-			fields["flavor"] = "Choose one of the sizes offered."
-		} else if err := tx.QueryRow(ctx, `SELECT f.id, f.vcpus, f.memory_mib, f.disk_gib FROM flavors f JOIN tenant_flavors t ON t.flavor_id = f.id
-			WHERE t.tenant_id = $1 AND f.id = $2`, req.TenantID, req.FlavorID).Scan(&fl.ID, &fl.VCPUs, &fl.MemoryMiB, &fl.DiskGiB); errors.Is(err, pgx.ErrNoRows) {
-			fields["flavor"] = "Choose one of the sizes offered."
-		} else if err != nil {
-			return err
-		}
-		if ok, err := allowed(ctx, tx, `SELECT count(*) FROM images i WHERE i.id = $2 AND (
-			i.tenant_id IS NULL AND EXISTS (SELECT 1 FROM tenant_images t WHERE t.tenant_id = $1 AND t.image_id = i.id)
-			OR i.tenant_id = $1 AND i.state = 'ready')`, req.TenantID, req.ImageID); err != nil {
-			return err
-		} else if !ok {
-			fields["image"] = "Choose one of the images offered."
-		}
-		if ok, err := allowed(ctx, tx, `SELECT count(*) FROM tenant_locations WHERE tenant_id = $1 AND location_id = $2`, req.TenantID, req.LocationID); err != nil {
-			return err
-		} else if !ok {
-			fields["location"] = "Choose one of the locations offered."
-		} else if msg, err := checkMachineNetworks(ctx, tx, req.TenantID, req.LocationID, req.NetworkIDs); err != nil {
-			return err
-		} else if msg != "" {
-			fields["networks"] = msg
-		}
-		if len(fields) > 0 {
-			return domain.Invalid(fields)
-		}
-		used, err := tenantUsage(ctx, tx, req.TenantID)
+		fl, err := checkMachineCreate(ctx, tx, req, q)
 		if err != nil {
 			return err
-		}
-		if err := domain.CheckQuota(*q, *used, domain.Usage{Machines: 1, VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB}); err != nil {
-			return err
-		}
-		// The site was chosen before this transaction (it reads other
-		// tables through other connections, which must not wait on our lock).
-		if req.SiteID == "" {
-			if req.SiteErr != nil {
-				return req.SiteErr
-			}
-			return domain.Errorf(domain.EUNAVAILABLE, "No site in this location can take machines right now.")
 		}
 		site := &domain.Site{ID: req.SiteID}
 		now := time.Now().UTC().Truncate(time.Microsecond)
@@ -172,6 +121,96 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		return nil, false, translate(err, "")
 	}
 	return m, created, nil
+}
+
+// CheckMachineCreate runs the create's own checks (name, allow-lists,
+// networks, quota, site) without storing anything, so a caller can refuse
+// before it makes what the create needs elsewhere (the location's default
+// network, at the site). An idempotency key used before passes: the create
+// answers with that machine. CreateMachine checks again under its lock.
+func (s *MachineService) CheckMachineCreate(ctx context.Context, req domain.MachineCreate) error {
+	req.Name = strings.TrimSpace(req.Name)
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		q, err := lockQuota(ctx, tx, req.TenantID)
+		if err != nil {
+			return err
+		}
+		if req.IdempotencyKey != "" {
+			var id string
+			err := tx.QueryRow(ctx, `SELECT machine_id FROM machine_idempotency WHERE tenant_id = $1 AND key = $2`, req.TenantID, req.IdempotencyKey).Scan(&id)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		_, err = checkMachineCreate(ctx, tx, req, q)
+		return err
+	})
+	return translate(err, "")
+}
+
+// checkMachineCreate checks a new machine's fields, networks, the tenant's
+// quota (q, locked by the caller) and that placement chose a site; it
+// returns the chosen flavor.
+func checkMachineCreate(ctx context.Context, tx pgx.Tx, req domain.MachineCreate, q *domain.Quota) (*domain.Flavor, error) {
+	fields := map[string]string{}
+	if msg := domain.ValidateMachineName(req.Name); msg != "" {
+		fields["name"] = msg
+	} else {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM machines WHERE tenant_id = $1 AND lower(name) = lower($2) AND status <> 'deleted'`, req.TenantID, req.Name).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			fields["name"] = "You have a machine called " + req.Name + " already; choose another name."
+		}
+	}
+	var fl domain.Flavor
+	if !domain.IsID(req.FlavorID) {
+		fields["flavor"] = "Choose one of the sizes offered."
+	} else if err := tx.QueryRow(ctx, `SELECT f.id, f.vcpus, f.memory_mib, f.disk_gib FROM flavors f JOIN tenant_flavors t ON t.flavor_id = f.id
+		WHERE t.tenant_id = $1 AND f.id = $2`, req.TenantID, req.FlavorID).Scan(&fl.ID, &fl.VCPUs, &fl.MemoryMiB, &fl.DiskGiB); errors.Is(err, pgx.ErrNoRows) {
+		fields["flavor"] = "Choose one of the sizes offered."
+	} else if err != nil {
+		return nil, err
+	}
+	if ok, err := allowed(ctx, tx, `SELECT count(*) FROM images i WHERE i.id = $2 AND (
+		i.tenant_id IS NULL AND EXISTS (SELECT 1 FROM tenant_images t WHERE t.tenant_id = $1 AND t.image_id = i.id)
+		OR i.tenant_id = $1 AND i.state = 'ready')`, req.TenantID, req.ImageID); err != nil {
+		return nil, err
+	} else if !ok {
+		fields["image"] = "Choose one of the images offered."
+	}
+	if ok, err := allowed(ctx, tx, `SELECT count(*) FROM tenant_locations WHERE tenant_id = $1 AND location_id = $2`, req.TenantID, req.LocationID); err != nil {
+		return nil, err
+	} else if !ok {
+		fields["location"] = "Choose one of the locations offered."
+	} else if msg, err := checkMachineNetworks(ctx, tx, req.TenantID, req.LocationID, req.NetworkIDs); err != nil {
+		return nil, err
+	} else if msg != "" {
+		fields["networks"] = msg
+	}
+	if len(fields) > 0 {
+		return nil, domain.Invalid(fields)
+	}
+	used, err := tenantUsage(ctx, tx, req.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.CheckQuota(*q, *used, domain.Usage{Machines: 1, VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB}); err != nil {
+		return nil, err
+	}
+	// The site was chosen before this transaction (it reads other
+	// tables through other connections, which must not wait on our lock).
+	if req.SiteID == "" {
+		if req.SiteErr != nil {
+			return nil, req.SiteErr
+		}
+		return nil, domain.Errorf(domain.EUNAVAILABLE, "No site in this location can take machines right now.")
+	}
+	return &fl, nil
 }
 
 // checkMachineNetworks checks the networks a new machine gets interfaces
@@ -255,6 +294,7 @@ func (s *MachineService) RequestAction(ctx context.Context, tenantID, id string,
 }
 
 var _ domain.MachineDeleter = (*MachineService)(nil)
+var _ domain.MachineCreateChecker = (*MachineService)(nil)
 
 // RequestDelete deletes a machine; its delete operation carries what
 // happens to the attached disks, which the worker's Finish carries out.
