@@ -16,6 +16,9 @@ func TestOperationRequestValidate(t *testing.T) {
 		{"create without spec", OperationRequest{Key: "k", Kind: OpCreate, MachineID: "m"}, []string{"spec"}},
 		{"create with a bad spec", OperationRequest{Key: "k", Kind: OpCreate, MachineID: "m", Spec: &MachineSpec{VCPUs: 500, MemoryMiB: 1, DiskGiB: -1}},
 			[]string{"spec.vcpus", "spec.memory_mib", "spec.disk_gib", "spec.name", "spec.image"}},
+		{"valid image delete", OperationRequest{Key: "k", Kind: OpImageDelete, Image: &ImageRequest{Name: "img-0b9e"}}, nil},
+		{"image delete without image", OperationRequest{Key: "k", Kind: OpImageDelete}, []string{"image.name"}},
+		{"image delete of a catalogue template", OperationRequest{Key: "k", Kind: OpImageDelete, Image: &ImageRequest{Name: "ubuntu-24.04"}}, []string{"image.name"}},
 		{"machine id with a slash", OperationRequest{Key: "k", Kind: OpStart, MachineID: "a/b"}, []string{"machine_id"}},
 	}
 	for _, tt := range tests {
