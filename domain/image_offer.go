@@ -166,6 +166,17 @@ func (m *StorageManager) DeleteImage(ctx context.Context, tenantID, id string) (
 	return img, m.advanceTenantImage(ctx, img)
 }
 
+// ImageDeleteKey is the idempotency key of the site operation deleting
+// img's template: image_delete:<id>, and for a delete after a failed one
+// image_delete:<id>:<attempt>, so that the site tries again rather than
+// answering with the failed operation.
+func ImageDeleteKey(img *MachineImage) string {
+	if img.DeleteAttempts <= 1 {
+		return "image_delete:" + img.ID
+	}
+	return fmt.Sprintf("image_delete:%s:%d", img.ID, img.DeleteAttempts)
+}
+
 // advanceTenantImage sends a creating image's capture, or a deleting
 // image's delete, and records its outcome.
 func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineImage) error {
@@ -176,7 +187,7 @@ func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineIma
 		req = OperationRequest{Key: "image_capture:" + img.ID, Kind: OpImageCapture,
 			MachineID: img.MachineID, Image: &ImageRequest{Name: img.Template}}
 	case ImageDeleting:
-		req = OperationRequest{Key: "image_delete:" + img.ID, Kind: OpImageDelete, Image: &ImageRequest{Name: img.Template}}
+		req = OperationRequest{Key: ImageDeleteKey(img), Kind: OpImageDelete, Image: &ImageRequest{Name: img.Template}}
 		done, failed = ImageDeleted, "Deleting failed: "
 	default:
 		return nil
