@@ -59,9 +59,12 @@ type MachineImage struct {
 	SiteID     string
 	LocationID string
 	MachineID  string // the machine it was captured from
-	State      string // ImageCreating, ImageReady, ImageFailed
+	State      string // ImageCreating, ImageReady, ImageFailed, ImageDeleting, ImageDeleted
 	Error      string
 	LicenceKey string // the licensed source image's PriceKey
+	// DeleteAttempts counts the tenant's deletes: each after a failed one
+	// is a new site operation (ImageDeleteKey).
+	DeleteAttempts int
 }
 
 // Private reports whether the image is a tenant's own.

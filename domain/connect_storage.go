@@ -25,6 +25,7 @@ const (
 	OpNetworkDelete  OperationKind = "network_delete"  // Network.ID
 	OpImageImport    OperationKind = "image_import"    // Image: name, URL of the OVA in the image cache
 	OpImageCapture   OperationKind = "image_capture"   // MachineID (stopped), Image.Name
+	OpImageDelete    OperationKind = "image_delete"    // Image.Name: a tenant's own template (img-…); gone already is fine
 	OpAddressAttach  OperationKind = "address_attach"  // MachineID, Address: map the public address to the machine
 	OpAddressDetach  OperationKind = "address_detach"  // MachineID, Address: remove the mapping
 )
@@ -63,7 +64,7 @@ func (k OperationKind) StorageOp() bool {
 	switch k {
 	case OpDiskCreate, OpDiskAttach, OpDiskDetach, OpDiskGrow, OpDiskDelete,
 		OpSnapshotCreate, OpSnapshotRevert, OpSnapshotDelete, OpNetworkCreate, OpNetworkDelete,
-		OpImageImport, OpImageCapture, OpAddressAttach, OpAddressDetach:
+		OpImageImport, OpImageCapture, OpImageDelete, OpAddressAttach, OpAddressDetach:
 		return true
 	}
 	return false
@@ -82,7 +83,7 @@ func (r *OperationRequest) Subject() string {
 		if r.Network != nil {
 			return "network:" + r.Network.ID
 		}
-	case OpImageImport:
+	case OpImageImport, OpImageDelete:
 		if r.Image != nil {
 			return "image:" + r.Image.Name
 		}
@@ -111,10 +112,13 @@ func (r *OperationRequest) validateStorage(f map[string]string) {
 		if !machineRe.MatchString(r.Snapshot) {
 			f["snapshot"] = "A snapshot id of letters, digits, '-' and '_' is required."
 		}
-	case OpImageImport, OpImageCapture:
+	case OpImageImport, OpImageCapture, OpImageDelete:
 		needMachine = r.Kind == OpImageCapture
 		if r.Image == nil || !imageNameRe.MatchString(r.Image.Name) {
 			f["image.name"] = "An image name of letters, digits, '.', '_' and '-' is required."
+		} else if r.Kind == OpImageDelete && !strings.HasPrefix(r.Image.Name, TenantTemplatePrefix) {
+			// The catalogue's templates are the provider's; only tenants' own are deleted.
+			f["image.name"] = "Only a tenant's own image (img-…) can be deleted."
 		} else if r.Kind == OpImageImport && !strings.HasPrefix(r.Image.URL, "http://") && !strings.HasPrefix(r.Image.URL, "https://") {
 			f["image.url"] = "The image's http(s) URL in the image cache is required."
 		}
@@ -138,6 +142,9 @@ func (r *OperationRequest) validateStorage(f map[string]string) {
 		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
 	}
 }
+
+// TenantTemplatePrefix starts the template name of every tenant's own image.
+const TenantTemplatePrefix = "img-"
 
 var imageNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`)
 

@@ -16,6 +16,9 @@ func TestOperationRequestValidate(t *testing.T) {
 		{"create without spec", OperationRequest{Key: "k", Kind: OpCreate, MachineID: "m"}, []string{"spec"}},
 		{"create with a bad spec", OperationRequest{Key: "k", Kind: OpCreate, MachineID: "m", Spec: &MachineSpec{VCPUs: 500, MemoryMiB: 1, DiskGiB: -1}},
 			[]string{"spec.vcpus", "spec.memory_mib", "spec.disk_gib", "spec.name", "spec.image"}},
+		{"valid image delete", OperationRequest{Key: "k", Kind: OpImageDelete, Image: &ImageRequest{Name: "img-0b9e"}}, nil},
+		{"image delete without image", OperationRequest{Key: "k", Kind: OpImageDelete}, []string{"image.name"}},
+		{"image delete of a catalogue template", OperationRequest{Key: "k", Kind: OpImageDelete, Image: &ImageRequest{Name: "ubuntu-24.04"}}, []string{"image.name"}},
 		{"machine id with a slash", OperationRequest{Key: "k", Kind: OpStart, MachineID: "a/b"}, []string{"machine_id"}},
 	}
 	for _, tt := range tests {
@@ -44,5 +47,16 @@ func TestInventoryCapacity(t *testing.T) {
 	c := testInventory().Capacity()
 	if c.Clusters != 2 || c.Hosts != 4 || c.VCPUsTotal != 74 || c.VCPUsAllocated != 6 || c.MemoryAllocMiB != 7168 || c.StorageTotalGiB != 1100 || c.StorageFreeGiB != 830 {
 		t.Errorf("capacity %+v", c)
+	}
+}
+
+func TestImageDeleteKey(t *testing.T) {
+	for _, tt := range []struct {
+		attempts int
+		want     string
+	}{{0, "image_delete:i-1"}, {1, "image_delete:i-1"}, {2, "image_delete:i-1:2"}, {3, "image_delete:i-1:3"}} {
+		if got := ImageDeleteKey(&MachineImage{ID: "i-1", DeleteAttempts: tt.attempts}); got != tt.want {
+			t.Errorf("attempts %d: key %q, want %q", tt.attempts, got, tt.want)
+		}
 	}
 }

@@ -16,6 +16,8 @@ const (
 	ImageCreating = "creating"
 	ImageReady    = "ready"
 	ImageFailed   = "failed"
+	ImageDeleting = "deleting" // its template is being removed at the site
+	ImageDeleted  = "deleted"  // gone; kept for the machines made from it
 )
 
 // ReadyTemplates indexes replicas by template and site: ready[t][site] is
@@ -105,7 +107,7 @@ func ValidateImageName(name string) string {
 }
 
 // TenantImageService stores tenants' own images. Every method but
-// CreatingImages and SetTenantImageState is scoped to one tenant; another
+// PendingImages and SetTenantImageState is scoped to one tenant; another
 // tenant's image is ENOTFOUND.
 type TenantImageService interface {
 	// CreateTenantImage records img (TenantID, Name, SiteID, LocationID,
@@ -116,12 +118,14 @@ type TenantImageService interface {
 	TenantOwnImages(ctx context.Context, tenantID string) ([]*MachineImage, error)
 	// FindTenantImage returns one of the tenant's own images. ENOTFOUND.
 	FindTenantImage(ctx context.Context, tenantID, id string) (*MachineImage, error)
-	// CreatingImages lists every tenant's images being captured.
-	CreatingImages(ctx context.Context) ([]*MachineImage, error)
-	// SetTenantImageState moves an image being captured to ready or failed.
+	// PendingImages lists every tenant's images being captured or deleted.
+	PendingImages(ctx context.Context) ([]*MachineImage, error)
+	// SetTenantImageState moves an image being captured to ready or
+	// failed, and one being deleted to deleted or failed. EINVALID.
 	SetTenantImageState(ctx context.Context, id, state, errMsg string) error
-	// DeleteTenantImage removes the image from the tenant's list; machines
-	// made from it keep running. ENOTFOUND, ECONFLICT (still being captured).
+	// DeleteTenantImage moves a ready or failed image to deleting (one
+	// deleting already stays so); it leaves the create form at once.
+	// ENOTFOUND, ECONFLICT (still being captured).
 	DeleteTenantImage(ctx context.Context, tenantID, id string) error
 }
 
@@ -146,16 +150,52 @@ func (m *StorageManager) CaptureImage(ctx context.Context, mc *Machine, source *
 	return img, m.advanceTenantImage(ctx, img)
 }
 
-// advanceTenantImage sends a creating image's capture and records its outcome.
+// DeleteImage deletes one of the tenant's own images: it is no longer
+// offered at once, its site removes the template (connect's image_delete
+// operation), and then it is deleted; machines made from it keep running.
+// A failed site delete leaves it failed with the reason. ENOTFOUND,
+// ECONFLICT (still being captured).
+func (m *StorageManager) DeleteImage(ctx context.Context, tenantID, id string) (*MachineImage, error) {
+	if err := m.TenantImages.DeleteTenantImage(ctx, tenantID, id); err != nil {
+		return nil, err
+	}
+	img, err := m.TenantImages.FindTenantImage(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return img, m.advanceTenantImage(ctx, img)
+}
+
+// ImageDeleteKey is the idempotency key of the site operation deleting
+// img's template: image_delete:<id>, and for a delete after a failed one
+// image_delete:<id>:<attempt>, so that the site tries again rather than
+// answering with the failed operation.
+func ImageDeleteKey(img *MachineImage) string {
+	if img.DeleteAttempts <= 1 {
+		return "image_delete:" + img.ID
+	}
+	return fmt.Sprintf("image_delete:%s:%d", img.ID, img.DeleteAttempts)
+}
+
+// advanceTenantImage sends a creating image's capture, or a deleting
+// image's delete, and records its outcome.
 func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineImage) error {
-	if img.State != ImageCreating {
+	var req OperationRequest
+	done, failed := ImageReady, ""
+	switch img.State {
+	case ImageCreating:
+		req = OperationRequest{Key: "image_capture:" + img.ID, Kind: OpImageCapture,
+			MachineID: img.MachineID, Image: &ImageRequest{Name: img.Template}}
+	case ImageDeleting:
+		req = OperationRequest{Key: ImageDeleteKey(img), Kind: OpImageDelete, Image: &ImageRequest{Name: img.Template}}
+		done, failed = ImageDeleted, "Deleting failed: "
+	default:
 		return nil
 	}
-	op, err := m.submit(ctx, img.SiteID, OperationRequest{Key: "image_capture:" + img.ID, Kind: OpImageCapture,
-		MachineID: img.MachineID, Image: &ImageRequest{Name: img.Template}})
+	op, err := m.submit(ctx, img.SiteID, req)
 	if err != nil {
 		if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
-			img.State, img.Error = ImageFailed, ErrorMessage(err)
+			img.State, img.Error = ImageFailed, failed+ErrorMessage(err)
 			return m.TenantImages.SetTenantImageState(ctx, img.ID, img.State, img.Error)
 		}
 		return err
@@ -163,19 +203,19 @@ func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineIma
 	if op == nil || !op.State.Done() {
 		return nil
 	}
-	img.State, img.Error = ImageReady, ""
+	img.State, img.Error = done, ""
 	if op.State == OpFailed {
-		img.State, img.Error = ImageFailed, op.Error
+		img.State, img.Error = ImageFailed, failed+op.Error
 	}
 	return m.TenantImages.SetTenantImageState(ctx, img.ID, img.State, img.Error)
 }
 
-// refreshTenantImages advances every image being captured.
+// refreshTenantImages advances every image being captured or deleted.
 func (m *StorageManager) refreshTenantImages(ctx context.Context) error {
 	if m.TenantImages == nil {
 		return nil
 	}
-	imgs, err := m.TenantImages.CreatingImages(ctx)
+	imgs, err := m.TenantImages.PendingImages(ctx)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func (m *StorageManager) advanceReplica(ctx context.Context, r *ImageReplica, ur
 }
 
 // RefreshImages advances every copying replica and every tenant's image
-// being captured.
+// being captured or deleted.
 func (m *StorageManager) RefreshImages(ctx context.Context) error {
 	if err := m.refreshTenantImages(ctx); err != nil {
 		return err

@@ -66,6 +66,9 @@ type ImageBackend interface {
 	// CaptureImage clones machineID's stopped VM into template name; a
 	// template of that name already there is fine. ECONFLICT (running), ENOTFOUND.
 	CaptureImage(ctx context.Context, machineID, name string) error
+	// DeleteImage removes template name and its disks; absent is fine.
+	// ECONFLICT (name is a VM, not a template).
+	DeleteImage(ctx context.Context, name string) error
 }
 
 // AddressBackend records which public addresses map to a machine. A backend

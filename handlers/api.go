@@ -119,7 +119,7 @@ type apiImage struct {
 	OS       string `json:"os"`
 	Licensed bool   `json:"licensed"`
 	// Issue 9: a tenant's own image is private; its state is creating,
-	// ready or failed (catalogue images are ready). Locations names the
+	// ready, failed, deleting or deleted (catalogue images are ready). Locations names the
 	// tenant's locations where the image is ready.
 	Private   bool     `json:"private"`
 	State     string   `json:"state"`

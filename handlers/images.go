@@ -145,7 +145,11 @@ func (a *App) HandleImageDelete(w http.ResponseWriter, r *http.Request) {
 		a.Error(w, r, err)
 		return
 	}
-	a.flash(r, "ok", "Deleted image "+img.Name+".")
+	msg := "Deleting image " + img.Name + "… its template is removed at the site."
+	if img.State == domain.ImageDeleted {
+		msg = "Deleted image " + img.Name + "."
+	}
+	a.flash(r, "ok", msg)
 	redirect(w, r, "/images")
 }
 
@@ -158,7 +162,13 @@ func (a *App) deleteImage(r *http.Request, id string) (*domain.MachineImage, err
 	if err != nil {
 		return nil, err
 	}
-	err = a.Storage.TenantImages.DeleteTenantImage(r.Context(), p.Tenant.ID, id)
+	deleting, err := a.Storage.DeleteImage(r.Context(), p.Tenant.ID, id)
+	if deleting != nil {
+		if err != nil { // it is deleting; the tracker sends the delete again
+			a.Log.WarnContext(r.Context(), "send image delete", "image", id, "err", err)
+		}
+		img, err = deleting, nil
+	}
 	a.auditAction(r, p.Tenant.ID, "image.delete", img.Name, err)
 	return img, err
 }
@@ -248,11 +258,13 @@ func (a *App) HandleAPIMachineSaveImage(w http.ResponseWriter, r *http.Request) 
 	WriteJSON(w, http.StatusAccepted, a.apiOwnImage(r.Context(), img))
 }
 
-// HandleAPIImageDelete deletes one of the tenant's own images: 204.
+// HandleAPIImageDelete deletes one of the tenant's own images: 202 with
+// the image, deleting until its site has removed the template.
 func (a *App) HandleAPIImageDelete(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.deleteImage(r, chi.URLParam(r, "imageID")); err != nil {
+	img, err := a.deleteImage(r, chi.URLParam(r, "imageID"))
+	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	WriteJSON(w, http.StatusAccepted, a.apiOwnImage(r.Context(), img))
 }

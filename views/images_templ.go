@@ -691,7 +691,7 @@ func ImageList(p ImageListProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if p.CanWrite && i.State != domain.ImageCreating {
+				if p.CanWrite && i.State != domain.ImageCreating && i.State != domain.ImageDeleting {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 58, "<form method=\"post\" action=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -816,6 +816,8 @@ func imageBadge(state string) string {
 		return "running"
 	case domain.ImageFailed:
 		return "error"
+	case domain.ImageDeleting:
+		return "deleting"
 	}
 	return "creating"
 }

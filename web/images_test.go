@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,15 +192,67 @@ func TestSaveMachineAsImage(t *testing.T) {
 	}
 	e.waitStatus(t, tok, r.Body["id"].(string), "running")
 
-	// Deleted, it is gone from the lists; the machine made from it stays.
-	if r := e.api(t, tok, "DELETE", "/api/v1/images/"+id, nil); r.Status != 204 {
+	copyID := r.Body["id"].(string)
+
+	// Deleted, it leaves the create form at once, its template is removed
+	// at the site, then it is gone from the lists; the machine made from
+	// it stays.
+	template := "img-" + id
+	if !slices.Contains(siteTemplates(t, e, "Berlin"), template) {
+		t.Fatalf("Berlin's templates lack %s: %v", template, siteTemplates(t, e, "Berlin"))
+	}
+	r = e.api(t, tok, "DELETE", "/api/v1/images/"+id, nil)
+	if r.Status != 202 || (r.Body["state"] != "deleting" && r.Body["state"] != "deleted") {
 		t.Fatalf("delete: %d %s", r.Status, r.Raw)
 	}
-	if r := e.api(t, tok, "GET", "/api/v1/images/"+id, nil); r.Status != 404 {
-		t.Errorf("deleted image: %d", r.Status)
-	}
 	lacks(t, webtest.Body(t, c.Get("/machines/new")), `data-testid="image-golden"`)
-	e.waitStatus(t, tok, r.Body["id"].(string), "running")
+	r = e.api(t, tok, "POST", "/api/v1/machines", map[string]string{"name": "late", "location": "Berlin", "flavor": "s-1vcpu-1gb", "image": id})
+	problem(t, r, 422)
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		r := e.api(t, tok, "GET", "/api/v1/images/"+id, nil)
+		if r.Status == 404 {
+			break
+		}
+		if r.Body["state"] != "deleting" || time.Now().After(deadline) {
+			t.Fatalf("deleting golden: %d %s", r.Status, r.Raw)
+		}
+		webtest.Body(t, c.Get("/images")) // the tracker and the Images page advance it
+		time.Sleep(200 * time.Millisecond)
+	}
+	if r := e.api(t, tok, "GET", "/api/v1/images", nil); strings.Contains(r.Raw, id) {
+		t.Errorf("deleted image listed: %s", r.Raw)
+	}
+	if got := siteTemplates(t, e, "Berlin"); slices.Contains(got, template) {
+		t.Errorf("template %s still at the site: %v", template, got)
+	}
+	if r := e.api(t, tok, "DELETE", "/api/v1/images/"+id, nil); r.Status != 404 {
+		t.Errorf("delete again: %d %s", r.Status, r.Raw)
+	}
+	lacks(t, webtest.Body(t, c.Get("/images")), `data-testid="own-image-golden"`)
+	e.waitStatus(t, tok, copyID, "running")
+}
+
+// siteTemplates lists the templates at the site of the named location, as
+// the site's connect reports them.
+func siteTemplates(t *testing.T, e *mEnv, location string) []string {
+	t.Helper()
+	for _, l := range e.locs {
+		if l.Name != location {
+			continue
+		}
+		c, err := e.Server.App.Storage.Connector.Client(context.Background(), e.site(t, l).ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := c.Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Templates
+	}
+	t.Fatalf("no location %s", location)
+	return nil
 }
 
 // In the browser, choosing Frankfurt greys Debian 12 at once ("Not yet in

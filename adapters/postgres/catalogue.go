@@ -24,7 +24,7 @@ const imageCols = `id, name, template, os, licensed, created_at`
 
 // imageSelect reads an image as scanImage wants it, from images i.
 const imageSelect = `SELECT i.id, i.name, i.template, i.os, i.licensed, i.created_at, coalesce(i.tenant_id::text, ''), coalesce(i.site_id::text, ''),
-	coalesce(i.location_id::text, ''), coalesce(i.machine_id::text, ''), i.state, i.error, i.licence_key FROM images i`
+	coalesce(i.location_id::text, ''), coalesce(i.machine_id::text, ''), i.state, i.error, i.licence_key, i.delete_attempts FROM images i`
 
 func scanFlavor(row pgx.Row) (*domain.Flavor, error) {
 	var f domain.Flavor
@@ -34,7 +34,7 @@ func scanFlavor(row pgx.Row) (*domain.Flavor, error) {
 
 func scanImage(row pgx.Row) (*domain.MachineImage, error) {
 	var i domain.MachineImage
-	err := row.Scan(&i.ID, &i.Name, &i.Template, &i.OS, &i.Licensed, &i.CreatedAt, &i.TenantID, &i.SiteID, &i.LocationID, &i.MachineID, &i.State, &i.Error, &i.LicenceKey)
+	err := row.Scan(&i.ID, &i.Name, &i.Template, &i.OS, &i.Licensed, &i.CreatedAt, &i.TenantID, &i.SiteID, &i.LocationID, &i.MachineID, &i.State, &i.Error, &i.LicenceKey, &i.DeleteAttempts)
 	return &i, err
 }
 

@@ -23,7 +23,7 @@ func (s *CatalogueService) CreateTenantImage(ctx context.Context, img *domain.Ma
 		return domain.Errorf(domain.EINVALID, "An image needs its tenant, site, location and machine.")
 	}
 	img.ID = domain.NewID()
-	img.Template = "img-" + img.ID // the template's name at the site: unique, and no tenant's words in vCenter
+	img.Template = domain.TenantTemplatePrefix + img.ID // the template's name at the site: unique, and no tenant's words in vCenter
 	img.State, img.Error = domain.ImageCreating, ""
 	if img.OS == "" {
 		img.OS = "linux"
@@ -54,16 +54,24 @@ func (s *CatalogueService) FindTenantImage(ctx context.Context, tenantID, id str
 	return i, translate(err, "Image not found.")
 }
 
-func (s *CatalogueService) CreatingImages(ctx context.Context) ([]*domain.MachineImage, error) {
-	rows, err := s.db.Pool.Query(ctx, imageSelect+` WHERE i.state = 'creating' ORDER BY i.created_at LIMIT 500`)
+func (s *CatalogueService) PendingImages(ctx context.Context) ([]*domain.MachineImage, error) {
+	rows, err := s.db.Pool.Query(ctx, imageSelect+` WHERE i.state IN ('creating', 'deleting') ORDER BY i.created_at LIMIT 500`)
 	return collect(rows, err, scanImage)
 }
 
+// imageFrom is the states an image reaches each state from.
+var imageFrom = map[string][]string{
+	domain.ImageReady:   {domain.ImageCreating},
+	domain.ImageDeleted: {domain.ImageDeleting},
+	domain.ImageFailed:  {domain.ImageCreating, domain.ImageDeleting},
+}
+
 func (s *CatalogueService) SetTenantImageState(ctx context.Context, id, state, errMsg string) error {
-	if state != domain.ImageReady && state != domain.ImageFailed {
-		return domain.Errorf(domain.EINVALID, "An image becomes ready or failed.")
+	from, ok := imageFrom[state]
+	if !ok {
+		return domain.Errorf(domain.EINVALID, "An image becomes ready, deleted or failed.")
 	}
-	_, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = $2, error = $3 WHERE id = $1 AND tenant_id IS NOT NULL AND state = 'creating'`, id, state, errMsg)
+	_, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = $2, error = $3 WHERE id = $1 AND tenant_id IS NOT NULL AND state = ANY($4)`, id, state, errMsg, from)
 	return translate(err, "")
 }
 
@@ -75,7 +83,11 @@ func (s *CatalogueService) DeleteTenantImage(ctx context.Context, tenantID, id s
 	if img.State == domain.ImageCreating {
 		return domain.Errorf(domain.ECONFLICT, "%s is still being created; delete it once it is ready.", img.Name)
 	}
-	tag, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = 'deleted' WHERE id = $1 AND tenant_id = $2 AND state IN ('ready', 'failed')`, id, tenantID)
+	if img.State == domain.ImageDeleting {
+		return nil
+	}
+	// The error stays empty while deleting; the tracker records how it ends.
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = 'deleting', error = '', delete_attempts = delete_attempts + 1 WHERE id = $1 AND tenant_id = $2 AND state IN ('ready', 'failed')`, id, tenantID)
 	if err == nil && tag.RowsAffected() == 0 {
 		return errImageNotFound
 	}

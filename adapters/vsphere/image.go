@@ -151,3 +151,38 @@ func (b *Backend) importPool(ctx context.Context) (types.ManagedObjectReference,
 	sort.Slice(hosts, func(i, j int) bool { return hosts[i].Name < hosts[j].Name })
 	return b.poolOf(ctx, hosts[0].Self)
 }
+
+// DeleteImage destroys template name with its disks, freeing the
+// provider's storage. An absent template is fine, so a retry after a crash
+// succeeds; a VM of that name that is not a template is refused.
+func (b *Backend) DeleteImage(ctx context.Context, name string) error {
+	b.mu.Lock()
+	delete(b.refs, "VirtualMachine/"+name) // a cached reference may be stale
+	b.mu.Unlock()
+	ref, err := b.searchRef(ctx, "VirtualMachine", name)
+	if err != nil {
+		return translate(err, "find the template")
+	}
+	if ref == nil {
+		return nil
+	}
+	vm := object.NewVirtualMachine(b.c, *ref)
+	var m mo.VirtualMachine
+	if err := vm.Properties(ctx, *ref, []string{"config.template"}, &m); err != nil {
+		if gone(err) {
+			return nil
+		}
+		return translate(err, "read the template")
+	}
+	if m.Config == nil || !m.Config.Template {
+		return domain.Errorf(domain.ECONFLICT, "%s is a virtual machine, not a template; it is not deleted.", name)
+	}
+	t, err := vm.Destroy(ctx)
+	if err == nil {
+		_, err = t.WaitForResult(ctx)
+	}
+	if err != nil && gone(err) {
+		return nil // a concurrent attempt deleted it
+	}
+	return translate(err, "delete the template")
+}

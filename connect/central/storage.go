@@ -68,19 +68,22 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 		return c.runNetwork(ctx, op)
 	case domain.OpAddressAttach, domain.OpAddressDetach:
 		return c.runAddress(ctx, op)
-	case domain.OpImageImport, domain.OpImageCapture:
+	case domain.OpImageImport, domain.OpImageCapture, domain.OpImageDelete:
 		ib, ok := c.backend.(domain.ImageBackend)
 		if !ok {
 			return domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage images.")
 		}
 		var err error
-		if op.Kind == domain.OpImageImport {
+		switch op.Kind {
+		case domain.OpImageImport:
 			err = ib.ImportImage(ctx, p.Image.Name, p.Image.URL)
-		} else {
+		case domain.OpImageCapture:
 			err = ib.CaptureImage(ctx, op.MachineID, p.Image.Name)
+		default:
+			err = ib.DeleteImage(ctx, p.Image.Name)
 		}
 		if err == nil {
-			// The site's info lists the new template at once.
+			// The site's info lists (or no longer lists) the template at once.
 			if serr := c.Sync(ctx); serr != nil {
 				c.log.Warn("sync after an image operation", "err", serr)
 			}

@@ -155,4 +155,26 @@ func TestImageOperationsThroughConnect(t *testing.T) {
 		Spec: &domain.MachineSpec{Name: "copy", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 512, Image: "acme-golden"}}); op.State != domain.OpSucceeded {
 		t.Errorf("create from the private image: %s", op.Error)
 	}
+
+	// A tenant's own template (img-…) is deleted; again (a retry) is fine.
+	own := domain.TenantTemplatePrefix + domain.NewID()
+	capture.Key, capture.Image = domain.NewID(), &domain.ImageRequest{Name: own}
+	if op := run(c, capture); op.State != domain.OpSucceeded {
+		t.Fatalf("capture %s: %s", own, op.Error)
+	}
+	for i := range 2 {
+		if op := run(c, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpImageDelete, Image: &domain.ImageRequest{Name: own}}); op.State != domain.OpSucceeded {
+			t.Fatalf("delete #%d: %s %s", i+1, op.State, op.Error)
+		}
+		if info, _ := c.Info(ctx); slices.Contains(info.Templates, own) {
+			t.Errorf("templates after delete #%d: %v", i+1, info.Templates)
+		}
+	}
+	// The catalogue's templates are not deleted this way.
+	if _, err := c.Submit(ctx, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpImageDelete, Image: &domain.ImageRequest{Name: "debian-12"}}); domain.ErrorCode(err) != domain.EINVALID {
+		t.Errorf("delete a catalogue template = %v, want invalid", err)
+	}
+	if info, _ := c.Info(ctx); !slices.Contains(info.Templates, "debian-12") {
+		t.Errorf("templates after a refused delete: %v", info.Templates)
+	}
 }
