@@ -470,7 +470,10 @@ func (m *StorageManager) defaultNetwork(ctx context.Context, tenantID, locationI
 		}
 		n := &Network{TenantID: tenantID, Name: name, LocationID: locationID, CIDR: cidr, Default: true}
 		err := m.CreateNetwork(ctx, n)
-		if ErrorCode(err) == ECONFLICT && retry { // a concurrent first use made it (or took the name): look once more
+		// A concurrent first use made it meanwhile: its name or its range
+		// (the same first free /24) clashes. Look once more.
+		clash := ErrorCode(err) == ECONFLICT || ErrorCode(err) == EINVALID && ErrorFields(err)["cidr"] != ""
+		if clash && retry {
 			return m.defaultNetwork(ctx, tenantID, locationID, false)
 		}
 		return n, err
