@@ -31,7 +31,11 @@ func (a *App) addressesSection(r *http.Request, tid string) (views.AddressesProp
 func (a *App) HandleAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "address_location")
 	tid := PrincipalFrom(r.Context()).TenantID()
-	addr, err := a.Storage.Addresses.AllocatePublic(r.Context(), tid, v["address_location"], "")
+	var addr *domain.PublicAddress
+	loc, err := a.resolveLocation(r.Context(), tid, v["address_location"])
+	if err == nil {
+		addr, err = a.Storage.Addresses.AllocatePublic(r.Context(), tid, loc, "")
+	}
 	a.auditAction(r, tid, "address.allocate", v["address_location"], err)
 	if err != nil {
 		if fe := domain.ErrorFields(err); fe != nil {

@@ -23,6 +23,25 @@ func (a *App) refreshStorage(r *http.Request, tenantID string) {
 	}
 }
 
+// tenantLocationOptions are the locations a tenant may create disks,
+// networks and addresses in (see resolveLocation), as select options, and
+// every location's name by id for showing what exists.
+func (a *App) tenantLocationOptions(ctx context.Context, tenantID string) ([][2]string, map[string]string, error) {
+	_, names, err := a.storageLocationNames(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	locs, err := a.tenantLocations(ctx, tenantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := make([][2]string, 0, len(locs))
+	for _, l := range locs {
+		opts = append(opts, [2]string{l.ID, l.Name})
+	}
+	return opts, names, nil
+}
+
 func (a *App) storageLocationNames(ctx context.Context) ([][2]string, map[string]string, error) {
 	locs, err := a.Locations.FindLocations(ctx)
 	if err != nil {
@@ -50,7 +69,7 @@ func (a *App) renderDisks(w http.ResponseWriter, r *http.Request, status int, f 
 		a.Error(w, r, err)
 		return
 	}
-	opts, names, err := a.storageLocationNames(r.Context())
+	opts, names, err := a.tenantLocationOptions(r.Context(), tid)
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -81,7 +100,7 @@ func (a *App) HandleDiskCreate(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if d.SizeGiB, err = strconv.Atoi(v["size_gib"]); err != nil {
 		err = domain.Invalid(map[string]string{"size_gib": "Enter a whole number of GiB."})
-	} else {
+	} else if d.LocationID, err = a.resolveLocation(r.Context(), d.TenantID, v["location"]); err == nil {
 		err = a.Storage.CreateDisk(r.Context(), d)
 	}
 	a.auditAction(r, d.TenantID, "disk.create", v["name"], err)
@@ -124,7 +143,7 @@ func (a *App) renderNetworks(w http.ResponseWriter, r *http.Request, status int,
 		a.Error(w, r, err)
 		return
 	}
-	opts, names, err := a.storageLocationNames(r.Context())
+	opts, names, err := a.tenantLocationOptions(r.Context(), tid)
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -144,7 +163,10 @@ func (a *App) renderNetworks(w http.ResponseWriter, r *http.Request, status int,
 func (a *App) HandleNetworkCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "location", "cidr")
 	n := &domain.Network{TenantID: PrincipalFrom(r.Context()).TenantID(), Name: v["name"], LocationID: v["location"], CIDR: v["cidr"]}
-	err := a.Storage.CreateNetwork(r.Context(), n)
+	var err error
+	if n.LocationID, err = a.resolveLocation(r.Context(), n.TenantID, v["location"]); err == nil {
+		err = a.Storage.CreateNetwork(r.Context(), n)
+	}
 	a.auditAction(r, n.TenantID, "network.create", v["name"], err)
 	if err != nil {
 		if fe := domain.ErrorFields(err); fe != nil {

@@ -84,9 +84,12 @@ func idemKey(r *http.Request) (string, error) {
 	return k, nil
 }
 
-// resolveLocation accepts a location's id or name.
-func (a *App) resolveLocation(ctx context.Context, s string) (string, error) {
-	locs, err := a.Locations.FindLocations(ctx)
+// resolveLocation accepts the id or name of one of the tenant's locations:
+// the same ones its machines may use (allow-list, and never a location
+// dedicated to someone else), so disks, networks and addresses follow the
+// tenancy rules machines do. Any other is EINVALID at field location.
+func (a *App) resolveLocation(ctx context.Context, tenantID, s string) (string, error) {
+	locs, err := a.tenantLocations(ctx, tenantID)
 	if err != nil {
 		return "", err
 	}
@@ -95,7 +98,7 @@ func (a *App) resolveLocation(ctx context.Context, s string) (string, error) {
 			return l.ID, nil
 		}
 	}
-	return "", domain.Invalid(map[string]string{"location": "Unknown location; GET /api/v1/locations lists them."})
+	return "", domain.Invalid(map[string]string{"location": "Choose one of your locations (GET /api/v1/locations lists them)."})
 }
 
 type apiPage[T any] struct {
@@ -169,7 +172,7 @@ func (a *App) handleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &domain.Disk{TenantID: tenantOf(r), Name: in.Name, SizeGiB: in.SizeGiB, Class: in.Class, IdemKey: key}
 	if err == nil {
-		d.LocationID, err = a.resolveLocation(r.Context(), in.Location)
+		d.LocationID, err = a.resolveLocation(r.Context(), tenantOf(r), in.Location)
 	}
 	if err == nil {
 		err = a.Storage.CreateDisk(r.Context(), d)
@@ -297,7 +300,7 @@ func (a *App) handleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	n := &domain.Network{TenantID: tenantOf(r), Name: in.Name, CIDR: in.CIDR, IdemKey: key}
 	if err == nil {
-		n.LocationID, err = a.resolveLocation(r.Context(), in.Location)
+		n.LocationID, err = a.resolveLocation(r.Context(), tenantOf(r), in.Location)
 	}
 	if err == nil {
 		err = a.Storage.CreateNetwork(r.Context(), n)
@@ -411,7 +414,7 @@ func (a *App) handleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	var ad *domain.PublicAddress
 	if err == nil {
 		var loc string
-		if loc, err = a.resolveLocation(r.Context(), in.Location); err == nil {
+		if loc, err = a.resolveLocation(r.Context(), tenantOf(r), in.Location); err == nil {
 			ad, err = a.Storage.Addresses.AllocatePublic(r.Context(), tid, loc, key)
 		}
 	}

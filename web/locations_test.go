@@ -19,6 +19,11 @@ func startDemo(t *testing.T) *webtest.Env {
 	if err := env.Server.StartDemoSites(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Offer the demo's locations to the demo tenants, as serve --demo does:
+	// disks, networks and addresses go only where a tenant's machines may.
+	if err := env.Server.SeedMachinesDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return env
 }
 

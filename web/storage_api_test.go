@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,6 +88,29 @@ func TestStorageAPI(t *testing.T) {
 		t.Errorf("wrong type: %d", code)
 	}
 	diskPath := "/api/v1/disks/" + d["id"].(string)
+	// Zurich is dedicated to acme: globex can put nothing there (and is not
+	// told it exists), while acme can.
+	for _, c := range []struct {
+		path, key string
+		body      map[string]any
+	}{
+		{"/api/v1/disks", "z-disk", map[string]any{"name": "z", "location": "Zurich", "size_gib": 10}},
+		{"/api/v1/networks", "z-net", map[string]any{"name": "z", "location": "Zurich", "cidr": "10.77.0.0/24"}},
+		{"/api/v1/addresses", "z-ip", map[string]any{"location": "Zurich"}},
+	} {
+		code, p, _ := carol.do("POST", c.path, c.key, c.body)
+		if errs, _ := p["errors"].(map[string]any); code != http.StatusUnprocessableEntity || errs["location"] == nil {
+			t.Errorf("globex %s in acme's Zurich: %d %v", c.path, code, p)
+		}
+	}
+	if code, _, _ := alice.do("POST", "/api/v1/disks", "z-disk", map[string]any{"name": "z", "location": "Zurich", "size_gib": 10}); code != http.StatusAccepted {
+		t.Errorf("acme disk in its own Zurich: %d", code)
+	}
+	carolPortal := env.Client(t, "globex.localhost")
+	carolPortal.Login("", "carol", "demo")
+	if body := webtest.Body(t, carolPortal.Get("/disks")); strings.Contains(body, "Zurich") {
+		t.Errorf("globex's Disks page offers acme's Zurich")
+	}
 	if code, _, _ := carol.do("GET", diskPath, "", nil); code != http.StatusNotFound {
 		t.Errorf("other tenant reads the disk: %d", code)
 	}

@@ -150,11 +150,14 @@ func TestDisksAndNetworksPages(t *testing.T) {
 }
 
 func TestPublicAddressesPages(t *testing.T) {
-	env := webtest.New(t)
+	env := startDemo(t) // Berlin, with a site, offered to acme
 	ctx := context.Background()
-	berlin := &domain.GeoLocation{Name: "Berlin", CountryCode: "DE"}
-	if err := env.Server.Locations.CreateLocation(ctx, berlin); err != nil {
-		t.Fatal(err)
+	berlin := &domain.GeoLocation{}
+	locs, _ := env.Server.Locations.FindLocations(ctx)
+	for _, l := range locs {
+		if l.Name == "Berlin" {
+			berlin = l
+		}
 	}
 	admin := env.Client(t, "localhost")
 	admin.Login("", "admin", "demo")
