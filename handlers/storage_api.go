@@ -108,8 +108,8 @@ type apiPage[T any] struct {
 
 func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).TenantID() }
 
-// machinePlace finds where a machine of the tenant runs, through the
-// machines service's hook. EUNAVAILABLE until machines are wired.
+// machinePlace finds where a machine of the tenant runs (ENOTFOUND for
+// another tenant's); the MachinePlace hook, when set, answers instead.
 func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error) {
 	if a.MachinePlace != nil {
 		return a.MachinePlace(ctx, tenantID, machineID)
