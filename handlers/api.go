@@ -2,8 +2,6 @@ package handlers
 
 import (
 	_ "embed"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,35 +18,10 @@ var openAPIDoc []byte
 // OpenAPIDocument is the user API's OpenAPI 3.1 description.
 func OpenAPIDocument() []byte { return openAPIDoc }
 
-// APIRoutes mounts the user API (/api/v1). Every route but the document
-// needs a Bearer token; the token acts with its user's role.
-func (a *App) APIRoutes(r chi.Router) {
-	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openAPIDoc)
-	})
-	r.Group(func(r chi.Router) {
-		r.Use(a.APIAuthenticate)
-		r.Get("/locations", a.HandleAPILocations)
-		r.Get("/flavors", a.HandleAPIFlavors)
-		r.Get("/images", a.HandleAPIImages)
-		r.Get("/images/{imageID}", a.HandleAPIImageGet)
-		r.Get("/machines", a.HandleAPIMachineList)
-		r.Get("/machines/{machineID}", a.HandleAPIMachineGet)
-		a.BillingAPIRoutes(r) // usage and invoices (issue 6)
-		r.Group(func(r chi.Router) {
-			r.Use(apiRequireWriter)
-			r.Post("/machines", a.HandleAPIMachineCreate)
-			r.Post("/machines/{machineID}/start", a.handleAPIAction(domain.ActionStart))
-			r.Post("/machines/{machineID}/stop", a.handleAPIAction(domain.ActionStop))
-			r.Post("/machines/{machineID}/reboot", a.handleAPIAction(domain.ActionReboot))
-			r.Post("/machines/{machineID}/resize", a.handleAPIAction(domain.ActionResize))
-			r.Delete("/machines/{machineID}", a.handleAPIAction(domain.ActionDelete))
-			r.Post("/machines/{machineID}/image", a.HandleAPIMachineSaveImage)
-			r.Delete("/images/{imageID}", a.HandleAPIImageDelete)
-		})
-		a.StorageAPIRoutes(r) // disks, networks, addresses (issue 9)
-	})
+// HandleOpenAPI serves the user API's OpenAPI document.
+func (a *App) HandleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPIDoc)
 }
 
 // APIAuthenticate accepts "Authorization: Bearer <token>". A token of a
@@ -81,16 +54,6 @@ func (a *App) APIAuthenticate(next http.Handler) http.Handler {
 		}
 		p.TokenID = tok.ID
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
-	})
-}
-
-func apiRequireWriter(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := PrincipalFrom(r.Context()); !p.User.Role.CanWrite() {
-			WriteProblem(w, r, domain.Errorf(domain.EFORBIDDEN, "The viewer role may read but not change anything."))
-			return
-		}
-		next.ServeHTTP(w, r)
 	})
 }
 
@@ -154,11 +117,6 @@ type apiMachine struct {
 	Price      *apiPrice                  `json:"price"`
 }
 
-type apiList[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
 func (a *App) apiMachine(m *domain.Machine, locs map[string]string, q *domain.Quote) apiMachine {
 	out := apiMachine{ID: m.ID, Name: m.Name, Status: string(m.Status), Location: locs[m.LocationID], LocationID: m.LocationID,
 		Flavor: m.FlavorName, FlavorID: m.FlavorID, Image: m.ImageName, ImageID: m.ImageID,
@@ -201,7 +159,7 @@ func (a *App) HandleAPILocations(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	out := apiList[apiLocation]{Items: []apiLocation{}}
+	out := apiPage[apiLocation]{Items: []apiLocation{}}
 	for _, l := range ls {
 		out.Items = append(out.Items, apiLocation{ID: l.ID, Name: l.Name, CountryCode: l.CountryCode})
 	}
@@ -214,7 +172,7 @@ func (a *App) HandleAPIFlavors(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	out := apiList[apiFlavor]{Items: []apiFlavor{}}
+	out := apiPage[apiFlavor]{Items: []apiFlavor{}}
 	for _, f := range fs {
 		out.Items = append(out.Items, apiFlavor{ID: f.ID, Name: f.Name, VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB})
 	}
@@ -265,7 +223,7 @@ func (a *App) HandleAPIMachineList(w http.ResponseWriter, r *http.Request) {
 	}
 	locs := a.locationNames(r.Context())
 	qc := a.newQuoteCache(p.Tenant.ID)
-	out := apiList[apiMachine]{Items: make([]apiMachine, 0, len(ms)), NextCursor: next}
+	out := apiPage[apiMachine]{Items: make([]apiMachine, 0, len(ms)), NextCursor: next}
 	for _, m := range ms {
 		out.Items = append(out.Items, a.apiMachine(m, locs, qc.machine(r.Context(), m)))
 	}
@@ -289,18 +247,6 @@ func (a *App) HandleAPIMachineGet(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
-// decodeJSON reads a small JSON object into v; EINVALID when malformed.
-func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return domain.Errorf(domain.EINVALID, "Send JSON with Content-Type: application/json.")
-	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	if err := dec.Decode(v); err != nil {
-		return domain.Errorf(domain.EINVALID, "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return nil
-}
-
 type apiCreateMachine struct {
 	Name     string `json:"name"`
 	Location string `json:"location"`
@@ -320,9 +266,9 @@ func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if len(key) > 200 {
-		WriteProblem(w, r, domain.Invalid(map[string]string{"Idempotency-Key": "The Idempotency-Key may be at most 200 characters."}))
+	key, err := idempotencyKey(r)
+	if err != nil {
+		WriteProblem(w, r, err)
 		return
 	}
 	r = withPlacementInput(r, in.Residency, in.Groups)
@@ -338,7 +284,7 @@ func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusAccepted, out)
 }
 
-func (a *App) handleAPIAction(action domain.MachineAction) http.HandlerFunc {
+func (a *App) HandleAPIAction(action domain.MachineAction) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Flavor string `json:"flavor"`

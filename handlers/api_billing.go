@@ -9,15 +9,6 @@ import (
 	"tessera/domain"
 )
 
-// BillingAPIRoutes registers the billing part of the user API (relative to
-// /api/v1). The handlers read the principal from the context, however the
-// request was authenticated.
-func (a *App) BillingAPIRoutes(r chi.Router) {
-	r.Get("/usage", a.HandleAPIUsage)
-	r.Get("/invoices", a.HandleAPIInvoices)
-	r.Get("/invoices/{invoiceID}", a.HandleAPIInvoice)
-}
-
 type apiLine struct {
 	ResourceID   string `json:"resource_id,omitempty"`
 	ResourceType string `json:"resource_type,omitempty"`

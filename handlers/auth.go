@@ -126,18 +126,6 @@ func (a *App) RequireTenantAdmin(next http.Handler) http.Handler {
 	})
 }
 
-// RequireWriter refuses changes by viewers.
-func (a *App) RequireWriter(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := PrincipalFrom(r.Context())
-		if p == nil || !p.User.Role.CanWrite() {
-			a.Error(w, r, domain.Errorf(domain.EFORBIDDEN, "Your role (viewer) can look but not change anything. Ask an admin for the member role."))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // HandleLoginPage shows the log-in form.
 func (a *App) HandleLoginPage(w http.ResponseWriter, r *http.Request) {
 	if p := PrincipalFrom(r.Context()); p != nil {

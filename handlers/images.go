@@ -196,7 +196,7 @@ func (a *App) HandleAPIImages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	where := imageWhere(c)
-	out := apiList[apiImage]{Items: []apiImage{}}
+	out := apiPage[apiImage]{Items: []apiImage{}}
 	seen := map[string]bool{}
 	for _, i := range c.Images {
 		seen[i.ID] = true

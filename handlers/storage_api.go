@@ -2,9 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -12,77 +9,6 @@ import (
 
 	"tessera/domain"
 )
-
-// StorageAPIRoutes mounts the user API's disks, networks and public
-// addresses (issue 9). Mount it inside /api/v1's authenticated group; it
-// refuses changes by viewers itself.
-func (a *App) StorageAPIRoutes(r chi.Router) {
-	r.Get("/disks", a.handleAPIDiskList)
-	r.Get("/disks/{id}", a.handleAPIDiskGet)
-	r.Get("/networks", a.handleAPINetworkList)
-	r.Get("/networks/{id}", a.handleAPINetworkGet)
-	r.Get("/networks/{id}/rules", a.handleAPIRuleList)
-	r.Get("/addresses", a.handleAPIAddressList)
-	r.Get("/addresses/{id}", a.handleAPIAddressGet)
-	r.Get("/machines/{machineID}/snapshots", a.handleAPISnapshotList)
-	r.Get("/snapshots/{id}", a.handleAPISnapshotGet)
-	r.Group(func(r chi.Router) {
-		r.Use(storageAPIWriter)
-		r.Post("/disks", a.handleAPIDiskCreate)
-		r.Delete("/disks/{id}", a.handleAPIDiskDelete)
-		r.Post("/disks/{id}/grow", a.handleAPIDiskGrow)
-		r.Post("/disks/{id}/attach", a.handleAPIDiskAttach)
-		r.Post("/disks/{id}/detach", a.handleAPIDiskDetach)
-		r.Post("/networks", a.handleAPINetworkCreate)
-		r.Delete("/networks/{id}", a.handleAPINetworkDelete)
-		r.Post("/networks/{id}/rules", a.handleAPIRuleCreate)
-		r.Delete("/networks/{id}/rules/{ruleID}", a.handleAPIRuleDelete)
-		r.Post("/addresses", a.handleAPIAddressAllocate)
-		r.Post("/addresses/{id}/attach", a.handleAPIAddressAttach)
-		r.Post("/addresses/{id}/detach", a.handleAPIAddressDetach)
-		r.Delete("/addresses/{id}", a.handleAPIAddressRelease)
-		r.Post("/machines/{machineID}/snapshots", a.handleAPISnapshotCreate)
-		r.Post("/snapshots/{id}/revert", a.handleAPISnapshotRevert)
-		r.Delete("/snapshots/{id}", a.handleAPISnapshotDelete)
-	})
-}
-
-func storageAPIWriter(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := PrincipalFrom(r.Context()); p == nil || !p.User.Role.CanWrite() {
-			WriteProblem(w, r, domain.Errorf(domain.EFORBIDDEN, "Your role (viewer) can look but not change anything."))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// storageDecode reads a small JSON object; unknown fields are refused.
-func storageDecode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return domain.Invalid(map[string]string{te.Field: "This field has the wrong type."})
-		}
-		if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return domain.Invalid(map[string]string{f: "Unknown field."})
-		}
-		return domain.Errorf(domain.EINVALID, "The body must be a JSON object.")
-	}
-	return nil
-}
-
-// idemKey is the request's Idempotency-Key header. EINVALID when too long.
-func idemKey(r *http.Request) (string, error) {
-	k := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-	if len(k) > 200 {
-		return "", domain.Invalid(map[string]string{"Idempotency-Key": "The Idempotency-Key may be at most 200 characters."})
-	}
-	return k, nil
-}
 
 // resolveLocation accepts the id or name of one of the tenant's locations:
 // the same ones its machines may use (allow-list, and never a location
@@ -99,11 +25,6 @@ func (a *App) resolveLocation(ctx context.Context, tenantID, s string) (string, 
 		}
 	}
 	return "", domain.Invalid(map[string]string{"location": "Choose one of your locations (GET /api/v1/locations lists them)."})
-}
-
-type apiPage[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next_cursor,omitempty"`
 }
 
 func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).TenantID() }
@@ -124,7 +45,7 @@ func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (dom
 	return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
 }
 
-func (a *App) handleAPIDiskList(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
 	a.refreshStorage(r, tid)
 	disks, next, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
@@ -139,7 +60,7 @@ func (a *App) handleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	for _, d := range disks {
 		d.Location = names[d.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Disk]{Items: disks, Next: next})
+	WriteJSON(w, http.StatusOK, apiPage[*domain.Disk]{Items: disks, NextCursor: next})
 }
 
 func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
@@ -155,20 +76,20 @@ func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
 	WriteJSON(w, status, d)
 }
 
-func (a *App) handleAPIDiskGet(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskGet(w http.ResponseWriter, r *http.Request) {
 	a.apiDisk(w, r, http.StatusOK)
 }
 
-func (a *App) handleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name     string `json:"name"`
 		Location string `json:"location"`
 		SizeGiB  int    `json:"size_gib"`
 		Class    string `json:"class"`
 	}
-	key, err := idemKey(r)
+	key, err := idempotencyKey(r)
 	if err == nil {
-		err = storageDecode(r, &in)
+		err = decodeJSON(r, &in)
 	}
 	d := &domain.Disk{TenantID: tenantOf(r), Name: in.Name, SizeGiB: in.SizeGiB, Class: in.Class, IdemKey: key}
 	if err == nil {
@@ -187,7 +108,7 @@ func (a *App) handleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusAccepted, d)
 }
 
-func (a *App) handleAPIDiskDelete(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskDelete(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	err := a.Storage.DeleteDisk(r.Context(), tid, id)
 	a.auditAction(r, tid, "disk.delete", id, err)
@@ -198,12 +119,12 @@ func (a *App) handleAPIDiskDelete(w http.ResponseWriter, r *http.Request) {
 	a.apiDisk(w, r, http.StatusAccepted)
 }
 
-func (a *App) handleAPIDiskGrow(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskGrow(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		SizeGiB int `json:"size_gib"`
 	}
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
-	err := storageDecode(r, &in)
+	err := decodeJSON(r, &in)
 	if err == nil {
 		err = a.Storage.GrowDisk(r.Context(), tid, id, in.SizeGiB)
 	}
@@ -215,12 +136,12 @@ func (a *App) handleAPIDiskGrow(w http.ResponseWriter, r *http.Request) {
 	a.apiDisk(w, r, http.StatusAccepted)
 }
 
-func (a *App) handleAPIDiskAttach(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskAttach(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Machine string `json:"machine"`
 	}
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
-	err := storageDecode(r, &in)
+	err := decodeJSON(r, &in)
 	var at domain.MachinePlace
 	if err == nil {
 		if _, err = a.Storage.Disks.Disk(r.Context(), tid, id); err == nil {
@@ -238,7 +159,7 @@ func (a *App) handleAPIDiskAttach(w http.ResponseWriter, r *http.Request) {
 	a.apiDisk(w, r, http.StatusAccepted)
 }
 
-func (a *App) handleAPIDiskDetach(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIDiskDetach(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	err := a.Storage.DetachDisk(r.Context(), tid, id)
 	a.auditAction(r, tid, "disk.detach", id, err)
@@ -249,7 +170,7 @@ func (a *App) handleAPIDiskDetach(w http.ResponseWriter, r *http.Request) {
 	a.apiDisk(w, r, http.StatusAccepted)
 }
 
-func (a *App) handleAPINetworkList(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
 	a.refreshStorage(r, tid)
 	nets, next, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: tid, Cursor: r.URL.Query().Get("cursor")})
@@ -264,10 +185,10 @@ func (a *App) handleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	for _, n := range nets {
 		n.Location = names[n.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Network]{Items: nets, Next: next})
+	WriteJSON(w, http.StatusOK, apiPage[*domain.Network]{Items: nets, NextCursor: next})
 }
 
-func (a *App) handleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
 	a.refreshStorage(r, tid)
 	n, err := a.Storage.Networks.Network(r.Context(), tid, chi.URLParam(r, "id"))
@@ -288,15 +209,15 @@ func (a *App) handleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
-func (a *App) handleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name     string `json:"name"`
 		Location string `json:"location"`
 		CIDR     string `json:"cidr"`
 	}
-	key, err := idemKey(r)
+	key, err := idempotencyKey(r)
 	if err == nil {
-		err = storageDecode(r, &in)
+		err = decodeJSON(r, &in)
 	}
 	n := &domain.Network{TenantID: tenantOf(r), Name: in.Name, CIDR: in.CIDR, IdemKey: key}
 	if err == nil {
@@ -315,7 +236,7 @@ func (a *App) handleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusAccepted, n)
 }
 
-func (a *App) handleAPINetworkDelete(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPINetworkDelete(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	err := a.Storage.DeleteNetwork(r.Context(), tid, id)
 	a.auditAction(r, tid, "network.delete", id, err)
@@ -326,7 +247,7 @@ func (a *App) handleAPINetworkDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *App) handleAPIRuleList(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIRuleList(w http.ResponseWriter, r *http.Request) {
 	rules, err := a.Storage.Networks.Rules(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -338,9 +259,9 @@ func (a *App) handleAPIRuleList(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, apiPage[*domain.FirewallRule]{Items: rules})
 }
 
-func (a *App) handleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
 	rule := &domain.FirewallRule{}
-	err := storageDecode(r, &struct {
+	err := decodeJSON(r, &struct {
 		Protocol    *string `json:"protocol"`
 		PortFrom    *int    `json:"port_from"`
 		PortTo      *int    `json:"port_to"`
@@ -359,7 +280,7 @@ func (a *App) handleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusCreated, rule)
 }
 
-func (a *App) handleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
 	tid, nid := tenantOf(r), chi.URLParam(r, "id")
 	err := a.Storage.Networks.DeleteRule(r.Context(), tid, nid, chi.URLParam(r, "ruleID"))
 	a.auditAction(r, tid, "firewall_rule.delete", nid, err)
@@ -370,7 +291,7 @@ func (a *App) handleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 	a.refreshStorage(r, tenantOf(r))
 	addrs, next, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tenantOf(r), MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
@@ -384,7 +305,7 @@ func (a *App) handleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 	for _, ad := range addrs {
 		ad.Location = names[ad.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.PublicAddress]{Items: addrs, Next: next})
+	WriteJSON(w, http.StatusOK, apiPage[*domain.PublicAddress]{Items: addrs, NextCursor: next})
 }
 
 func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
@@ -398,18 +319,18 @@ func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
 	WriteJSON(w, status, ad)
 }
 
-func (a *App) handleAPIAddressGet(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIAddressGet(w http.ResponseWriter, r *http.Request) {
 	a.apiAddress(w, r, http.StatusOK)
 }
 
-func (a *App) handleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Location string `json:"location"`
 	}
 	tid := tenantOf(r)
-	key, err := idemKey(r)
+	key, err := idempotencyKey(r)
 	if err == nil {
-		err = storageDecode(r, &in)
+		err = decodeJSON(r, &in)
 	}
 	var ad *domain.PublicAddress
 	if err == nil {
@@ -432,12 +353,12 @@ func (a *App) handleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 // location: 202, the address reads attaching until the machine's site has
 // recorded the mapping. The vSphere backend has no NAT of its own: the
 // provider's edge applies it from the site's mapping.
-func (a *App) handleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Machine string `json:"machine"`
 	}
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
-	err := storageDecode(r, &in)
+	err := decodeJSON(r, &in)
 	if err == nil {
 		_, err = a.Storage.Addresses.PublicAddress(r.Context(), tid, id)
 	}
@@ -480,7 +401,7 @@ func (a *App) storageMachinePlace(r *http.Request, tid, machineID string) (domai
 	return at, err
 }
 
-func (a *App) handleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	err := a.Storage.DetachAddress(r.Context(), tid, id)
 	a.auditAction(r, tid, "address.detach", id, err)
@@ -491,7 +412,7 @@ func (a *App) handleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
 	a.apiAddress(w, r, http.StatusAccepted)
 }
 
-func (a *App) handleAPIAddressRelease(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPIAddressRelease(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	err := a.Storage.Addresses.ReleasePublic(r.Context(), tid, id)
 	a.auditAction(r, tid, "address.release", id, err)
@@ -510,7 +431,7 @@ func (a *App) apiSnapshotMachine(r *http.Request) (*domain.Machine, error) {
 	return a.Machines.FindMachineByID(r.Context(), tenantOf(r), chi.URLParam(r, "machineID"))
 }
 
-func (a *App) handleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
 	m, err := a.apiSnapshotMachine(r)
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -531,13 +452,13 @@ func (a *App) handleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
 // handleAPISnapshotCreate takes a snapshot of a running or stopped
 // machine: 202, the snapshot reads creating until the site has taken it.
 // The same Idempotency-Key returns the same snapshot.
-func (a *App) handleAPISnapshotCreate(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPISnapshotCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name string `json:"name"`
 	}
-	key, err := idemKey(r)
+	key, err := idempotencyKey(r)
 	if err == nil {
-		err = storageDecode(r, &in)
+		err = decodeJSON(r, &in)
 	}
 	var m *domain.Machine
 	if err == nil {
@@ -576,14 +497,14 @@ func (a *App) apiSnapshot(w http.ResponseWriter, r *http.Request, status int) {
 	WriteJSON(w, status, sn)
 }
 
-func (a *App) handleAPISnapshotGet(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPISnapshotGet(w http.ResponseWriter, r *http.Request) {
 	a.apiSnapshot(w, r, http.StatusOK)
 }
 
 // handleAPISnapshotRevert returns the machine to a ready snapshot: what
 // changed on its disks since is lost. 202; 409 unless the snapshot is
 // ready and the machine running or stopped.
-func (a *App) handleAPISnapshotRevert(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPISnapshotRevert(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, id)
 	running := false
@@ -605,7 +526,7 @@ func (a *App) handleAPISnapshotRevert(w http.ResponseWriter, r *http.Request) {
 	a.apiSnapshot(w, r, http.StatusAccepted)
 }
 
-func (a *App) handleAPISnapshotDelete(w http.ResponseWriter, r *http.Request) {
+func (a *App) HandleAPISnapshotDelete(w http.ResponseWriter, r *http.Request) {
 	tid, id := tenantOf(r), chi.URLParam(r, "id")
 	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, id)
 	if err == nil {

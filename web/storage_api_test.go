@@ -6,41 +6,30 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"tessera/domain"
-	"tessera/handlers"
 	"tessera/web/webtest"
 )
 
-// apiAs serves the storage API as one user. Until machines' token
-// middleware is on this branch the test sets the principal itself; the
-// handlers are the ones /api/v1 mounts.
+// apiAs calls the user API as one user, with an API token of theirs,
+// through the server's own /api/v1 routes.
 type apiAs struct {
-	t   *testing.T
-	url string
+	t     *testing.T
+	url   string
+	token string
 }
 
 func storageAPI(t *testing.T, env *webtest.Env, slug, login string) *apiAs {
 	t.Helper()
-	p := &handlers.Principal{User: env.User(t, slug, login), Tenant: env.Tenant(t, slug)}
-	r := chi.NewRouter()
-	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-				next.ServeHTTP(w, req.WithContext(handlers.WithPrincipal(req.Context(), p)))
-			})
-		})
-		env.Server.App.StorageAPIRoutes(r)
-	})
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
-	return &apiAs{t: t, url: srv.URL}
+	u := env.User(t, slug, login)
+	tok, err := env.Server.App.Tokens.CreateToken(context.Background(), &domain.APIToken{TenantID: u.TenantID, UserID: u.ID, Name: "storage-test-" + login})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiAs{t: t, url: env.URL, token: tok}
 }
 
 func (a *apiAs) do(method, path, key string, body any) (int, map[string]any, http.Header) {
@@ -52,6 +41,7 @@ func (a *apiAs) do(method, path, key string, body any) (int, map[string]any, htt
 	}
 	req, _ := http.NewRequest(method, a.url+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+a.token)
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
