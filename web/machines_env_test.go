@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tessera/adapters/postgres"
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web"
 	"tessera/web/webtest"
@@ -31,10 +32,10 @@ func newMachinesEnv(t testing.TB) *mEnv {
 	t.Helper()
 	env := webtest.NewWithSetup(t, func(s *web.Server) { s.StartMachineWorker(context.Background()) })
 	ctx := context.Background()
-	if err := env.Server.StartDemoSites(ctx); err != nil {
+	if err := demo.StartSites(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Server.SeedMachinesDemo(ctx); err != nil {
+	if err := demo.SeedCatalogue(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
 	locs, err := env.Server.App.Locations.FindLocations(ctx)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web"
 	"tessera/web/webtest"
@@ -298,10 +299,10 @@ func TestDeleteDisksChoiceSurvivesRestart(t *testing.T) {
 	var stop func()
 	env := webtest.NewWithSetup(t, func(s *web.Server) { stop = s.StartMachineWorker(context.Background()) })
 	ctx := context.Background()
-	if err := env.Server.StartDemoSites(ctx); err != nil {
+	if err := demo.StartSites(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Server.SeedMachinesDemo(ctx); err != nil {
+	if err := demo.SeedCatalogue(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
 	locs, err := env.Server.App.Locations.FindLocations(ctx)
