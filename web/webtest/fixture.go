@@ -116,3 +116,12 @@ func (e *Env) AddSite(tb testing.TB, location, country, name string, sim vsphere
 	tb.Fatalf("site %s in %s not registered", name, location)
 	return nil, nil
 }
+
+// SetQuota sets tenant slug's quota to q (its TenantID is filled in).
+func (e *Env) SetQuota(tb testing.TB, slug string, q domain.Quota) {
+	tb.Helper()
+	q.TenantID = e.Tenant(tb, slug).ID
+	if err := postgres.NewCatalogueService(e.DB).SetQuota(context.Background(), &q); err != nil {
+		tb.Fatal(err)
+	}
+}
