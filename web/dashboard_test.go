@@ -12,7 +12,7 @@ import (
 // has spent this month, with the currency.
 func TestDashboardFigures(t *testing.T) {
 	env := webtest.NewEmpty(t)
-	env.AddTenant(t, "acme")
+	env.AddTenant(t, "acme", "Acme Corporation")
 	env.AddUser(t, "acme", "alice", domain.RoleAdmin, "demo")
 	env.AddRateCard(t, "Standard", "EUR", domain.Prices{VCPUHour: 12000, MemoryGiBHour: 6000}, "acme")
 	env.SetQuota(t, "acme", domain.Quota{Machines: 20, VCPUs: 40, MemoryMiB: 81920, DiskGiB: 2000})

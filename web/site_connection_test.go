@@ -18,7 +18,7 @@ import (
 func TestSiteEditConnection(t *testing.T) {
 	env := webtest.NewEmpty(t)
 	env.AddUser(t, "", "admin", domain.RoleProviderAdmin, "demo")
-	env.AddTenant(t, "acme")
+	env.AddTenant(t, "acme", "Acme Corporation")
 	env.AddUser(t, "acme", "alice", domain.RoleAdmin, "demo")
 	env.AddSite(t, "Berlin", "DE", "Berlin", vsphere.SimOptions{})
 	ctx := context.Background()

@@ -16,11 +16,14 @@ import (
 // from NewEmpty (or on top of the demo's data from New). Each fails the test
 // on error and returns what it made.
 
-// AddTenant creates an active tenant with slug; its name is the slug with a
-// capital letter.
-func (e *Env) AddTenant(tb testing.TB, slug string) *domain.Tenant {
+// AddTenant creates an active tenant with slug and name (when name is "",
+// the slug with a capital letter).
+func (e *Env) AddTenant(tb testing.TB, slug, name string) *domain.Tenant {
 	tb.Helper()
-	t := &domain.Tenant{Name: strings.ToUpper(slug[:1]) + slug[1:], Slug: slug, ContactEmail: "it@" + slug + ".example"}
+	if name == "" {
+		name = strings.ToUpper(slug[:1]) + slug[1:]
+	}
+	t := &domain.Tenant{Name: name, Slug: slug, ContactEmail: "it@" + slug + ".example"}
 	if err := postgres.NewTenantService(e.DB).CreateTenant(context.Background(), t); err != nil {
 		tb.Fatal(err)
 	}
