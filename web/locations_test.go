@@ -37,7 +37,7 @@ func TestDemoSitesAndLocationPages(t *testing.T) {
 	}
 	locs, _ := env.Server.Locations.FindLocations(ctx)
 	sites, _ := env.Server.Locations.FindSites(ctx, "")
-	if len(locs) != 3 || len(sites) != 3 { // Berlin, Frankfurt and acme's Zurich (issue 8)
+	if len(locs) != 3 || len(sites) != 3 { // Berlin, Frankfurt and Zurich, dedicated to acme
 		t.Fatalf("%d locations and %d sites after two starts, want 3 and 3", len(locs), len(sites))
 	}
 	for _, s := range sites {

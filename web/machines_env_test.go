@@ -42,7 +42,7 @@ func newMachinesEnv(t testing.TB) *mEnv {
 	if err != nil || len(locs) != 3 {
 		t.Fatalf("demo locations: %v %v", locs, err)
 	}
-	return &mEnv{Env: env, locs: locs[:2]} // Zurich, acme's own (issue 8), is left out
+	return &mEnv{Env: env, locs: locs[:2]} // Berlin and Frankfurt: Zurich is acme's alone
 }
 
 // site returns the demo site of a location.

@@ -14,7 +14,7 @@ import (
 )
 
 // The machine page's disks, public addresses and snapshots, the snapshots
-// API and deleting a machine with its disks kept or deleted (issue 9),
+// API and deleting a machine with its disks kept or deleted,
 // against the demo's simulated sites.
 
 // waitField polls an API object until field is want ("404": until it is gone).
