@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"tessera/adapters/postgres"
+	"tessera/demo"
 	"tessera/web"
 )
 
@@ -64,22 +65,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer srv.Close()
 	if cfg.Demo {
-		if err := srv.SeedDemo(ctx); err != nil {
-			return fmt.Errorf("seed demo: %w", err)
-		}
-		if err := srv.StartDemoSites(ctx); err != nil {
-			return fmt.Errorf("demo sites: %w", err)
-		}
-		// Now that the demo's locations exist, allow them to the demo tenants.
-		if err := srv.SeedMachinesDemo(ctx); err != nil {
-			return fmt.Errorf("seed demo catalogue: %w", err)
-		}
-		if err := srv.SeedDemoPools(ctx); err != nil { // issue 9: public addresses
-			return fmt.Errorf("seed demo address pools: %w", err)
+		if err := demo.Start(ctx, srv); err != nil {
+			return err
 		}
 	}
 	srv.StartMachineWorker(ctx)
-	srv.StartMonthClose() // issue 6: closes the previous month once it has ended
+	srv.StartMonthClose() // closes the previous month once it has ended, without an operator
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w (is another Tessera running? choose another --listen)", cfg.Listen, err)
@@ -88,7 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	url := "http://localhost:" + port
 	log.Info("serving", "listen", ln.Addr().String(), "url", url, "demo", cfg.Demo)
 	if cfg.Demo {
-		web.PrintDemoBanner(stdout, url, port)
+		demo.PrintBanner(stdout, url, port)
 	}
 	return srv.ListenAndServe(ctx, ln)
 }

@@ -100,9 +100,6 @@ func (n *Network) Validate() error {
 	return nil
 }
 
-// Overlaps reports whether two networks share an address.
-func Overlaps(a, b netip.Prefix) bool { return a.Overlaps(b) }
-
 // CheckNoOverlap checks that cidr overlaps none of the tenant's networks in
 // the same location. EINVALID with field cidr naming the other network.
 func CheckNoOverlap(cidr string, existing []*Network) error {

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"context"
-	"fmt"
 	"math/big"
 	"sort"
 	"strings"
@@ -454,14 +453,4 @@ type PricingService interface {
 	FindTenantRates(ctx context.Context, tenantID string) ([]*TenantRate, error)
 	// PricesAt returns what tenantID pays at t. ENOTFOUND when no card applies.
 	PricesAt(ctx context.Context, tenantID string, t time.Time) (*EffectivePrices, error)
-}
-
-// FormatFactorPercent is a helper for showing multipliers as "+15 %".
-func FormatFactorPercent(f Factor) string {
-	d := int64(f) - int64(One)
-	sign := "+"
-	if d < 0 {
-		sign, d = "−", -d
-	}
-	return fmt.Sprintf("%s%s %%", sign, PercentString(int(d/100)))
 }

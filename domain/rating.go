@@ -76,22 +76,6 @@ func MonthBounds(t time.Time, loc *time.Location) (time.Time, time.Time) {
 	return start, start.AddDate(0, 1, 0)
 }
 
-// SplitAt cuts [from, to) at each of cuts that falls inside, in order.
-func SplitAt(from, to time.Time, cuts []time.Time) [][2]time.Time {
-	var out [][2]time.Time
-	cur := from
-	for _, c := range cuts {
-		if c.After(cur) && c.Before(to) {
-			out = append(out, [2]time.Time{cur, c})
-			cur = c
-		}
-	}
-	if to.After(cur) {
-		out = append(out, [2]time.Time{cur, to})
-	}
-	return out
-}
-
 type lineKey struct {
 	loc   string
 	unit  Unit

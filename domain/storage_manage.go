@@ -373,15 +373,6 @@ func (m *StorageManager) Refresh(ctx context.Context, tenantID string) error {
 	return nil
 }
 
-// FreeAddresses is how many host addresses a network has left, given used.
-func FreeAddresses(cidr string, used int) int {
-	p, err := netip.ParsePrefix(cidr)
-	if err != nil {
-		return 0
-	}
-	return LastHost(p) - FirstHost(p) + 1 - used
-}
-
 // DiskMonthly is what a disk costs per month at a location with e: the
 // class's GiB-month price after the location multiplier, times the size,
 // after the tenant's discount.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"tessera/adapters/promreg"
 	"tessera/domain"
 )
 
@@ -15,7 +16,7 @@ import (
 func (s *Server) StartMonthClose() {
 	closed := prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_billing_invoices_closed_total", Help: "Invoices written by month closes of this process."})
 	failed := prometheus.NewCounter(prometheus.CounterOpts{Name: "tessera_billing_close_failures_total", Help: "Month closes of this process that failed."})
-	s.Registry.MustRegister(closed, failed)
+	closed, failed = promreg.Register(s.Registry, closed), promreg.Register(s.Registry, failed)
 	s.Background(func(ctx context.Context) {
 		tick := time.NewTicker(10 * time.Minute)
 		defer tick.Stop()

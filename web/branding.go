@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"tessera/adapters/postgres"
+	"tessera/adapters/promreg"
 	"tessera/domain"
 	"tessera/handlers"
 )
@@ -58,7 +59,7 @@ func newBrandCache(store domain.BrandingService, log *slog.Logger, reg prometheu
 		hosts: map[string]*domain.Tenant{}, brands: map[string]brandEntry{},
 		syncs: map[string]chan struct{}{},
 	}
-	reg.MustRegister(c.loads, c.listening)
+	c.loads, c.listening = promreg.Register(reg, c.loads), promreg.Register(reg, c.listening)
 	return c
 }
 

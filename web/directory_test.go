@@ -32,7 +32,7 @@ func directoryForm(s *slapdtest.Server) url.Values {
 // groups, at acme only.
 func TestDirectorySettingsHTTP(t *testing.T) {
 	s := slapdtest.MustStart(t)
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	admin := env.Client(t, "acme.localhost")
 	admin.Login("", "alice", "demo")
 
@@ -129,7 +129,7 @@ func TestDirectorySettingsHTTP(t *testing.T) {
 // group gives.
 func TestBrowserDirectoryLogin(t *testing.T) {
 	s := slapdtest.MustStart(t)
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	ctx := webtest.Browser(t, 90*time.Second)
 	acme := env.HostURL("acme.localhost")
 
@@ -187,7 +187,7 @@ func TestBrowserDirectoryLogin(t *testing.T) {
 // out without waiting for the session to expire.
 func TestDirectorySessionFollowsDirectory(t *testing.T) {
 	s := slapdtest.MustStart(t)
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	env.Server.App.DirectoryRecheck = time.Nanosecond
 	admin := env.Client(t, "acme.localhost")
 	admin.Login("", "alice", "demo")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web/webtest"
 )
@@ -16,12 +17,12 @@ import (
 func startDemo(t *testing.T) *webtest.Env {
 	t.Helper()
 	env := webtest.New(t)
-	if err := env.Server.StartDemoSites(context.Background()); err != nil {
+	if err := demo.StartSites(context.Background(), env.Server); err != nil {
 		t.Fatal(err)
 	}
 	// Offer the demo's locations to the demo tenants, as serve --demo does:
 	// disks, networks and addresses go only where a tenant's machines may.
-	if err := env.Server.SeedMachinesDemo(context.Background()); err != nil {
+	if err := demo.SeedCatalogue(context.Background(), env.Server); err != nil {
 		t.Fatal(err)
 	}
 	return env
@@ -31,12 +32,12 @@ func TestDemoSitesAndLocationPages(t *testing.T) {
 	env := startDemo(t)
 	ctx := context.Background()
 	// Registering again (a restarted demo) changes nothing.
-	if err := env.Server.StartDemoSites(ctx); err != nil {
+	if err := demo.StartSites(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
 	locs, _ := env.Server.Locations.FindLocations(ctx)
 	sites, _ := env.Server.Locations.FindSites(ctx, "")
-	if len(locs) != 3 || len(sites) != 3 { // Berlin, Frankfurt and acme's Zurich (issue 8)
+	if len(locs) != 3 || len(sites) != 3 { // Berlin, Frankfurt and Zurich, dedicated to acme
 		t.Fatalf("%d locations and %d sites after two starts, want 3 and 3", len(locs), len(sites))
 	}
 	for _, s := range sites {

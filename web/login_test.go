@@ -23,7 +23,7 @@ func sessionCookie(resp *http.Response) string {
 }
 
 func TestLoginWrongNameOrPasswordSaysTheSame(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := env.Client(t, "acme.localhost")
 	var bodies []string
 	for _, form := range []url.Values{
@@ -51,7 +51,7 @@ func TestLoginWrongNameOrPasswordSaysTheSame(t *testing.T) {
 }
 
 func TestLoginRenewsSessionAndSetsSafeCookie(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := env.Client(t, "")
 	before := sessionCookie(c.Get("/login"))
 	resp := c.PostForm("/login", url.Values{"login": {"admin"}, "password": {"demo"}})
@@ -74,7 +74,7 @@ func TestLoginRenewsSessionAndSetsSafeCookie(t *testing.T) {
 }
 
 func TestLoginRateLimitedPerAccount(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := env.Client(t, "acme.localhost")
 	for i := 0; i < domain.DefaultLoginLimits.PerAccount; i++ {
 		c.PostForm("/login", url.Values{"login": {"bob"}, "password": {"guess"}})
@@ -89,7 +89,7 @@ func TestLoginRateLimitedPerAccount(t *testing.T) {
 }
 
 func TestLoginRateLimitedPerAddress(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := env.Client(t, "")
 	// Spread guesses over many names so no single account hits its limit.
 	for i := 0; i < domain.DefaultLoginLimits.PerAddress; i++ {
@@ -103,7 +103,7 @@ func TestLoginRateLimitedPerAddress(t *testing.T) {
 
 // Suspending a tenant or disabling a user ends their sessions at once.
 func TestSuspendAndDisableEndSessions(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	ctx := context.Background()
 	bob := env.Client(t, "acme.localhost")
 	bob.Login("", "bob", "demo")
@@ -138,7 +138,7 @@ func TestSuspendAndDisableEndSessions(t *testing.T) {
 // A tenant's host only logs in that tenant's users, and a session made on
 // one tenant's host is not valid on another's.
 func TestTenantHostsAreSeparate(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	resp := env.Client(t, "globex.localhost").PostForm("/login", url.Values{"login": {"alice"}, "password": {"demo"}})
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("acme's alice logs in on globex's host: %d", resp.StatusCode)
@@ -177,7 +177,7 @@ func TestTenantHostsAreSeparate(t *testing.T) {
 }
 
 func TestLoginNextIsLocalOnly(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	for next, want := range map[string]string{
 		"/settings":            "/settings",
 		"//evil.example/x":     "/",
@@ -193,7 +193,7 @@ func TestLoginNextIsLocalOnly(t *testing.T) {
 }
 
 func TestLogoutEndsSession(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := env.Client(t, "acme.localhost")
 	c.Login("", "alice", "demo")
 	if resp := c.PostForm("/logout", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
@@ -213,7 +213,7 @@ func TestLogoutEndsSession(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := env.Client(t, "")
 	if resp := c.Get("/healthz"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz %d", resp.StatusCode)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tessera/adapters/postgres"
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web"
 	"tessera/web/webtest"
@@ -31,17 +32,17 @@ func newMachinesEnv(t testing.TB) *mEnv {
 	t.Helper()
 	env := webtest.NewWithSetup(t, func(s *web.Server) { s.StartMachineWorker(context.Background()) })
 	ctx := context.Background()
-	if err := env.Server.StartDemoSites(ctx); err != nil {
+	if err := demo.StartSites(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Server.SeedMachinesDemo(ctx); err != nil {
+	if err := demo.SeedCatalogue(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
 	locs, err := env.Server.App.Locations.FindLocations(ctx)
 	if err != nil || len(locs) != 3 {
 		t.Fatalf("demo locations: %v %v", locs, err)
 	}
-	return &mEnv{Env: env, locs: locs[:2]} // Zurich, acme's own (issue 8), is left out
+	return &mEnv{Env: env, locs: locs[:2]} // Berlin and Frankfurt: Zurich is acme's alone
 }
 
 // site returns the demo site of a location.

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"tessera/adapters/promreg"
 	"tessera/domain"
 	"tessera/handlers"
 )
@@ -78,7 +79,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	m.requests, m.duration = promreg.Register(reg, m.requests), promreg.Register(reg, m.duration)
 	return m
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web/webtest"
 )
@@ -27,7 +28,7 @@ func placementContains(t *testing.T, body string, want ...string) {
 func TestPlacementDemoAndAdmin(t *testing.T) {
 	env := startDemo(t)
 	ctx := context.Background()
-	if err := env.Server.SeedMachinesDemo(ctx); err != nil { // offers the demo's locations to the demo tenants
+	if err := demo.SeedCatalogue(ctx, env.Server); err != nil { // offers the demo's locations to the demo tenants
 		t.Fatal(err)
 	}
 	acme, globex := env.Tenant(t, "acme"), env.Tenant(t, "globex")

@@ -37,7 +37,7 @@ func client(t *testing.T, env *webtest.Env, w who) *webtest.Client {
 // provider admin is sent to its own area, viewers can read, only tenant
 // admins see users and the audit log.
 func TestPageAccessByRole(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	acme := env.Tenant(t, "acme")
 	portal := []string{"/", "/machines", "/disks", "/networks", "/billing", "/settings", "/settings/tokens"}
 	tenantAdmin := []string{"/audit", "/settings/users"}
@@ -87,7 +87,7 @@ func TestPageAccessByRole(t *testing.T) {
 // Every state-changing admin route refuses tenants and anonymous callers
 // and changes nothing.
 func TestAdminPostsRefuseOthers(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	globex := env.Tenant(t, "globex")
 	dave := env.User(t, "globex", "dave")
 	posts := map[string]url.Values{
@@ -121,7 +121,7 @@ func TestAdminPostsRefuseOthers(t *testing.T) {
 
 // A tenant admin manages its own users but gets 404 for another tenant's.
 func TestTenantAdminUsersAcrossTenants(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := client(t, env, alice)
 	carol := env.User(t, "globex", "carol")
 	bobUser := env.User(t, "acme", "bob")
@@ -158,7 +158,7 @@ func TestTenantAdminUsersAcrossTenants(t *testing.T) {
 
 // Bad form input comes back at the field, with what was typed, and writes nothing.
 func TestFormErrorsAtTheField(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := client(t, env, provider)
 	resp := c.PostForm("/admin/tenants", url.Values{"name": {"Bad Slug Inc"}, "slug": {"Bad Slug!"}, "contact_email": {"not-an-email"}})
 	body := webtest.Body(t, resp)
@@ -194,7 +194,7 @@ func TestFormErrorsAtTheField(t *testing.T) {
 
 // A form post from another site is refused (CSRF) and changes nothing.
 func TestCrossSitePostsAreRefused(t *testing.T) {
-	env := webtest.New(t)
+	env := newPeopleEnv(t)
 	c := client(t, env, provider)
 	for _, hdr := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},

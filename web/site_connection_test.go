@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"tessera/adapters/vsphere"
 	"tessera/domain"
 	"tessera/web/webtest"
 )
@@ -15,7 +16,11 @@ import (
 // its page; a refused token saves nothing, a good one says what answered, a
 // bad URL is a field error, and the token never shows in the page or audit.
 func TestSiteEditConnection(t *testing.T) {
-	env := startDemo(t)
+	env := webtest.NewEmpty(t)
+	env.AddUser(t, "", "admin", domain.RoleProviderAdmin, "demo")
+	env.AddTenant(t, "acme", "Acme Corporation")
+	env.AddUser(t, "acme", "alice", domain.RoleAdmin, "demo")
+	env.AddSite(t, "Berlin", "DE", "Berlin", vsphere.SimOptions{})
 	ctx := context.Background()
 	sites, _ := env.Server.Locations.FindSites(ctx, "")
 	var berlin *domain.Site

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web"
 	"tessera/web/webtest"
 )
 
 // The machine page's disks, public addresses and snapshots, the snapshots
-// API and deleting a machine with its disks kept or deleted (issue 9),
+// API and deleting a machine with its disks kept or deleted,
 // against the demo's simulated sites.
 
 // waitField polls an API object until field is want ("404": until it is gone).
@@ -298,10 +299,10 @@ func TestDeleteDisksChoiceSurvivesRestart(t *testing.T) {
 	var stop func()
 	env := webtest.NewWithSetup(t, func(s *web.Server) { stop = s.StartMachineWorker(context.Background()) })
 	ctx := context.Background()
-	if err := env.Server.StartDemoSites(ctx); err != nil {
+	if err := demo.StartSites(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Server.SeedMachinesDemo(ctx); err != nil {
+	if err := demo.SeedCatalogue(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
 	locs, err := env.Server.App.Locations.FindLocations(ctx)

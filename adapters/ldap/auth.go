@@ -11,6 +11,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"tessera/adapters/promreg"
 	"tessera/domain"
 )
 
@@ -50,7 +51,7 @@ func NewAuthenticator(dirs domain.DirectoryService, users domain.UserService, re
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(a.logins, a.latency)
+		a.logins, a.latency = promreg.Register(reg, a.logins), promreg.Register(reg, a.latency)
 	}
 	return a
 }

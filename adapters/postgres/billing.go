@@ -43,13 +43,6 @@ type tenantClose struct {
 
 var lineCols = []string{"invoice_id", "line_no", "resource_id", "resource_type", "resource_name", "location_id", "description", "unit", "quantity_num", "quantity_den", "unit_price", "amount", "discount_bp"}
 
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // CloseMonth streams the month's usage intervals through a cursor, rates them
 // resource by resource and copies the lines into the invoices, so memory
 // stays flat however many machines there are.

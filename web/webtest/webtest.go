@@ -17,6 +17,7 @@ import (
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
 	"tessera/adapters/postgres/pgtest"
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web"
 )
@@ -33,8 +34,9 @@ type Env struct {
 type Option func(*web.Config)
 
 // New starts a server on 127.0.0.1 with a fresh database, seeded with the demo
-// data. Provider hosts are 127.0.0.1 and localhost; tenants are at
-// <slug>.localhost.
+// data (package demo, without its sites). Provider hosts are 127.0.0.1 and
+// localhost; tenants are at <slug>.localhost. A test that needs only a few
+// named things starts with NewEmpty and builds them instead.
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
 	return NewWithSetup(tb, nil, opts...)
@@ -43,6 +45,26 @@ func New(tb testing.TB, opts ...Option) *Env {
 // NewWithSetup is New with setup run on the server before it is seeded and
 // starts serving (to plug in sites, a pricer, ...).
 func NewWithSetup(tb testing.TB, setup func(*web.Server), opts ...Option) *Env {
+	tb.Helper()
+	return start(tb, setup, func(s *web.Server) error { return demo.Seed(context.Background(), s) }, opts)
+}
+
+// NewEmpty starts a server like New on a database that holds nothing but its
+// schema: the test creates what it names with the fixture helpers (AddTenant,
+// AddUser, AddFlavor, AddImage, AddRateCard, AddSite, Offer).
+func NewEmpty(tb testing.TB, opts ...Option) *Env {
+	tb.Helper()
+	return NewEmptyWithSetup(tb, nil, opts...)
+}
+
+// NewEmptyWithSetup is NewEmpty with setup run on the server before it starts
+// serving.
+func NewEmptyWithSetup(tb testing.TB, setup func(*web.Server), opts ...Option) *Env {
+	tb.Helper()
+	return start(tb, setup, nil, opts)
+}
+
+func start(tb testing.TB, setup func(*web.Server), seed func(*web.Server) error, opts []Option) *Env {
 	tb.Helper()
 	db := pgtest.MustOpen(tb)
 	cfg := web.Defaults()
@@ -67,8 +89,10 @@ func NewWithSetup(tb testing.TB, setup func(*web.Server), opts ...Option) *Env {
 	if setup != nil {
 		setup(srv)
 	}
-	if err := srv.SeedDemo(context.Background()); err != nil {
-		tb.Fatal(err)
+	if seed != nil {
+		if err := seed(srv); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -162,7 +186,7 @@ func Body(tb testing.TB, resp *http.Response) string {
 	return string(b)
 }
 
-// Tenant returns the demo tenant with slug.
+// Tenant returns the tenant with slug.
 func (e *Env) Tenant(tb testing.TB, slug string) *domain.Tenant {
 	tb.Helper()
 	t, err := postgres.NewTenantService(e.DB).FindTenantBySlug(context.Background(), slug)
@@ -186,11 +210,18 @@ func (e *Env) User(tb testing.TB, slug, login string) *domain.User {
 	return u
 }
 
-// CreateUser adds a local user with password to tenant slug.
+// CreateUser adds a local user with password to tenant slug ("" for a
+// provider admin, whose role is then domain.RoleProviderAdmin).
 func (e *Env) CreateUser(tb testing.TB, slug, login string, role domain.Role, password string) *domain.User {
 	tb.Helper()
 	h, _ := passwd.Fast.Hash(password)
-	u := &domain.User{TenantID: e.Tenant(tb, slug).ID, Login: login, Role: role, Source: domain.SourceLocal, PasswordHash: h}
+	tid := ""
+	if slug != "" {
+		tid = e.Tenant(tb, slug).ID
+	} else {
+		role = domain.RoleProviderAdmin
+	}
+	u := &domain.User{TenantID: tid, Login: login, Role: role, Source: domain.SourceLocal, PasswordHash: h}
 	if err := postgres.NewUserService(e.DB).CreateUser(context.Background(), u); err != nil {
 		tb.Fatal(err)
 	}

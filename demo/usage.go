@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/web"
 )
 
 // demoID is a stable id for a demo resource, so seeding twice finds the same one.
@@ -30,7 +31,7 @@ type demoChange struct {
 // seedUsage meters two past months (and this one so far) of demo machines
 // and closes the past months into invoices. Event keys and the month close
 // make it idempotent.
-func (s *Server) seedUsage(ctx context.Context, zone *time.Location) error {
+func seedUsage(ctx context.Context, s *web.Server, zone *time.Location) error {
 	small := domain.MachineShape{VCPUs: 2, MemoryMiB: 2048, DiskGiB: 20, ImageID: "debian-12"}
 	db := domain.MachineShape{VCPUs: 4, MemoryMiB: 8192, DiskGiB: 100, ImageID: "debian-12"}
 	dbBig := domain.MachineShape{VCPUs: 8, MemoryMiB: 16384, DiskGiB: 100, ImageID: "debian-12"}

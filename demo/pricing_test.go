@@ -1,10 +1,11 @@
-package web_test
+package demo_test
 
 import (
 	"context"
 	"testing"
 
 	"tessera/adapters/postgres"
+	"tessera/demo"
 	"tessera/domain"
 	"tessera/web/webtest"
 )
@@ -14,7 +15,7 @@ import (
 func TestDemoPricingSeed(t *testing.T) {
 	env := webtest.New(t)
 	ctx := context.Background()
-	if err := env.Server.SeedDemo(ctx); err != nil {
+	if err := demo.Seed(ctx, env.Server); err != nil {
 		t.Fatal(err)
 	}
 	ps := postgres.NewPricingService(env.DB)

@@ -1,10 +1,11 @@
-package web
+package demo
 
 import (
 	"context"
 	"fmt"
 
 	"tessera/domain"
+	"tessera/web"
 )
 
 // demoPools are the demo's public address pools, one per location, from the
@@ -16,10 +17,10 @@ var demoPools = map[string]string{
 	"Zurich":    "192.0.2.128/26",
 }
 
-// SeedDemoPools gives each demo location a public address pool unless it has
+// SeedPools gives each demo location a public address pool unless it has
 // one, so demo tenants can allocate and attach public addresses. It runs
-// after StartDemoSites (which creates the locations).
-func (s *Server) SeedDemoPools(ctx context.Context) error {
+// after StartSites (which creates the locations).
+func SeedPools(ctx context.Context, s *web.Server) error {
 	locs, err := s.Locations.FindLocations(ctx)
 	if err != nil {
 		return err

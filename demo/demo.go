@@ -1,4 +1,9 @@
-package web
+// Package demo seeds the data of "tessera serve --demo": a provider admin, two
+// tenants with their users, branding, a catalogue, a rate card with past
+// usage and invoices, and simulated connect sites with their locations and
+// address pools. Nothing outside the demo (and tests about it) depends on this
+// data; other tests build fixtures of their own (see web/webtest).
+package demo
 
 import (
 	"context"
@@ -7,10 +12,11 @@ import (
 
 	"tessera/adapters/passwd"
 	"tessera/domain"
+	"tessera/web"
 )
 
-// DemoPassword is every demo user's password.
-const DemoPassword = "demo"
+// Password is every demo user's password.
+const Password = "demo"
 
 // demoTenants are the demo customers and their users.
 var demoTenants = []struct {
@@ -28,12 +34,12 @@ var demoTenants = []struct {
 	}},
 }
 
-// SeedDemo creates the demo provider admin, tenants and users unless they
+// Seed creates the demo provider admin, tenants and users unless they
 // exist; running it again changes nothing.
-func (s *Server) SeedDemo(ctx context.Context) error {
+func Seed(ctx context.Context, s *web.Server) error {
 	users, tenants := s.App.Users, s.App.Tenants
 	// The demo's well-known password needs no expensive hash.
-	hash, err := passwd.Fast.Hash(DemoPassword)
+	hash, err := passwd.Fast.Hash(Password)
 	if err != nil {
 		return err
 	}
@@ -66,20 +72,44 @@ func (s *Server) SeedDemo(ctx context.Context) error {
 			}
 		}
 	}
-	if err := s.seedPricing(ctx, s.BillingZone()); err != nil { // pricing (issue 6)
+	if err := seedPricing(ctx, s, s.BillingZone()); err != nil {
 		return fmt.Errorf("seed pricing: %w", err)
 	}
-	if err := s.SeedMachinesDemo(ctx); err != nil { // machines (issue 4)
+	if err := SeedCatalogue(ctx, s); err != nil {
 		return fmt.Errorf("seed catalogue: %w", err)
 	}
-	if err := s.seedUsage(ctx, s.BillingZone()); err != nil { // usage and invoices (issue 6)
+	// Past months' usage, closed into invoices, so billing pages have history.
+	if err := seedUsage(ctx, s, s.BillingZone()); err != nil {
 		return fmt.Errorf("seed usage: %w", err)
 	}
-	return s.seedDemoBranding(ctx) // branding (issue 7)
+	return seedBranding(ctx, s)
 }
 
-// PrintDemoBanner tells the operator where the demo is and how to log in.
-func PrintDemoBanner(w io.Writer, url, port string) {
+// Start seeds the demo and starts its simulated sites in s's process, as
+// "tessera serve --demo" does: the seed, the sites and their locations, the
+// catalogue again (to allow the locations that now exist) and the address
+// pools. Running it again on the same database changes nothing. The sites
+// stop when s closes.
+func Start(ctx context.Context, s *web.Server) error {
+	if err := Seed(ctx, s); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	if err := StartSites(ctx, s); err != nil {
+		return fmt.Errorf("demo sites: %w", err)
+	}
+	// Now that the demo's locations exist, allow them to the demo tenants.
+	if err := SeedCatalogue(ctx, s); err != nil {
+		return fmt.Errorf("seed demo catalogue: %w", err)
+	}
+	// Public address pools, so demo tenants can attach public addresses.
+	if err := SeedPools(ctx, s); err != nil {
+		return fmt.Errorf("seed demo address pools: %w", err)
+	}
+	return nil
+}
+
+// PrintBanner tells the operator where the demo is and how to log in.
+func PrintBanner(w io.Writer, url, port string) {
 	fmt.Fprintf(w, `
   Tessera demo is running.
 

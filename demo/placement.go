@@ -1,19 +1,20 @@
-package web
+package demo
 
 import (
 	"context"
 	"fmt"
 
 	"tessera/domain"
+	"tessera/web"
 )
 
 // demoDedicated are the demo's private clouds: Zurich (CH) is acme's alone,
 // so acme sees three locations and globex two.
 var demoDedicated = map[string]string{"Zurich": "acme"}
 
-// seedDemoPlacement dedicates the demo's private locations to their tenants
+// seedPlacement dedicates the demo's private locations to their tenants
 // (idempotent; runs once the demo sites are registered).
-func (s *Server) seedDemoPlacement(ctx context.Context) error {
+func seedPlacement(ctx context.Context, s *web.Server) error {
 	if s.App.Placer == nil || s.App.Placer.Store == nil || s.App.Locations == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"context"
@@ -17,34 +17,35 @@ import (
 	"tessera/connect/central"
 	"tessera/connect/server"
 	"tessera/domain"
+	"tessera/web"
 )
 
-// demoSite is one simulated connect site of the demo.
-type demoSite struct {
-	location, country, name string
-	sim                     vsphere.SimOptions
+// Site is one simulated connect site: a govmomi vCenter simulator shaped by
+// Sim, and the geo-location it serves in manage.
+type Site struct {
+	Location, Country, Name string
+	Sim                     vsphere.SimOptions
 }
 
-// demoSites are two sites of different sizes, each over its own simulated vCenter.
-var demoSites = []demoSite{
+// demoSites are three sites of different sizes, each over its own simulated vCenter.
+var demoSites = []Site{
 	{"Berlin", "DE", "Berlin", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 3, HostCores: 32, HostMemoryMiB: 256 << 10, Templates: []string{"ubuntu-24.04", "debian-12", "windows-server-2022"}}},
 	{"Frankfurt", "DE", "Frankfurt", vsphere.SimOptions{Clusters: 1, HostsPerCluster: 2, HostCores: 16, HostMemoryMiB: 128 << 10, Templates: []string{"ubuntu-24.04"}}},
-	// Zurich is dedicated to acme (placement, issue 8: see demo_placement.go).
+	// Zurich is dedicated to acme (see placement.go), so tenants see different locations.
 	{"Zurich", "CH", "Zurich", vsphere.SimOptions{Clusters: 2, HostsPerCluster: 1, HostCores: 16, HostMemoryMiB: 128 << 10, Templates: []string{"ubuntu-24.04", "debian-12"}}},
 }
 
-// StartDemoSites runs the demo's connect sites in this process — each a
-// govmomi vCenter simulator, a connect site with its own schema in manage's
-// database (connect_berlin, connect_frankfurt) and its API on a loopback
-// port — and
-// registers them in manage (geo-locations and sites), idempotently. They stop
-// when the server closes.
-func (s *Server) StartDemoSites(ctx context.Context) error {
+// StartSites runs the demo's connect sites in this process — each a govmomi
+// vCenter simulator, a connect site with its own schema in manage's database
+// (connect_berlin, connect_frankfurt, connect_zurich) and its API on a
+// loopback port — and registers them in manage (geo-locations and sites),
+// idempotently. They stop when the server closes.
+func StartSites(ctx context.Context, s *web.Server) error {
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make([]error, len(demoSites))
 	for i, d := range demoSites {
-		wg.Go(func() { errs[i] = s.startDemoSite(ctx, d) })
+		wg.Go(func() { errs[i] = StartSite(ctx, s, d) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -53,35 +54,38 @@ func (s *Server) StartDemoSites(ctx context.Context) error {
 		}
 	}
 	s.CheckSites(ctx)
-	if err := s.seedDemoPlacement(ctx); err != nil { // issue 8
+	if err := seedPlacement(ctx, s); err != nil {
 		return err
 	}
 	s.Log.Info("demo sites running", "sites", len(demoSites), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-func (s *Server) startDemoSite(ctx context.Context, d demoSite) error {
-	sim, err := vsphere.StartSimulator(d.sim)
+// StartSite runs one simulated connect site in s's process, as StartSites
+// does for each demo site, and registers it (and its geo-location, unless one
+// of that name exists) in manage. It stops when s closes.
+func StartSite(ctx context.Context, s *web.Server, d Site) error {
+	sim, err := vsphere.StartSimulator(d.Sim)
 	if err != nil {
-		return fmt.Errorf("demo site %s: %w", d.name, err)
+		return fmt.Errorf("demo site %s: %w", d.Name, err)
 	}
-	slug := strings.ToLower(d.name)
+	slug := strings.ToLower(d.Name)
 	dbURL, err := withSearchPath(s.DB.Pool.Config().ConnString(), "connect_"+slug)
 	if err != nil {
 		sim.Close()
 		return err
 	}
-	log := s.Log.With("site", d.name)
+	log := s.Log.With("site", d.Name)
 	site, err := server.Open(ctx, server.Options{
 		DatabaseURL: dbURL,
 		VCenter:     sim.Config(),
-		Central:     central.Config{SiteName: d.name, SyncInterval: 15 * time.Second, Workers: s.Config.SiteWorkers},
+		Central:     central.Config{SiteName: d.Name, SyncInterval: 15 * time.Second, Workers: s.Config.SiteWorkers},
 		Log:         log,
 		Registerer:  prometheus.WrapRegistererWith(prometheus.Labels{"site": slug}, s.Registry),
 	})
 	if err != nil {
 		sim.Close()
-		return fmt.Errorf("demo site %s: %w", d.name, err)
+		return fmt.Errorf("demo site %s: %w", d.Name, err)
 	}
 	// The demo's manage instance token derives from the demo secret key, so
 	// restarts keep manage and the site in agreement.
@@ -117,12 +121,12 @@ func (s *Server) startDemoSite(ctx context.Context, d demoSite) error {
 		site.Close()
 		sim.Close()
 	})
-	return s.registerDemoSite(ctx, d, "http://"+ln.Addr().String(), token)
+	return registerSite(ctx, s, d, "http://"+ln.Addr().String(), token)
 }
 
-// registerDemoSite creates the geo-location and site in manage, or updates
+// registerSite creates the geo-location and site in manage, or updates
 // the site's address and credential (the port changes between runs).
-func (s *Server) registerDemoSite(ctx context.Context, d demoSite, apiURL, token string) error {
+func registerSite(ctx context.Context, s *web.Server, d Site, apiURL, token string) error {
 	sealed, err := s.Secrets.Seal(token)
 	if err != nil {
 		return err
@@ -133,14 +137,14 @@ func (s *Server) registerDemoSite(ctx context.Context, d demoSite, apiURL, token
 	}
 	var loc *domain.GeoLocation
 	for _, l := range locs {
-		if strings.EqualFold(l.Name, d.location) {
+		if strings.EqualFold(l.Name, d.Location) {
 			loc = l
 		}
 	}
 	if loc == nil {
-		loc = &domain.GeoLocation{Name: d.location, CountryCode: d.country}
+		loc = &domain.GeoLocation{Name: d.Location, CountryCode: d.Country}
 		if err := s.Locations.CreateLocation(ctx, loc); err != nil {
-			return fmt.Errorf("demo location %s: %w", d.location, err)
+			return fmt.Errorf("demo location %s: %w", d.Location, err)
 		}
 	}
 	sites, err := s.Locations.FindSites(ctx, loc.ID)
@@ -148,14 +152,14 @@ func (s *Server) registerDemoSite(ctx context.Context, d demoSite, apiURL, token
 		return err
 	}
 	for _, st := range sites {
-		if strings.EqualFold(st.Name, d.name) {
+		if strings.EqualFold(st.Name, d.Name) {
 			st.APIURL, st.CredentialSealed = apiURL, sealed
 			return s.Locations.UpdateSite(ctx, st)
 		}
 	}
-	st := &domain.Site{Name: d.name, LocationID: loc.ID, APIURL: apiURL, CredentialSealed: sealed, Enabled: true}
+	st := &domain.Site{Name: d.Name, LocationID: loc.ID, APIURL: apiURL, CredentialSealed: sealed, Enabled: true}
 	if err := s.Locations.CreateSite(ctx, st); err != nil {
-		return fmt.Errorf("demo site %s: %w", d.name, err)
+		return fmt.Errorf("demo site %s: %w", d.Name, err)
 	}
 	return nil
 }

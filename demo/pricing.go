@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"context"
@@ -7,11 +7,12 @@ import (
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/web"
 )
 
-// DemoRateCard is the demo's default rate card. A machine with 2 vCPUs,
+// RateCard is the demo's default rate card. A machine with 2 vCPUs,
 // 2 GiB of memory and a 20 GiB disk costs 0.0420 EUR/h under it.
-const DemoRateCard = "Standard"
+const RateCard = "Standard"
 
 // demoPrices: 2 × 0.0120 + 2 × 0.0060 + 20 × 0.2190 ÷ 730 = 0.0420 EUR/h.
 func demoPrices(vcpu domain.Micros) domain.Prices {
@@ -24,20 +25,20 @@ func demoPrices(vcpu domain.Micros) domain.Prices {
 
 // seedPricing creates the demo rate card (EUR, with a price change at the
 // start of last month) and assigns it to the demo tenants, unless it exists.
-func (s *Server) seedPricing(ctx context.Context, zone *time.Location) error {
+func seedPricing(ctx context.Context, s *web.Server, zone *time.Location) error {
 	ps := postgres.NewPricingService(s.DB)
 	cards, err := ps.FindRateCards(ctx)
 	if err != nil {
 		return err
 	}
 	for _, c := range cards {
-		if c.Name == DemoRateCard {
+		if c.Name == RateCard {
 			return nil
 		}
 	}
 	now := time.Now().In(zone)
 	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, zone)
-	card := &domain.RateCard{Name: DemoRateCard, Currency: "EUR"}
+	card := &domain.RateCard{Name: RateCard, Currency: "EUR"}
 	v1 := &domain.RateCardVersion{EffectiveFrom: monthStart.AddDate(0, -3, 0), Prices: demoPrices(11000)}
 	if err := ps.CreateRateCard(ctx, card, v1); err != nil {
 		return fmt.Errorf("rate card: %w", err)

@@ -1,17 +1,23 @@
-package web_test
+package demo_test
 
 import (
 	"context"
 	"testing"
+
+	"tessera/demo"
+	"tessera/web/webtest"
 )
 
 // The demo gives every location one public pool, and a restarted demo
 // (seeding again) adds none.
 func TestDemoPools(t *testing.T) {
-	env := startDemo(t)
+	env := webtest.New(t)
 	ctx := context.Background()
+	if err := demo.Start(ctx, env.Server); err != nil {
+		t.Fatal(err)
+	}
 	for range 2 {
-		if err := env.Server.SeedDemoPools(ctx); err != nil {
+		if err := demo.SeedPools(ctx, env.Server); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,10 +1,11 @@
-package web
+package demo
 
 import (
 	"context"
 	"fmt"
 
 	"tessera/domain"
+	"tessera/web"
 )
 
 var demoFlavors = []domain.Flavor{
@@ -21,11 +22,11 @@ var demoImages = []domain.MachineImage{
 	{Name: "Windows Server 2022", Template: "windows-server-2022", OS: "windows", Licensed: true},
 }
 
-// SeedMachinesDemo adds the demo catalogue, allows all of it (and every
+// SeedCatalogue adds the demo catalogue, allows all of it (and every
 // geo-location known now) to the demo tenants, and gives them quotas. It
 // only adds what is missing, so running it again changes nothing; run it
 // again once the demo sites are registered to allow their locations.
-func (s *Server) SeedMachinesDemo(ctx context.Context) error {
+func SeedCatalogue(ctx context.Context, s *web.Server) error {
 	cat := s.App.Catalogue
 	flavors, err := cat.FindFlavors(ctx)
 	if err != nil {

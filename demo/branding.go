@@ -1,4 +1,4 @@
-package web
+package demo
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/web"
 )
 
 // demoBrandings give the demo tenants looks of their own, so the two portals
@@ -34,8 +35,8 @@ var demoBrandings = map[string]struct {
 </svg>`},
 }
 
-// seedDemoBranding sets the demo tenants' branding unless one is set.
-func (s *Server) seedDemoBranding(ctx context.Context) error {
+// seedBranding sets the demo tenants' branding unless one is set.
+func seedBranding(ctx context.Context, s *web.Server) error {
 	store := postgres.NewBrandingService(s.DB)
 	for slug, d := range demoBrandings {
 		t, err := s.App.Tenants.FindTenantBySlug(ctx, slug)
