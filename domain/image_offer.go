@@ -9,7 +9,7 @@ import (
 
 // This file is where an image may be used (an image is offered in a
 // location only where it is ready) and tenants' own images, captured from
-// their stopped machines (issue 9).
+// their stopped machines.
 
 // States of a tenant's own image.
 const (

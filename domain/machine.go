@@ -242,7 +242,7 @@ type MachineCreate struct {
 	// SiteErr is why no site was chosen (returned once the input is valid).
 	SiteErr error
 	// NetworkIDs are the tenant's networks in the location the machine gets
-	// an interface on, in order (issue 9); the caller puts the location's
+	// an interface on, in order; the caller puts the location's
 	// default network here when the user chose none.
 	NetworkIDs []string
 }

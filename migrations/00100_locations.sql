@@ -1,5 +1,5 @@
 -- +goose Up
--- Geo-locations and the connect sites in them (issue 3).
+-- Geo-locations and the connect sites in them.
 CREATE TABLE geo_locations (
     id           uuid PRIMARY KEY,
     name         text NOT NULL,

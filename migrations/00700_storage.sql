@@ -1,6 +1,6 @@
 -- +goose Up
--- Disks, snapshots, networks with IPAM, public addresses and firewall rules (issue 9).
--- machine_id columns hold machines' ids (issue 4's table); no foreign key yet,
+-- Disks, snapshots, networks with IPAM, public addresses and firewall rules.
+-- machine_id columns hold machines' ids (the machines table); no foreign key yet,
 -- so this migration does not depend on the machines migration's order.
 CREATE TABLE disks (
     id          uuid PRIMARY KEY,

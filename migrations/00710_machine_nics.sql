@@ -1,5 +1,5 @@
 -- +goose Up
--- Machines' network interfaces (issue 9). A machine's NIC is its address in a
+-- Machines' network interfaces. A machine's NIC is its address in a
 -- network: network_addresses already holds one row per (network, address)
 -- with the machine that has it, so the NIC's position on the machine is one
 -- more column there rather than a second table that would have to be kept in

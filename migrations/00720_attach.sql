@@ -1,6 +1,6 @@
 -- +goose Up
 -- Attaching disks and public addresses to machines, snapshots through the
--- API, and deleting a machine with or without its extra disks (issue 9).
+-- API, and deleting a machine with or without its extra disks.
 
 -- What a machine's delete does with its attached disks: kept (detached,
 -- available) or deleted after the machine. Recorded with the operation so

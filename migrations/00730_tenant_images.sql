@@ -1,5 +1,5 @@
 -- +goose Up
--- Tenants' own images, captured from their stopped machines (issue 9). They
+-- Tenants' own images, captured from their stopped machines. They
 -- live in the catalogue's table, so machines reference them like any image,
 -- but belong to one tenant and one site, and have a state while captured.
 -- A tenant's deleted image is kept (machines made from it reference it).

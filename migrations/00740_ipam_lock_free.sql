@@ -1,5 +1,5 @@
 -- +goose Up
--- IP address allocation without a network-wide lock (issue 9). Each
+-- IP address allocation without a network-wide lock. Each
 -- allocation takes a transaction-scoped advisory lock on the offset it is
 -- about to insert; this finds the lowest offset from lo to hi that no
 -- committed row holds and no other open transaction has locked, and locks

@@ -1,5 +1,5 @@
 -- +goose Up
--- A tenant's image being deleted (issue 9): deleting until the site has
+-- A tenant's image being deleted: deleting until the site has
 -- removed its template (connect's image_delete operation), then deleted. A
 -- failed delete leaves it failed with the reason, so it is never silently
 -- hidden while its template still uses the provider's storage.

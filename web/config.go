@@ -38,7 +38,7 @@ type Config struct {
 	// and capacity (0 turns the poller off).
 	SitePollInterval time.Duration
 	// ManageID names this manage instance; sites and locations can be
-	// dedicated to one (placement, issue 8).
+	// dedicated to one (placement).
 	ManageID string
 }
 

@@ -116,7 +116,7 @@ func (s *Server) routes(st *staticFiles, m *metrics) http.Handler {
 						r.Post("/machines/{machineID}/reboot", a.HandleMachineAction(domain.ActionReboot))
 						r.Post("/machines/{machineID}/resize", a.HandleMachineAction(domain.ActionResize))
 						r.Post("/machines/{machineID}/delete", a.HandleMachineAction(domain.ActionDelete))
-						// The machine page's disks, public addresses and snapshots (issue 9).
+						// The machine page's disks, public addresses and snapshots.
 						r.Post("/machines/{machineID}/disks", a.HandleMachineDiskAttach)
 						r.Post("/machines/{machineID}/disks/{diskID}/detach", a.HandleMachineDiskDetach)
 						r.Post("/machines/{machineID}/addresses", a.HandleMachineAddressAttach)
