@@ -251,7 +251,7 @@ func (a *App) resetPassword(w http.ResponseWriter, r *http.Request, tenantID str
 		return true
 	}
 	userID := chi.URLParam(r, "userID")
-	u, err := a.Users.FindUserByID(r.Context(), userID)
+	u, err := a.Users.FindUserByID(r.Context(), tenantID, userID)
 	if err == nil && u.TenantID != tenantID {
 		err = domain.Errorf(domain.ENOTFOUND, "User not found.")
 	}
