@@ -107,7 +107,7 @@ func TestAuditScopesByTenant(t *testing.T) {
 			t.Fatalf("tenant A's log shows an event of %s", e.TenantID)
 		}
 	}
-	all, _, _ := audit.FindAuditEvents(ctx, domain.AuditFilter{AllTenants: true})
+	all, _, _ := audit.FindAllAuditEvents(ctx, domain.AuditFilter{})
 	if len(all) != 4 {
 		t.Fatalf("all tenants = %d events", len(all))
 	}
