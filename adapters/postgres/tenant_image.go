@@ -16,6 +16,9 @@ var _ domain.TenantImageService = (*CatalogueService)(nil)
 var errImageNotFound = domain.Errorf(domain.ENOTFOUND, "Image not found.")
 
 func (s *CatalogueService) CreateTenantImage(ctx context.Context, img *domain.MachineImage) error {
+	if err := domain.RequireTenant(img.TenantID); err != nil {
+		return err
+	}
 	if msg := domain.ValidateImageName(img.Name); msg != "" {
 		return domain.Invalid(map[string]string{"name": msg})
 	}
@@ -39,6 +42,9 @@ func (s *CatalogueService) CreateTenantImage(ctx context.Context, img *domain.Ma
 }
 
 func (s *CatalogueService) TenantOwnImages(ctx context.Context, tenantID string) ([]*domain.MachineImage, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil
 	}
@@ -47,6 +53,9 @@ func (s *CatalogueService) TenantOwnImages(ctx context.Context, tenantID string)
 }
 
 func (s *CatalogueService) FindTenantImage(ctx context.Context, tenantID, id string) (*domain.MachineImage, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, errImageNotFound
 	}
@@ -76,6 +85,9 @@ func (s *CatalogueService) SetTenantImageState(ctx context.Context, id, state, e
 }
 
 func (s *CatalogueService) DeleteTenantImage(ctx context.Context, tenantID, id string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	img, err := s.FindTenantImage(ctx, tenantID, id)
 	if err != nil {
 		return err
