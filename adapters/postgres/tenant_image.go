@@ -75,12 +75,18 @@ var imageFrom = map[string][]string{
 	domain.ImageFailed:  {domain.ImageCreating, domain.ImageDeleting},
 }
 
-func (s *CatalogueService) SetTenantImageState(ctx context.Context, id, state, errMsg string) error {
+func (s *CatalogueService) SetTenantImageState(ctx context.Context, tenantID, id, state, errMsg string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	from, ok := imageFrom[state]
 	if !ok {
 		return domain.Errorf(domain.EINVALID, "An image becomes ready, deleted or failed.")
 	}
-	_, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = $2, error = $3 WHERE id = $1 AND tenant_id IS NOT NULL AND state = ANY($4)`, id, state, errMsg, from)
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil
+	}
+	_, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = $2, error = $3 WHERE id = $1 AND tenant_id = $5 AND state = ANY($4)`, id, state, errMsg, from, tenantID)
 	return translate(err, "")
 }
 
