@@ -833,7 +833,9 @@ func (r PlaceRequest) Describe() string {
 	return strings.Join(parts, ", ")
 }
 
-// PlacementService decides and reserves (adapters/postgres).
+// PlacementService decides and reserves (adapters/postgres). Methods that
+// take a tenant id fail EINTERNAL without one (RequireTenant); the provider
+// admin reads every tenant's decisions through the methods named for it.
 type PlacementService interface {
 	// Place runs PlaceOnSite over cands for machineID and, in the same
 	// transaction, reserves the capacity on the chosen site, records the
