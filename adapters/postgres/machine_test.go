@@ -124,6 +124,8 @@ func TestMachineServiceTenantScoping(t *testing.T) {
 		errs["ReleaseReservation"] = ps.ReleaseReservation(ctx, "", m.ID)
 		errs["RemoveMachine"] = ps.RemoveMachine(ctx, "", m.ID)
 		errs["Cancel"] = ps.Cancel(ctx, "", m.ID)
+		_, errs["Place"] = ps.Place(ctx, domain.NewID(), domain.PlaceRequest{Shape: domain.MachineShape{VCPUs: 1, MemoryMiB: 1024}}, nil)
+		_, errs["Preview"] = ps.Preview(ctx, domain.PlaceRequest{Shape: domain.MachineShape{VCPUs: 1, MemoryMiB: 1024}}, nil)
 		_, errs["FindInvoices"] = bs.FindInvoices(ctx, "")
 		_, errs["FindInvoice"] = bs.FindInvoice(ctx, "", domain.NewID())
 		_, errs["Usage"] = bs.Usage(ctx, "", now.AddDate(0, -1, 0), now, now)

@@ -45,6 +45,9 @@ const placementAttempts = 10
 
 // Place decides and reserves. See domain.PlacementService.
 func (s *PlacementService) Place(ctx context.Context, machineID string, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(machineID) || !domain.IsID(req.TenantID) {
 		return nil, domain.Errorf(domain.EINVALID, "A placement needs a machine and a tenant.")
 	}
@@ -118,6 +121,9 @@ func retryable(err error) bool {
 // create), so the reservation commits or rolls back with the machine. A
 // retryable conflict is returned as EUNAVAILABLE.
 func (s *PlacementService) ExecPlace(ctx context.Context, tx pgx.Tx, machineID string, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, err
+	}
 	if err := domain.ValidateGroups(req.Groups); err != nil {
 		return nil, err
 	}
@@ -443,6 +449,9 @@ func (s *PlacementService) Fill(ctx context.Context, cands []domain.SiteCandidat
 
 // Preview runs the rules as Place would, reserving nothing.
 func (s *PlacementService) Preview(ctx context.Context, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, err
+	}
 	if err := domain.ValidateGroups(req.Groups); err != nil {
 		return nil, err
 	}
