@@ -44,7 +44,11 @@ func Seed(ctx context.Context, s *web.Server) error {
 		return err
 	}
 	ensureUser := func(u domain.User) error {
-		if _, err := users.FindUserByLogin(ctx, u.TenantID, u.Login); err == nil {
+		find := func() (*domain.User, error) { return users.FindUserByLogin(ctx, u.TenantID, u.Login) }
+		if u.TenantID == "" {
+			find = func() (*domain.User, error) { return users.FindProviderAdminByLogin(ctx, u.Login) }
+		}
+		if _, err := find(); err == nil {
 			return nil
 		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 			return err

@@ -19,20 +19,24 @@ type AuditEvent struct {
 	Detail   string
 }
 
-// AuditFilter selects events. TenantID scopes the query; AllTenants is for
-// the provider admin only.
+// AuditFilter selects events. FindAuditEvents requires TenantID;
+// FindAllAuditEvents ignores it.
 type AuditFilter struct {
-	TenantID   string
-	AllTenants bool
-	Limit      int
-	Cursor     string
+	TenantID string
+	Limit    int
+	Cursor   string
 }
 
 // AuditService stores the audit log.
 type AuditService interface {
+	// RecordAudit stores e; an event without a tenant is a provider-level one.
 	RecordAudit(ctx context.Context, e *AuditEvent) error
-	// FindAuditEvents returns a page of events, newest first.
+	// FindAuditEvents returns a page of f.TenantID's events, newest first.
+	// EINTERNAL without a tenant id, EINVALID for a bad cursor.
 	FindAuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, string, error)
+	// FindAllAuditEvents returns a page of every tenant's events and the
+	// provider-level ones, newest first: for the provider admin only. EINVALID.
+	FindAllAuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, string, error)
 }
 
 // ClampLimit keeps page sizes between 1 and 200, 50 by default.

@@ -94,11 +94,20 @@ func (s *LoginService) Login(ctx context.Context, tenant *Tenant, login, passwor
 		return nil, err
 	}
 	now := s.now()
-	if _, err := s.Users.UpdateUser(ctx, user.TenantID, user.ID, UserUpdate{LastLoginAt: &now}); err != nil {
+	if _, err := s.updateUser(ctx, user, UserUpdate{LastLoginAt: &now}); err != nil {
 		return nil, err
 	}
 	user.LastLoginAt = &now
 	return user, nil
+}
+
+// updateUser changes u in its tenant, or u as a provider admin when it has no
+// tenant.
+func (s *LoginService) updateUser(ctx context.Context, u *User, upd UserUpdate) (*User, error) {
+	if u.TenantID == "" {
+		return s.Users.UpdateProviderAdmin(ctx, u.ID, upd)
+	}
+	return s.Users.UpdateUser(ctx, u.TenantID, u.ID, upd)
 }
 
 func (s *LoginService) now() time.Time {
@@ -130,7 +139,13 @@ func (s *LoginService) check(ctx context.Context, tenant *Tenant, login, passwor
 			return nil, err
 		}
 	}
-	u, err := s.Users.FindUserByLogin(ctx, tenantID, login)
+	var u *User
+	var err error
+	if tenant != nil {
+		u, err = s.Users.FindUserByLogin(ctx, tenantID, login)
+	} else {
+		u, err = s.Users.FindProviderAdminByLogin(ctx, login)
+	}
 	if ErrorCode(err) == ENOTFOUND {
 		// Spend the same time as a real check so timing does not reveal names.
 		s.Hasher.Verify(dummyHash, password)

@@ -49,7 +49,9 @@ type UsageReport struct {
 	Totals   Totals
 }
 
-// BillingService rates usage and keeps invoices (adapters/postgres).
+// BillingService rates usage and keeps invoices (adapters/postgres). Methods
+// that take a tenant id fail EINTERNAL without one (RequireTenant); CloseMonth
+// and LocationNames are the provider-wide ones.
 type BillingService interface {
 	// CloseMonth writes one invoice per tenant for month ("2026-11", in the
 	// provider's zone). EINVALID if the month has not ended at now. Closing a

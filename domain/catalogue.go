@@ -169,6 +169,8 @@ type TenantCatalogue struct {
 }
 
 // CatalogueService stores flavors, images, per-tenant allow-lists and quotas.
+// Flavors and images are the provider's; the per-tenant methods fail
+// EINTERNAL without a tenant id (RequireTenant).
 type CatalogueService interface {
 	CreateFlavor(ctx context.Context, f *Flavor) error // EINVALID, ECONFLICT
 	FindFlavors(ctx context.Context) ([]*Flavor, error)

@@ -395,7 +395,8 @@ type DirectoryCheck struct {
 }
 
 // DirectoryService stores tenants' directory settings. Every method takes the
-// tenant id; a tenant never reads another's directory.
+// tenant id; a tenant never reads another's directory, and without a tenant
+// id a method fails EINTERNAL (RequireTenant).
 type DirectoryService interface {
 	// FindDirectory returns the directory of tenantID with its bind password
 	// opened. ENOTFOUND if none is configured.

@@ -107,8 +107,8 @@ func ValidateImageName(name string) string {
 }
 
 // TenantImageService stores tenants' own images. Every method but
-// PendingImages and SetTenantImageState is scoped to one tenant; another
-// tenant's image is ENOTFOUND.
+// PendingImages (the background job's read across tenants) is scoped to one
+// tenant: another tenant's image is ENOTFOUND, an empty tenant id EINTERNAL.
 type TenantImageService interface {
 	// CreateTenantImage records img (TenantID, Name, SiteID, LocationID,
 	// MachineID, OS, Licensed, LicenceKey) in state creating, with its id
@@ -122,7 +122,7 @@ type TenantImageService interface {
 	PendingImages(ctx context.Context) ([]*MachineImage, error)
 	// SetTenantImageState moves an image being captured to ready or
 	// failed, and one being deleted to deleted or failed. EINVALID.
-	SetTenantImageState(ctx context.Context, id, state, errMsg string) error
+	SetTenantImageState(ctx context.Context, tenantID, id, state, errMsg string) error
 	// DeleteTenantImage moves a ready or failed image to deleting (one
 	// deleting already stays so); it leaves the create form at once.
 	// ENOTFOUND, ECONFLICT (still being captured).
@@ -196,7 +196,7 @@ func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineIma
 	if err != nil {
 		if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
 			img.State, img.Error = ImageFailed, failed+ErrorMessage(err)
-			return m.TenantImages.SetTenantImageState(ctx, img.ID, img.State, img.Error)
+			return m.TenantImages.SetTenantImageState(ctx, img.TenantID, img.ID, img.State, img.Error)
 		}
 		return err
 	}
@@ -207,7 +207,7 @@ func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineIma
 	if op.State == OpFailed {
 		img.State, img.Error = ImageFailed, failed+op.Error
 	}
-	return m.TenantImages.SetTenantImageState(ctx, img.ID, img.State, img.Error)
+	return m.TenantImages.SetTenantImageState(ctx, img.TenantID, img.ID, img.State, img.Error)
 }
 
 // refreshTenantImages advances every image being captured or deleted.

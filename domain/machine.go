@@ -293,6 +293,7 @@ type MachineOperation struct {
 
 // MachineService stores machines and their operations. Every method takes
 // the tenant id and never sees another tenant's machines (ENOTFOUND).
+// Without a tenant id a method fails EINTERNAL (RequireTenant).
 type MachineService interface {
 	// CreateMachine checks the catalogue, allow-lists and quotas and stores
 	// the machine with its create operation in one transaction.

@@ -410,7 +410,8 @@ const MaxNetworkMachines = 200
 
 // NetworkService stores networks, their address allocations, public
 // addresses and firewall rules. Every method takes the tenant id; another
-// tenant's object is ENOTFOUND.
+// tenant's object is ENOTFOUND, and without a tenant id a method fails
+// EINTERNAL (RequireTenant).
 type NetworkService interface {
 	// CreateNetwork records a network in state creating; with an IdemKey
 	// used before it fills n with that network and reports existed.
@@ -468,7 +469,8 @@ type PublicAddressFilter struct {
 
 // AddressService manages public pools (provider admin) and the public
 // addresses tenants hold. Tenant methods take the tenant id; another
-// tenant's address is ENOTFOUND.
+// tenant's address is ENOTFOUND, and without a tenant id they fail EINTERNAL
+// (RequireTenant).
 type AddressService interface {
 	// CreatePool adds a pool to a location. EINVALID, ECONFLICT (overlaps a pool).
 	CreatePool(ctx context.Context, p *PublicPool) error

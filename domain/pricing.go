@@ -433,6 +433,8 @@ func ResolvePrices(card *RateCard, rate *TenantRate, t time.Time) (*EffectivePri
 }
 
 // PricingService stores rate cards and tenant assignments (adapters/postgres).
+// Rate cards are the provider's; methods that take a tenant id fail EINTERNAL
+// without one (RequireTenant).
 type PricingService interface {
 	// CreateRateCard stores c with its first version v. EINVALID, ECONFLICT (name taken).
 	CreateRateCard(ctx context.Context, c *RateCard, v *RateCardVersion) error

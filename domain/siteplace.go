@@ -813,6 +813,7 @@ type PlacementRecord struct {
 }
 
 // PlacementRecordFilter selects placement decisions.
+// FindDecisions requires TenantID; FindAllDecisions ignores it.
 type PlacementRecordFilter struct {
 	TenantID string
 	Limit    int
@@ -832,7 +833,9 @@ func (r PlaceRequest) Describe() string {
 	return strings.Join(parts, ", ")
 }
 
-// PlacementService decides and reserves (adapters/postgres).
+// PlacementService decides and reserves (adapters/postgres). Methods that
+// take a tenant id fail EINTERNAL without one (RequireTenant); the provider
+// admin reads every tenant's decisions through the methods named for it.
 type PlacementService interface {
 	// Place runs PlaceOnSite over cands for machineID and, in the same
 	// transaction, reserves the capacity on the chosen site, records the
@@ -856,11 +859,18 @@ type PlacementService interface {
 	// Cancel undoes a placement whose machine was not created after all
 	// (refused by quota, a name taken): reservation, groups and decision go.
 	Cancel(ctx context.Context, tenantID, machineID string) error
-	// FindDecision returns a machine's placement record. ENOTFOUND.
-	FindDecision(ctx context.Context, machineID string) (*PlacementRecord, error)
-	// FindDecisions returns a page of decisions, newest first (for the
-	// provider admin; TenantID "" for all tenants). EINVALID (cursor).
+	// FindDecision returns the placement record of tenantID's machine.
+	// ENOTFOUND, EINTERNAL without a tenant id.
+	FindDecision(ctx context.Context, tenantID, machineID string) (*PlacementRecord, error)
+	// FindDecisionAnyTenant returns a machine's placement record whichever
+	// tenant it belongs to: for the provider admin only. ENOTFOUND.
+	FindDecisionAnyTenant(ctx context.Context, machineID string) (*PlacementRecord, error)
+	// FindDecisions returns a page of f.TenantID's decisions, newest first.
+	// EINVALID (cursor), EINTERNAL without a tenant id.
 	FindDecisions(ctx context.Context, f PlacementRecordFilter) ([]*PlacementRecord, string, error)
+	// FindAllDecisions returns a page of every tenant's decisions, newest
+	// first: for the provider admin only. EINVALID (cursor).
+	FindAllDecisions(ctx context.Context, f PlacementRecordFilter) ([]*PlacementRecord, string, error)
 	// SiteSettings returns the settings of the sites (defaults for those
 	// never set), by site id.
 	SiteSettings(ctx context.Context, siteIDs []string) (map[string]SiteSettings, error)

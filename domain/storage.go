@@ -172,7 +172,8 @@ type Snapshot struct {
 	CreatedAt time.Time     `json:"created_at"`
 }
 
-// SnapshotService stores machines' snapshots. Another tenant's is ENOTFOUND.
+// SnapshotService stores machines' snapshots. Another tenant's is ENOTFOUND;
+// without a tenant id a method fails EINTERNAL (RequireTenant).
 type SnapshotService interface {
 	// CreateSnapshot records a snapshot in state creating; with an IdemKey
 	// used before it fills s with that snapshot instead. EINVALID,
@@ -219,7 +220,9 @@ type DiskFilter struct {
 }
 
 // DiskService stores a tenant's disks. Every method takes the tenant id;
-// another tenant's disk is ENOTFOUND.
+// another tenant's disk is ENOTFOUND, and without a tenant id a method fails
+// EINTERNAL (RequireTenant). TenantsWithPending is the one read across
+// tenants, for the background job.
 type DiskService interface {
 	// CreateDisk records a new disk in state creating; with an IdemKey used
 	// before it fills d with that disk and reports existed. EINVALID,

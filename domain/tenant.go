@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -105,4 +106,20 @@ type TenantService interface {
 	FindTenants(ctx context.Context, f TenantFilter) ([]*Tenant, string, error)
 	// UpdateTenant applies upd. EINVALID, ENOTFOUND.
 	UpdateTenant(ctx context.Context, id string, upd TenantUpdate) (*Tenant, error)
+}
+
+// ErrNoTenant is the cause of the error a tenant-scoped store method returns
+// when it is called without a tenant id. The caller forgot to scope the call,
+// a bug rather than bad input, so the error is EINTERNAL: an empty id must
+// never quietly mean "no rows" or "every tenant". Reads across all tenants
+// have methods of their own, named for it.
+var ErrNoTenant = errors.New("tenant-scoped call without a tenant id")
+
+// RequireTenant returns an EINTERNAL error wrapping ErrNoTenant when tenantID
+// is empty. Every tenant-scoped store method calls it first.
+func RequireTenant(tenantID string) error {
+	if tenantID == "" {
+		return Internal(ErrNoTenant)
+	}
+	return nil
 }

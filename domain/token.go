@@ -33,7 +33,9 @@ func ValidateTokenName(name string) string {
 	return ""
 }
 
-// TokenService stores API tokens.
+// TokenService stores API tokens. Methods that take a tenant id fail
+// EINTERNAL without one (RequireTenant); AuthenticateToken finds the token by
+// its secret alone, which names its tenant.
 type TokenService interface {
 	// CreateToken returns the new token's secret (shown once). EINVALID.
 	CreateToken(ctx context.Context, t *APIToken) (string, error)

@@ -132,15 +132,14 @@ func ValidatePassword(p string) error {
 	return nil
 }
 
-// UserFilter selects users. TenantID scopes the query; an empty TenantID with
-// ProviderOnly selects provider admins.
+// UserFilter selects users. FindUsers requires TenantID; FindProviderAdmins
+// ignores it.
 type UserFilter struct {
-	ID           *string
-	TenantID     string
-	ProviderOnly bool
-	Login        *string
-	Limit        int
-	Cursor       string
+	ID       *string
+	TenantID string
+	Login    *string
+	Limit    int
+	Cursor   string
 }
 
 // UserUpdate holds the fields to change; nil means unchanged.
@@ -154,18 +153,29 @@ type UserUpdate struct {
 }
 
 // UserService stores users. Every method that takes a tenant id only ever sees
-// that tenant's users.
+// that tenant's users, and returns EINTERNAL (RequireTenant) without one.
+// Provider admins belong to no tenant: they have methods of their own, so no
+// empty tenant id ever stands for them.
 type UserService interface {
 	// CreateUser stores u. EINVALID, ECONFLICT (login taken in that tenant).
 	CreateUser(ctx context.Context, u *User) error
-	// FindUserByID returns ENOTFOUND if the user does not exist.
-	FindUserByID(ctx context.Context, id string) (*User, error)
-	// FindUserByLogin finds a user of tenantID ("" for provider admins). ENOTFOUND.
+	// FindUserByID returns the user id of tenantID. ENOTFOUND if there is no
+	// such user in that tenant.
+	FindUserByID(ctx context.Context, tenantID, id string) (*User, error)
+	// FindProviderAdminByID returns the provider admin id. ENOTFOUND.
+	FindProviderAdminByID(ctx context.Context, id string) (*User, error)
+	// FindUserByLogin finds a user of tenantID. ENOTFOUND.
 	FindUserByLogin(ctx context.Context, tenantID, login string) (*User, error)
+	// FindProviderAdminByLogin finds a provider admin. ENOTFOUND.
+	FindProviderAdminByLogin(ctx context.Context, login string) (*User, error)
 	// FindUsers returns a page of users of f.TenantID ordered by login.
 	FindUsers(ctx context.Context, f UserFilter) ([]*User, string, error)
-	// UpdateUser changes the user id of tenantID ("" for provider admins). ENOTFOUND, EINVALID.
+	// FindProviderAdmins returns a page of provider admins ordered by login.
+	FindProviderAdmins(ctx context.Context, f UserFilter) ([]*User, string, error)
+	// UpdateUser changes the user id of tenantID. ENOTFOUND, EINVALID.
 	UpdateUser(ctx context.Context, tenantID, id string, upd UserUpdate) (*User, error)
+	// UpdateProviderAdmin changes the provider admin id. ENOTFOUND, EINVALID.
+	UpdateProviderAdmin(ctx context.Context, id string, upd UserUpdate) (*User, error)
 }
 
 // PasswordHasher hashes and checks passwords (argon2id in adapters/passwd).

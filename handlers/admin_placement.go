@@ -77,7 +77,7 @@ func (a *App) HandlePlacementIndex(w http.ResponseWriter, r *http.Request) {
 		row.FreeVCPUs, row.FreeMemoryMiB, row.FreeStorageGiB = c.Free()
 		props.Sites = append(props.Sites, row)
 	}
-	props.Decisions, props.NextDecisions, err = p.Store.FindDecisions(ctx, domain.PlacementRecordFilter{Cursor: r.URL.Query().Get("cursor"), Limit: 25})
+	props.Decisions, props.NextDecisions, err = p.Store.FindAllDecisions(ctx, domain.PlacementRecordFilter{Cursor: r.URL.Query().Get("cursor"), Limit: 25})
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -297,7 +297,7 @@ func (a *App) HandlePlacementDecision(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	rec, err := p.Store.FindDecision(r.Context(), chi.URLParam(r, "machineID"))
+	rec, err := p.Store.FindDecisionAnyTenant(r.Context(), chi.URLParam(r, "machineID"))
 	if err != nil {
 		a.Error(w, r, err)
 		return

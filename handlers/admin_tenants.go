@@ -251,7 +251,7 @@ func (a *App) resetPassword(w http.ResponseWriter, r *http.Request, tenantID str
 		return true
 	}
 	userID := chi.URLParam(r, "userID")
-	u, err := a.Users.FindUserByID(r.Context(), userID)
+	u, err := a.Users.FindUserByID(r.Context(), tenantID, userID)
 	if err == nil && u.TenantID != tenantID {
 		err = domain.Errorf(domain.ENOTFOUND, "User not found.")
 	}
@@ -276,7 +276,7 @@ func (a *App) resetPassword(w http.ResponseWriter, r *http.Request, tenantID str
 
 // HandleAdminAudit shows the audit log of all tenants.
 func (a *App) HandleAdminAudit(w http.ResponseWriter, r *http.Request) {
-	events, next, err := a.Audit.FindAuditEvents(r.Context(), domain.AuditFilter{AllTenants: true, Cursor: r.URL.Query().Get("cursor")})
+	events, next, err := a.Audit.FindAllAuditEvents(r.Context(), domain.AuditFilter{Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		a.Error(w, r, err)
 		return

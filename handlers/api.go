@@ -39,7 +39,7 @@ func (a *App) APIAuthenticate(next http.Handler) http.Handler {
 			WriteProblem(w, r, err)
 			return
 		}
-		p, err := a.principalFor(r.Context(), tok.UserID)
+		p, err := a.principalFor(r.Context(), tok.TenantID, tok.UserID)
 		if err != nil || p.Tenant == nil || p.Tenant.ID != tok.TenantID {
 			if err != nil && domain.ErrorCode(err) == domain.EINTERNAL {
 				WriteProblem(w, r, err)

@@ -8,7 +8,12 @@ import (
 	"tessera/views"
 )
 
-const sessionUserKey = "user_id"
+// The session keeps the user's tenant next to its id, so loading the user is
+// scoped like every other read; a provider admin's tenant is "".
+const (
+	sessionUserKey   = "user_id"
+	sessionTenantKey = "tenant_id"
+)
 
 // Authenticate loads the signed-in user from the session. A user who was
 // disabled, whose tenant was suspended, or who belongs to another tenant than
@@ -20,7 +25,7 @@ func (a *App) Authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		p, err := a.principalFor(r.Context(), id)
+		p, err := a.principalFor(r.Context(), a.Sessions.GetString(r.Context(), sessionTenantKey), id)
 		if err != nil && domain.ErrorCode(err) != domain.EUNAUTHORIZED && domain.ErrorCode(err) != domain.ENOTFOUND {
 			a.Error(w, r, err)
 			return
@@ -47,9 +52,16 @@ func hostAllows(ctx context.Context, p *Principal) bool {
 	return ht == nil || (p.Tenant != nil && p.Tenant.ID == ht.ID)
 }
 
-// principalFor loads user id with its tenant and checks that both may act.
-func (a *App) principalFor(ctx context.Context, userID string) (*Principal, error) {
-	u, err := a.Users.FindUserByID(ctx, userID)
+// principalFor loads user id of tenantID ("" for a provider admin) with its
+// tenant and checks that both may act.
+func (a *App) principalFor(ctx context.Context, tenantID, userID string) (*Principal, error) {
+	var u *domain.User
+	var err error
+	if tenantID == "" {
+		u, err = a.Users.FindProviderAdminByID(ctx, userID)
+	} else {
+		u, err = a.Users.FindUserByID(ctx, tenantID, userID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +203,7 @@ func (a *App) HandleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Sessions.Put(r.Context(), sessionUserKey, u.ID)
+	a.Sessions.Put(r.Context(), sessionTenantKey, u.TenantID)
 	p := &Principal{User: u, Tenant: nil}
 	if tenant != nil {
 		p.Tenant = tenant

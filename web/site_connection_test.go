@@ -132,7 +132,7 @@ func TestSiteEditConnection(t *testing.T) {
 	}
 
 	// The audit log has every attempt, never the token.
-	events, _, err := env.Server.App.Audit.FindAuditEvents(ctx, domain.AuditFilter{AllTenants: true, Limit: 200})
+	events, _, err := env.Server.App.Audit.FindAllAuditEvents(ctx, domain.AuditFilter{Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}

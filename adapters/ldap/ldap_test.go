@@ -546,7 +546,7 @@ func TestDirectoryRoleLoweredAtNextLogin(t *testing.T) {
 		t.Fatalf("ben after lowering: %v %+v", err, u)
 	}
 	// The stored record (read by every request of every session) has it too.
-	if u, _ := e.users.FindUserByID(context.Background(), u.ID); u.Role != domain.RoleViewer {
+	if u, _ := e.users.FindUserByID(context.Background(), e.acme.ID, u.ID); u.Role != domain.RoleViewer {
 		t.Fatalf("stored role %s", u.Role)
 	}
 }
@@ -661,7 +661,7 @@ func TestDirectoryRecheck(t *testing.T) {
 	if err != nil || u.Role != domain.RoleViewer {
 		t.Fatalf("recheck after unmapping dev: %v %+v", err, u)
 	}
-	if stored, _ := e.users.FindUserByID(ctx, ben.ID); stored.Role != domain.RoleViewer {
+	if stored, _ := e.users.FindUserByID(ctx, e.acme.ID, ben.ID); stored.Role != domain.RoleViewer {
 		t.Fatalf("stored role %s", stored.Role)
 	}
 	// No mapped group at all: no longer allowed.

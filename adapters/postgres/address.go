@@ -81,6 +81,9 @@ func scanAddr(row pgx.Row) (*domain.PublicAddress, error) {
 // AllocatePublic walks the location's pools, locking each pool row while
 // it takes the pool's lowest free offset.
 func (s *AddressService) AllocatePublic(ctx context.Context, tenantID, locationID, key string) (*domain.PublicAddress, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(locationID) {
 		return nil, domain.Invalid(map[string]string{"location": "Choose a location."})
 	}
@@ -145,6 +148,9 @@ func (s *AddressService) AllocatePublic(ctx context.Context, tenantID, locationI
 }
 
 func (s *AddressService) PublicAddress(ctx context.Context, tenantID, id string) (*domain.PublicAddress, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Address not found.")
 	}
@@ -153,6 +159,9 @@ func (s *AddressService) PublicAddress(ctx context.Context, tenantID, id string)
 }
 
 func (s *AddressService) PublicAddresses(ctx context.Context, f domain.PublicAddressFilter) ([]*domain.PublicAddress, string, error) {
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
+	}
 	if !domain.IsID(f.TenantID) {
 		return nil, "", nil
 	}
@@ -182,6 +191,9 @@ func (s *AddressService) PublicAddresses(ctx context.Context, f domain.PublicAdd
 }
 
 func (s *AddressService) SetPublicAddressState(ctx context.Context, tenantID, id string, from, to domain.PublicAddressState, machineID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return domain.Errorf(domain.ENOTFOUND, "Address not found.")
 	}
@@ -201,6 +213,9 @@ func (s *AddressService) SetPublicAddressState(ctx context.Context, tenantID, id
 }
 
 func (s *AddressService) SetAddressOp(ctx context.Context, tenantID, id, siteID, key string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) || (siteID != "" && !domain.IsID(siteID)) {
 		return domain.Errorf(domain.ENOTFOUND, "Address not found.")
 	}
@@ -216,6 +231,9 @@ func (s *AddressService) SetAddressOp(ctx context.Context, tenantID, id, siteID,
 }
 
 func (s *AddressService) ReleasePublic(ctx context.Context, tenantID, id string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	a, err := s.PublicAddress(ctx, tenantID, id)
 	if err != nil {
 		return err

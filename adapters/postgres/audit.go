@@ -24,13 +24,23 @@ func (s *AuditService) RecordAudit(ctx context.Context, e *domain.AuditEvent) er
 }
 
 func (s *AuditService) FindAuditEvents(ctx context.Context, f domain.AuditFilter) ([]*domain.AuditEvent, string, error) {
-	limit := domain.ClampLimit(f.Limit)
-	var where []string
-	var args []any
-	if !f.AllTenants {
-		args = append(args, nullID(f.TenantID))
-		where = append(where, "tenant_id IS NOT DISTINCT FROM $1")
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
 	}
+	if !domain.IsID(f.TenantID) {
+		return nil, "", nil
+	}
+	return s.findAuditEvents(ctx, []string{"tenant_id = $1"}, []any{f.TenantID}, f)
+}
+
+func (s *AuditService) FindAllAuditEvents(ctx context.Context, f domain.AuditFilter) ([]*domain.AuditEvent, string, error) {
+	return s.findAuditEvents(ctx, nil, nil, f)
+}
+
+// findAuditEvents pages through the events that where (with its arguments)
+// selects.
+func (s *AuditService) findAuditEvents(ctx context.Context, where []string, args []any, f domain.AuditFilter) ([]*domain.AuditEvent, string, error) {
+	limit := domain.ClampLimit(f.Limit)
 	if f.Cursor != "" {
 		id, err := strconv.ParseInt(f.Cursor, 10, 64)
 		if err != nil {

@@ -356,6 +356,9 @@ func scanInvoice(row pgx.Row) (*domain.Invoice, error) {
 }
 
 func (s *BillingService) FindInvoices(ctx context.Context, tenantID string) ([]*domain.Invoice, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil
 	}
@@ -371,6 +374,9 @@ func (s *BillingService) FindInvoices(ctx context.Context, tenantID string) ([]*
 }
 
 func (s *BillingService) FindInvoice(ctx context.Context, tenantID, id string) (*domain.Invoice, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	notFound := domain.Errorf(domain.ENOTFOUND, "Invoice not found.")
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, notFound
@@ -408,6 +414,9 @@ func currencyOf(periods []domain.PricePeriod) string {
 }
 
 func (s *BillingService) Usage(ctx context.Context, tenantID string, from, to, openUntil time.Time) (*domain.UsageReport, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
 	}
@@ -431,6 +440,9 @@ func (s *BillingService) Usage(ctx context.Context, tenantID string, from, to, o
 }
 
 func (s *BillingService) MonthToDate(ctx context.Context, tenantID string, now time.Time) (*domain.MonthSummary, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
 	}
@@ -471,6 +483,9 @@ func (s *BillingService) MonthToDate(ctx context.Context, tenantID string, now t
 }
 
 func (s *BillingService) OpenIntervals(ctx context.Context, tenantID string) ([]domain.UsageInterval, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil
 	}
@@ -494,6 +509,9 @@ func (s *BillingService) OpenIntervals(ctx context.Context, tenantID string) ([]
 // (after the tenant's discount), in the tenant's currency: the machines
 // pages' "cost so far" (domain.CostService on the machines branch).
 func (s *BillingService) CostSoFar(ctx context.Context, tenantID, resourceID string, since time.Time) (*domain.Money, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(resourceID) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Resource not found.")
 	}

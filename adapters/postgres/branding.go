@@ -200,6 +200,9 @@ func (s *BrandingService) findImage(ctx context.Context, q string, args ...any) 
 }
 
 func (s *BrandingService) AddDomain(ctx context.Context, tenantID, host string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if err := checkTenantID(tenantID); err != nil {
 		return err
 	}
@@ -217,6 +220,9 @@ func (s *BrandingService) AddDomain(ctx context.Context, tenantID, host string) 
 }
 
 func (s *BrandingService) RemoveDomain(ctx context.Context, tenantID, host string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if err := checkTenantID(tenantID); err != nil {
 		return err
 	}
@@ -231,6 +237,9 @@ func (s *BrandingService) RemoveDomain(ctx context.Context, tenantID, host strin
 }
 
 func (s *BrandingService) FindDomains(ctx context.Context, tenantID string) ([]string, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if err := checkTenantID(tenantID); err != nil {
 		return nil, err
 	}

@@ -143,12 +143,18 @@ func (s *CatalogueService) DeleteImage(ctx context.Context, id string) error {
 }
 
 func (s *CatalogueService) TenantFlavors(ctx context.Context, tenantID string) ([]*domain.Flavor, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT f.id, f.name, f.vcpus, f.memory_mib, f.disk_gib, f.created_at FROM flavors f
 		JOIN tenant_flavors t ON t.flavor_id = f.id WHERE t.tenant_id = $1 ORDER BY f.vcpus, f.memory_mib, f.disk_gib, f.name`, tenantID)
 	return collect(rows, err, scanFlavor)
 }
 
 func (s *CatalogueService) TenantImages(ctx context.Context, tenantID string) ([]*domain.MachineImage, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil
 	}
@@ -160,6 +166,9 @@ func (s *CatalogueService) TenantImages(ctx context.Context, tenantID string) ([
 }
 
 func (s *CatalogueService) TenantLocationIDs(ctx context.Context, tenantID string) ([]string, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT location_id::text FROM tenant_locations WHERE tenant_id = $1`, tenantID)
 	if err != nil {
 		return nil, domain.Internal(err)
@@ -172,6 +181,9 @@ func (s *CatalogueService) TenantLocationIDs(ctx context.Context, tenantID strin
 }
 
 func (s *CatalogueService) SetTenantCatalogue(ctx context.Context, tenantID string, c domain.TenantCatalogue) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	for _, id := range append(append(append([]string{}, c.LocationIDs...), c.FlavorIDs...), c.ImageIDs...) {
 		if !domain.IsID(id) {
 			return domain.Invalid(map[string]string{"catalogue": "Unknown choice; reload the page and try again."})
@@ -220,6 +232,9 @@ func tenantUsage(ctx context.Context, q querier, tenantID string) (*domain.Usage
 }
 
 func (s *CatalogueService) FindQuota(ctx context.Context, tenantID string) (*domain.Quota, *domain.Usage, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil, domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
 	}
@@ -238,6 +253,9 @@ func (s *CatalogueService) FindQuota(ctx context.Context, tenantID string) (*dom
 }
 
 func (s *CatalogueService) SetQuota(ctx context.Context, q *domain.Quota) error {
+	if err := domain.RequireTenant(q.TenantID); err != nil {
+		return err
+	}
 	if err := q.Validate(); err != nil {
 		return err
 	}

@@ -56,6 +56,9 @@ func scanDirectory(row pgx.Row) (*domain.Directory, string, error) {
 }
 
 func (s *DirectoryService) FindDirectory(ctx context.Context, tenantID string) (*domain.Directory, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "No directory is configured.")
 	}
@@ -72,6 +75,9 @@ func (s *DirectoryService) FindDirectory(ctx context.Context, tenantID string) (
 }
 
 func (s *DirectoryService) SaveDirectory(ctx context.Context, d *domain.Directory) error {
+	if err := domain.RequireTenant(d.TenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(d.TenantID) {
 		return domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
 	}
@@ -117,6 +123,9 @@ func (s *DirectoryService) SaveDirectory(ctx context.Context, d *domain.Director
 }
 
 func (s *DirectoryService) DeleteDirectory(ctx context.Context, tenantID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) {
 		return nil
 	}

@@ -28,6 +28,9 @@ func scanDisk(row pgx.Row) (*domain.Disk, error) {
 }
 
 func (s *DiskService) CreateDisk(ctx context.Context, d *domain.Disk) (bool, error) {
+	if err := domain.RequireTenant(d.TenantID); err != nil {
+		return false, err
+	}
 	if err := d.Validate(); err != nil {
 		return false, err
 	}
@@ -63,6 +66,9 @@ func (s *DiskService) CreateDisk(ctx context.Context, d *domain.Disk) (bool, err
 }
 
 func (s *DiskService) Disk(ctx context.Context, tenantID, id string) (*domain.Disk, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Disk not found.")
 	}
@@ -71,6 +77,9 @@ func (s *DiskService) Disk(ctx context.Context, tenantID, id string) (*domain.Di
 }
 
 func (s *DiskService) Disks(ctx context.Context, f domain.DiskFilter) ([]*domain.Disk, string, error) {
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
+	}
 	if !domain.IsID(f.TenantID) {
 		return nil, "", nil
 	}
@@ -104,6 +113,9 @@ func (s *DiskService) Disks(ctx context.Context, f domain.DiskFilter) ([]*domain
 }
 
 func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, from, to domain.DiskState, machineID *string, sizeGiB *int) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return domain.Errorf(domain.ENOTFOUND, "Disk not found.")
 	}
@@ -173,6 +185,9 @@ func meterDisk(ctx context.Context, tx pgx.Tx, d *domain.Disk, from, to domain.D
 }
 
 func (s *DiskService) SetDiskOp(ctx context.Context, tenantID, id, key string, sizeGiB int) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return domain.Errorf(domain.ENOTFOUND, "Disk not found.")
 	}

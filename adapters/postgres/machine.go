@@ -51,10 +51,16 @@ func findMachine(ctx context.Context, q querier, tenantID, id string, lock bool)
 }
 
 func (s *MachineService) FindMachineByID(ctx context.Context, tenantID, id string) (*domain.Machine, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	return findMachine(ctx, s.db.Pool, tenantID, id, false)
 }
 
 func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCreate) (*domain.Machine, bool, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, false, err
+	}
 	req.Name = strings.TrimSpace(req.Name)
 	var m *domain.Machine
 	created := false
@@ -129,6 +135,9 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 // network, at the site). An idempotency key used before passes: the create
 // answers with that machine. CreateMachine checks again under its lock.
 func (s *MachineService) CheckMachineCreate(ctx context.Context, req domain.MachineCreate) error {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return err
+	}
 	req.Name = strings.TrimSpace(req.Name)
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		q, err := lockQuota(ctx, tx, req.TenantID)
@@ -290,6 +299,9 @@ func insertOperation(ctx context.Context, tx pgx.Tx, op *domain.MachineOperation
 }
 
 func (s *MachineService) RequestAction(ctx context.Context, tenantID, id string, action domain.MachineAction, flavorID, userID, actor string) (*domain.Machine, *domain.MachineOperation, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, nil, err
+	}
 	return s.requestAction(ctx, tenantID, id, action, flavorID, domain.KeepDisks, userID, actor)
 }
 
@@ -299,6 +311,9 @@ var _ domain.MachineCreateChecker = (*MachineService)(nil)
 // RequestDelete deletes a machine; its delete operation carries what
 // happens to the attached disks, which the worker's Finish carries out.
 func (s *MachineService) RequestDelete(ctx context.Context, tenantID, id string, disks domain.DiskChoice, userID, actor string) (*domain.Machine, *domain.MachineOperation, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, nil, err
+	}
 	return s.requestAction(ctx, tenantID, id, domain.ActionDelete, "", disks, userID, actor)
 }
 
@@ -368,6 +383,9 @@ func (s *MachineService) requestAction(ctx context.Context, tenantID, id string,
 }
 
 func (s *MachineService) FindMachines(ctx context.Context, f domain.MachineFilter) ([]*domain.Machine, string, error) {
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
+	}
 	if !domain.IsID(f.TenantID) {
 		return nil, "", nil
 	}
@@ -432,6 +450,9 @@ func (s *MachineService) FindMachines(ctx context.Context, f domain.MachineFilte
 }
 
 func (s *MachineService) AnyTransitional(ctx context.Context, tenantID string) (bool, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return false, err
+	}
 	var busy bool
 	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM machines WHERE tenant_id = $1 AND status IN ('creating','starting','stopping','rebooting','resizing','deleting'))`, tenantID).Scan(&busy)
 	return busy, translate(err, "")
@@ -450,6 +471,9 @@ func scanOp(row pgx.Row) (*domain.MachineOperation, error) {
 }
 
 func (s *MachineService) FindOperations(ctx context.Context, tenantID, machineID string, limit int) ([]*domain.MachineOperation, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
 		return nil, errMachineNotFound
 	}

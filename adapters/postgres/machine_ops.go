@@ -96,7 +96,7 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 		if !succeeded {
 			state = domain.OpFailed
 		}
-		tag, err := tx.Exec(ctx, `UPDATE machine_operations SET state = $2, error = $3, finished_at = now() WHERE id = $1 AND state IN ('queued','running')`, c.Op.ID, string(state), reason)
+		tag, err := tx.Exec(ctx, `UPDATE machine_operations SET state = $2, error = $3, finished_at = now() WHERE id = $1 AND tenant_id = $4 AND state IN ('queued','running')`, c.Op.ID, string(state), reason, c.Op.TenantID)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"tessera/adapters/postgres"
 	"tessera/adapters/postgres/pgtest"
@@ -88,6 +89,97 @@ func TestMachineServiceTenantScoping(t *testing.T) {
 	if _, u, _ := f.cat.FindQuota(ctx, f.acme.ID); u.Machines != 1 {
 		t.Fatalf("usage %+v", u)
 	}
+
+	t.Run("every tenant-scoped method refuses an empty tenant id", func(t *testing.T) {
+		// Forgetting the tenant is a bug in the caller: it must fail loudly,
+		// never read nothing or every tenant. What each call would touch
+		// exists, so only the missing tenant can make it fail.
+		ps, bs, pr := postgres.NewPlacementService(f.db), postgres.NewBillingService(f.db, time.UTC), postgres.NewPricingService(f.db)
+		toks, dirs := postgres.NewTokenService(f.db), postgres.NewDirectoryService(f.db, nil)
+		ds, ns, as, ss := postgres.NewDiskService(f.db), postgres.NewNetworkService(f.db), postgres.NewAddressService(f.db), postgres.NewSnapshotService(f.db)
+		brand := postgres.NewBrandingService(f.db)
+		now := time.Now()
+		errs := map[string]error{}
+		_, errs["FindMachineByID"] = f.ms.FindMachineByID(ctx, "", m.ID)
+		_, _, errs["FindMachines"] = f.ms.FindMachines(ctx, domain.MachineFilter{})
+		_, _, errs["CreateMachine"] = f.ms.CreateMachine(ctx, domain.MachineCreate{Name: "web-2", LocationID: f.loc, FlavorID: f.flavor, ImageID: f.img, SiteID: f.site})
+		errs["CheckMachineCreate"] = f.ms.CheckMachineCreate(ctx, domain.MachineCreate{Name: "web-2", LocationID: f.loc, FlavorID: f.flavor, ImageID: f.img, SiteID: f.site})
+		_, _, errs["RequestAction"] = f.ms.RequestAction(ctx, "", m.ID, domain.ActionStop, "", "", "bob")
+		_, _, errs["RequestDelete"] = f.ms.RequestDelete(ctx, "", m.ID, domain.KeepDisks, "", "bob")
+		_, errs["AnyTransitional"] = f.ms.AnyTransitional(ctx, "")
+		_, errs["FindOperations"] = f.ms.FindOperations(ctx, "", m.ID, 10)
+		_, errs["TenantFlavors"] = f.cat.TenantFlavors(ctx, "")
+		_, errs["TenantImages"] = f.cat.TenantImages(ctx, "")
+		_, errs["TenantLocationIDs"] = f.cat.TenantLocationIDs(ctx, "")
+		errs["SetTenantCatalogue"] = f.cat.SetTenantCatalogue(ctx, "", domain.TenantCatalogue{})
+		_, _, errs["FindQuota"] = f.cat.FindQuota(ctx, "")
+		errs["SetQuota"] = f.cat.SetQuota(ctx, &domain.Quota{Machines: 1})
+		_, errs["TenantOwnImages"] = f.cat.TenantOwnImages(ctx, "")
+		_, errs["FindTenantImage"] = f.cat.FindTenantImage(ctx, "", f.img)
+		errs["SetTenantImageState"] = f.cat.SetTenantImageState(ctx, "", f.img, domain.ImageReady, "")
+		errs["DeleteTenantImage"] = f.cat.DeleteTenantImage(ctx, "", f.img)
+		errs["CreateTenantImage"] = f.cat.CreateTenantImage(ctx, &domain.MachineImage{Name: "golden", SiteID: f.site, LocationID: f.loc, MachineID: m.ID})
+		_, errs["FindDecision"] = ps.FindDecision(ctx, "", m.ID)
+		_, _, errs["FindDecisions"] = ps.FindDecisions(ctx, domain.PlacementRecordFilter{})
+		errs["ReleaseReservation"] = ps.ReleaseReservation(ctx, "", m.ID)
+		errs["RemoveMachine"] = ps.RemoveMachine(ctx, "", m.ID)
+		errs["Cancel"] = ps.Cancel(ctx, "", m.ID)
+		_, errs["Place"] = ps.Place(ctx, domain.NewID(), domain.PlaceRequest{Shape: domain.MachineShape{VCPUs: 1, MemoryMiB: 1024}}, nil)
+		_, errs["Preview"] = ps.Preview(ctx, domain.PlaceRequest{Shape: domain.MachineShape{VCPUs: 1, MemoryMiB: 1024}}, nil)
+		_, errs["FindInvoices"] = bs.FindInvoices(ctx, "")
+		_, errs["FindInvoice"] = bs.FindInvoice(ctx, "", domain.NewID())
+		_, errs["Usage"] = bs.Usage(ctx, "", now.AddDate(0, -1, 0), now, now)
+		_, errs["MonthToDate"] = bs.MonthToDate(ctx, "", now)
+		_, errs["OpenIntervals"] = bs.OpenIntervals(ctx, "")
+		_, errs["CostSoFar"] = bs.CostSoFar(ctx, "", m.ID, now)
+		errs["AssignRateCard"] = pr.AssignRateCard(ctx, &domain.TenantRate{CardID: domain.NewID(), EffectiveFrom: now})
+		_, errs["FindTenantRates"] = pr.FindTenantRates(ctx, "")
+		_, errs["Schedule"] = pr.Schedule(ctx, "")
+		_, errs["PricesAt"] = pr.PricesAt(ctx, "", now)
+		_, errs["QuoteMachine"] = pr.QuoteMachine(ctx, "", f.loc, domain.MachineShape{VCPUs: 1, MemoryMiB: 1024})
+		_, errs["CreateToken"] = toks.CreateToken(ctx, &domain.APIToken{UserID: domain.NewID(), Name: "ci"})
+		_, errs["FindTokens"] = toks.FindTokens(ctx, "", domain.NewID())
+		_, errs["RevokeToken"] = toks.RevokeToken(ctx, "", domain.NewID(), domain.NewID())
+		_, errs["FindDirectory"] = dirs.FindDirectory(ctx, "")
+		errs["SaveDirectory"] = dirs.SaveDirectory(ctx, &domain.Directory{})
+		errs["DeleteDirectory"] = dirs.DeleteDirectory(ctx, "")
+		_, errs["CreateDisk"] = ds.CreateDisk(ctx, &domain.Disk{Name: "data", LocationID: f.loc, SizeGiB: 1})
+		_, errs["Disk"] = ds.Disk(ctx, "", domain.NewID())
+		_, _, errs["Disks"] = ds.Disks(ctx, domain.DiskFilter{})
+		errs["SetDiskState"] = ds.SetDiskState(ctx, "", domain.NewID(), domain.DiskCreating, domain.DiskAvailable, nil, nil)
+		errs["SetDiskOp"] = ds.SetDiskOp(ctx, "", domain.NewID(), "k", 0)
+		_, errs["CreateNetwork"] = ns.CreateNetwork(ctx, &domain.Network{Name: "backend", LocationID: f.loc, CIDR: "10.0.0.0/24"})
+		_, errs["Network"] = ns.Network(ctx, "", domain.NewID())
+		_, _, errs["Networks"] = ns.Networks(ctx, domain.NetworkFilter{})
+		errs["SetNetwork"] = ns.SetNetwork(ctx, "", domain.NewID(), domain.NetworkReady, "pg")
+		errs["DeleteNetwork"] = ns.DeleteNetwork(ctx, "", domain.NewID())
+		_, errs["NetworkUsers"] = ns.NetworkUsers(ctx, "", domain.NewID(), 10)
+		_, _, errs["NetworkMachines"] = ns.NetworkMachines(ctx, "", domain.NewID(), 10)
+		_, errs["AllocateAddress"] = ns.AllocateAddress(ctx, "", domain.NewID(), m.ID)
+		errs["ReleaseAddresses"] = ns.ReleaseAddresses(ctx, "", domain.NewID(), m.ID)
+		_, errs["MachineInterfaces"] = ns.MachineInterfaces(ctx, "", m.ID)
+		_, errs["InterfacesOf"] = ns.InterfacesOf(ctx, "", []string{m.ID})
+		errs["AddRule"] = ns.AddRule(ctx, &domain.FirewallRule{NetworkID: domain.NewID()})
+		_, errs["Rules"] = ns.Rules(ctx, "", domain.NewID())
+		errs["DeleteRule"] = ns.DeleteRule(ctx, "", domain.NewID(), domain.NewID())
+		_, errs["AllocatePublic"] = as.AllocatePublic(ctx, "", f.loc, "k")
+		_, errs["PublicAddress"] = as.PublicAddress(ctx, "", domain.NewID())
+		_, _, errs["PublicAddresses"] = as.PublicAddresses(ctx, domain.PublicAddressFilter{})
+		errs["SetPublicAddressState"] = as.SetPublicAddressState(ctx, "", domain.NewID(), domain.AddressAllocated, domain.AddressAttaching, m.ID)
+		errs["SetAddressOp"] = as.SetAddressOp(ctx, "", domain.NewID(), f.site, "k")
+		errs["ReleasePublic"] = as.ReleasePublic(ctx, "", domain.NewID())
+		errs["CreateSnapshot"] = ss.CreateSnapshot(ctx, &domain.Snapshot{MachineID: m.ID, Name: "s"})
+		_, errs["Snapshot"] = ss.Snapshot(ctx, "", domain.NewID())
+		_, errs["Snapshots"] = ss.Snapshots(ctx, "", m.ID)
+		errs["SetSnapshotState"] = ss.SetSnapshotState(ctx, "", domain.NewID(), domain.SnapshotCreating, domain.SnapshotReady, "")
+		errs["AddDomain"] = brand.AddDomain(ctx, "", "cloud.example")
+		errs["RemoveDomain"] = brand.RemoveDomain(ctx, "", "cloud.example")
+		_, errs["FindDomains"] = brand.FindDomains(ctx, "")
+		wantNoTenant(t, errs)
+		if _, err := f.ms.FindMachineByID(ctx, f.acme.ID, m.ID); err != nil {
+			t.Errorf("acme's machine after the calls without a tenant: %v", err)
+		}
+	})
 }
 
 // Many parallel creates against a quota of 3 machines: exactly 3 succeed.

@@ -32,6 +32,9 @@ func scanNetwork(row pgx.Row) (*domain.Network, error) {
 // location under a per-tenant-and-location lock, so two concurrent creates
 // cannot both take overlapping ranges.
 func (s *NetworkService) CreateNetwork(ctx context.Context, n *domain.Network) (bool, error) {
+	if err := domain.RequireTenant(n.TenantID); err != nil {
+		return false, err
+	}
 	if err := n.Validate(); err != nil {
 		return false, err
 	}
@@ -84,6 +87,9 @@ func (s *NetworkService) CreateNetwork(ctx context.Context, n *domain.Network) (
 }
 
 func (s *NetworkService) Network(ctx context.Context, tenantID, id string) (*domain.Network, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Network not found.")
 	}
@@ -92,6 +98,9 @@ func (s *NetworkService) Network(ctx context.Context, tenantID, id string) (*dom
 }
 
 func (s *NetworkService) Networks(ctx context.Context, f domain.NetworkFilter) ([]*domain.Network, string, error) {
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
+	}
 	if !domain.IsID(f.TenantID) {
 		return nil, "", nil
 	}
@@ -120,6 +129,9 @@ func (s *NetworkService) Networks(ctx context.Context, f domain.NetworkFilter) (
 // SetNetwork records a network's state and port group (after its site
 // operation).
 func (s *NetworkService) SetNetwork(ctx context.Context, tenantID, id string, state domain.NetworkState, portGroup string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	tag, err := s.db.Pool.Exec(ctx, `UPDATE networks SET state = $3, port_group = $4 WHERE id = $1 AND tenant_id = $2`, id, tenantID, string(state), portGroup)
 	if err == nil && tag.RowsAffected() == 0 {
 		return domain.Errorf(domain.ENOTFOUND, "Network not found.")
@@ -130,6 +142,9 @@ func (s *NetworkService) SetNetwork(ctx context.Context, tenantID, id string, st
 // DeleteNetwork refuses while machines have interfaces in the network and
 // names them.
 func (s *NetworkService) DeleteNetwork(ctx context.Context, tenantID, id string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if _, err := s.Network(ctx, tenantID, id); err != nil {
 		return err
 	}
@@ -152,6 +167,9 @@ func (s *NetworkService) DeleteNetwork(ctx context.Context, tenantID, id string)
 // NetworkUsers returns the names of the machines with addresses in a
 // network (an address held by no known machine shows its id).
 func (s *NetworkService) NetworkUsers(ctx context.Context, tenantID, id string, limit int) ([]string, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, nil
 	}
@@ -175,6 +193,9 @@ func networkUsers(ctx context.Context, q querier, tenantID, id string, limit int
 // NetworkMachines lists the machines with addresses in a network, lowest
 // address first, and how many addresses the network has handed out.
 func (s *NetworkService) NetworkMachines(ctx context.Context, tenantID, id string, limit int) ([]*domain.NetworkMachine, int, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, 0, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, 0, nil
 	}
@@ -204,6 +225,9 @@ func (s *NetworkService) NetworkMachines(ctx context.Context, tenantID, id strin
 // AllocateAddress gives machineID its next interface with the network's
 // lowest free host address (see allocateAddress).
 func (s *NetworkService) AllocateAddress(ctx context.Context, tenantID, networkID, machineID string) (netip.Addr, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return netip.Addr{}, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(networkID) || !domain.IsID(machineID) {
 		return netip.Addr{}, domain.Errorf(domain.ENOTFOUND, "Network not found.")
 	}
@@ -289,12 +313,18 @@ func allocateAddress(ctx context.Context, tx pgx.Tx, tenantID, networkID, machin
 
 // ReleaseAddresses frees machineID's addresses in the network.
 func (s *NetworkService) ReleaseAddresses(ctx context.Context, tenantID, networkID, machineID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	_, err := s.db.Pool.Exec(ctx, `DELETE FROM network_addresses WHERE network_id = $1 AND tenant_id = $2 AND machine_id = $3`, networkID, tenantID, machineID)
 	return translate(err, "")
 }
 
 // MachineInterfaces lists a machine's interfaces in order.
 func (s *NetworkService) MachineInterfaces(ctx context.Context, tenantID, machineID string) ([]*domain.MachineInterface, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
 		return nil, nil
 	}
@@ -304,6 +334,9 @@ func (s *NetworkService) MachineInterfaces(ctx context.Context, tenantID, machin
 // InterfacesOf lists the interfaces of several machines (a page of a list)
 // in one query, by machine id.
 func (s *NetworkService) InterfacesOf(ctx context.Context, tenantID string, machineIDs []string) (map[string][]*domain.MachineInterface, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	out := map[string][]*domain.MachineInterface{}
 	var ids []string
 	for _, id := range machineIDs {
@@ -345,6 +378,9 @@ func scanInterfaces(rows pgx.Rows, err error) ([]*domain.MachineInterface, error
 const ruleCols = `id, tenant_id, network_id, protocol, port_from, port_to, host(source) || '/' || masklen(source), description, created_at`
 
 func (s *NetworkService) AddRule(ctx context.Context, r *domain.FirewallRule) error {
+	if err := domain.RequireTenant(r.TenantID); err != nil {
+		return err
+	}
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -359,6 +395,9 @@ func (s *NetworkService) AddRule(ctx context.Context, r *domain.FirewallRule) er
 }
 
 func (s *NetworkService) Rules(ctx context.Context, tenantID, networkID string) ([]*domain.FirewallRule, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if _, err := s.Network(ctx, tenantID, networkID); err != nil {
 		return nil, err
 	}
@@ -374,6 +413,9 @@ func (s *NetworkService) Rules(ctx context.Context, tenantID, networkID string) 
 }
 
 func (s *NetworkService) DeleteRule(ctx context.Context, tenantID, networkID, ruleID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(networkID) || !domain.IsID(ruleID) {
 		return domain.Errorf(domain.ENOTFOUND, "Rule not found.")
 	}

@@ -45,6 +45,9 @@ const placementAttempts = 10
 
 // Place decides and reserves. See domain.PlacementService.
 func (s *PlacementService) Place(ctx context.Context, machineID string, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(machineID) || !domain.IsID(req.TenantID) {
 		return nil, domain.Errorf(domain.EINVALID, "A placement needs a machine and a tenant.")
 	}
@@ -118,6 +121,9 @@ func retryable(err error) bool {
 // create), so the reservation commits or rolls back with the machine. A
 // retryable conflict is returned as EUNAVAILABLE.
 func (s *PlacementService) ExecPlace(ctx context.Context, tx pgx.Tx, machineID string, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, err
+	}
 	if err := domain.ValidateGroups(req.Groups); err != nil {
 		return nil, err
 	}
@@ -443,6 +449,9 @@ func (s *PlacementService) Fill(ctx context.Context, cands []domain.SiteCandidat
 
 // Preview runs the rules as Place would, reserving nothing.
 func (s *PlacementService) Preview(ctx context.Context, req domain.PlaceRequest, cands []domain.SiteCandidate) (*domain.PlaceDecision, error) {
+	if err := domain.RequireTenant(req.TenantID); err != nil {
+		return nil, err
+	}
 	if err := domain.ValidateGroups(req.Groups); err != nil {
 		return nil, err
 	}
@@ -461,6 +470,9 @@ func (s *PlacementService) Preview(ctx context.Context, req domain.PlaceRequest,
 
 // ReleaseReservation frees a created machine's reservation.
 func (s *PlacementService) ReleaseReservation(ctx context.Context, tenantID, machineID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
 		return nil
 	}
@@ -486,6 +498,9 @@ func releaseTx(ctx context.Context, tx pgx.Tx, tenantID, machineID string) error
 
 // RemoveMachine frees a failed or deleted machine's reservation and groups.
 func (s *PlacementService) RemoveMachine(ctx context.Context, tenantID, machineID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
 		return nil
 	}
@@ -521,6 +536,9 @@ func scanDecision(row pgx.Row) (*domain.PlacementRecord, error) {
 
 // Cancel undoes a placement whose machine was never created.
 func (s *PlacementService) Cancel(ctx context.Context, tenantID, machineID string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
 		return nil
 	}
@@ -534,17 +552,46 @@ func (s *PlacementService) Cancel(ctx context.Context, tenantID, machineID strin
 }
 
 // FindDecision returns a machine's placement record (for the provider admin).
-func (s *PlacementService) FindDecision(ctx context.Context, machineID string) (*domain.PlacementRecord, error) {
-	notFound := "No placement decision is kept for this machine."
-	if !domain.IsID(machineID) {
-		return nil, domain.Errorf(domain.ENOTFOUND, "%s", notFound)
+const decisionNotFound = "No placement decision is kept for this machine."
+
+func (s *PlacementService) FindDecision(ctx context.Context, tenantID, machineID string) (*domain.PlacementRecord, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
 	}
-	r, err := scanDecision(s.db.Pool.QueryRow(ctx, `SELECT `+decisionCols+` WHERE d.machine_id = $1`, machineID))
-	return r, translate(err, notFound)
+	if !domain.IsID(tenantID) || !domain.IsID(machineID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "%s", decisionNotFound)
+	}
+	r, err := scanDecision(s.db.Pool.QueryRow(ctx, `SELECT `+decisionCols+` WHERE d.machine_id = $1 AND d.tenant_id = $2`, machineID, tenantID))
+	return r, translate(err, decisionNotFound)
 }
 
-// FindDecisions returns a page of decisions, newest first.
+func (s *PlacementService) FindDecisionAnyTenant(ctx context.Context, machineID string) (*domain.PlacementRecord, error) {
+	if !domain.IsID(machineID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "%s", decisionNotFound)
+	}
+	r, err := scanDecision(s.db.Pool.QueryRow(ctx, `SELECT `+decisionCols+` WHERE d.machine_id = $1`, machineID))
+	return r, translate(err, decisionNotFound)
+}
+
+// FindDecisions returns a page of one tenant's decisions, newest first.
 func (s *PlacementService) FindDecisions(ctx context.Context, f domain.PlacementRecordFilter) ([]*domain.PlacementRecord, string, error) {
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
+	}
+	if !domain.IsID(f.TenantID) {
+		return nil, "", nil
+	}
+	return s.findDecisions(ctx, f, true)
+}
+
+// FindAllDecisions returns a page of every tenant's decisions, newest first.
+func (s *PlacementService) FindAllDecisions(ctx context.Context, f domain.PlacementRecordFilter) ([]*domain.PlacementRecord, string, error) {
+	return s.findDecisions(ctx, f, false)
+}
+
+// findDecisions pages through the decisions, of f.TenantID only when
+// scoped.
+func (s *PlacementService) findDecisions(ctx context.Context, f domain.PlacementRecordFilter, scoped bool) ([]*domain.PlacementRecord, string, error) {
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 50
 	}
@@ -554,10 +601,7 @@ func (s *PlacementService) FindDecisions(ctx context.Context, f domain.Placement
 	}
 	args := []any{f.Limit + 1}
 	where := "WHERE true"
-	if f.TenantID != "" {
-		if !domain.IsID(f.TenantID) {
-			return nil, "", nil
-		}
+	if scoped {
 		args = append(args, f.TenantID)
 		where += " AND d.tenant_id = $" + itoa(len(args))
 	}

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -120,15 +121,24 @@ func TestPlacementService(t *testing.T) {
 		if got, want := domain.ErrorMessage(err), "Location 00 does not have 3 GiB of memory free; it has 1 GiB."; got != want {
 			t.Errorf("second machine: %q, want %q", got, want)
 		}
-		rec, err := ps.FindDecision(ctx, m1)
+		rec, err := ps.FindDecision(ctx, globex.ID, m1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if rec.SiteID != cloud[0].SiteID || rec.TenantID != globex.ID || rec.Request != "location "+cloud[0].LocationID || len(rec.Excluded) != 2 || len(rec.Fitting) != 1 || rec.Hourly.Amount != 10_000 {
 			t.Errorf("record = %+v", rec)
 		}
-		if _, err := ps.FindDecision(ctx, domain.NewID()); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := ps.FindDecision(ctx, globex.ID, domain.NewID()); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("unknown machine's decision: %v", err)
+		}
+		if _, err := ps.FindDecision(ctx, acme.ID, m1); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("globex's decision read as acme: %v, want ENOTFOUND", err)
+		}
+		if _, err := ps.FindDecision(ctx, "", m1); !errors.Is(err, domain.ErrNoTenant) || domain.ErrorCode(err) != domain.EINTERNAL {
+			t.Errorf("decision without a tenant: %v, want EINTERNAL (no tenant)", err)
+		}
+		if rec, err := ps.FindDecisionAnyTenant(ctx, m1); err != nil || rec.TenantID != globex.ID {
+			t.Errorf("provider's read of the decision: %+v, %v", rec, err)
 		}
 		// The site reports the machine from now on; the reservation goes.
 		if err := ps.ReleaseReservation(ctx, globex.ID, m1); err != nil {
@@ -171,7 +181,7 @@ func TestPlacementService(t *testing.T) {
 		if _, err := ps.Preview(ctx, req, cloud); err != nil {
 			t.Errorf("after cancel: %v", err)
 		}
-		if _, err := ps.FindDecision(ctx, m); domain.ErrorCode(err) != domain.ENOTFOUND {
+		if _, err := ps.FindDecisionAnyTenant(ctx, m); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Errorf("a cancelled placement's decision: %v", err)
 		}
 	})
@@ -206,14 +216,14 @@ func TestPlacementService(t *testing.T) {
 	})
 
 	t.Run("decisions are listed newest first, in pages, by tenant", func(t *testing.T) {
-		all, next, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{Limit: 2})
+		all, next, err := ps.FindAllDecisions(ctx, domain.PlacementRecordFilter{Limit: 2})
 		if err != nil || len(all) != 2 || next == "" {
 			t.Fatalf("first page: %d, %q, %v", len(all), next, err)
 		}
 		seen := map[string]bool{all[0].MachineID: true, all[1].MachineID: true}
 		for next != "" {
 			var page []*domain.PlacementRecord
-			page, next, err = ps.FindDecisions(ctx, domain.PlacementRecordFilter{Limit: 2, Cursor: next})
+			page, next, err = ps.FindAllDecisions(ctx, domain.PlacementRecordFilter{Limit: 2, Cursor: next})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,8 +241,25 @@ func TestPlacementService(t *testing.T) {
 		if len(seen) < 4 {
 			t.Errorf("%d decisions in all, want at least 4", len(seen))
 		}
-		if _, _, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{Cursor: "nonsense"}); domain.ErrorCode(err) != domain.EINVALID {
+		if _, _, err := ps.FindAllDecisions(ctx, domain.PlacementRecordFilter{Cursor: "nonsense"}); domain.ErrorCode(err) != domain.EINVALID {
 			t.Errorf("bad cursor: %v", err)
+		}
+		if _, _, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{TenantID: acme.ID, Cursor: "nonsense"}); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("bad cursor, one tenant: %v", err)
+		}
+		if _, _, err := ps.FindDecisions(ctx, domain.PlacementRecordFilter{}); !errors.Is(err, domain.ErrNoTenant) {
+			t.Errorf("decisions without a tenant: %v, want EINTERNAL (no tenant)", err)
+		}
+		everyone, _, err := ps.FindAllDecisions(ctx, domain.PlacementRecordFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tenants := map[string]bool{}
+		for _, r := range everyone {
+			tenants[r.TenantID] = true
+		}
+		if !tenants[acme.ID] || !tenants[globex.ID] {
+			t.Errorf("all decisions hold tenants %v, want acme's and globex's", tenants)
 		}
 	})
 }
@@ -433,7 +460,7 @@ func TestPlacementInCallersTransaction(t *testing.T) {
 	if _, err := ps.Preview(ctx, req, cloud); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("after the commit the site should be full: %v", err)
 	}
-	if rec, err := ps.FindDecision(ctx, m); err != nil || rec.SiteID != cloud[0].SiteID {
+	if rec, err := ps.FindDecision(ctx, tenant.ID, m); err != nil || rec.SiteID != cloud[0].SiteID {
 		t.Errorf("decision = %+v, %v", rec, err)
 	}
 }

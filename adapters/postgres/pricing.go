@@ -261,6 +261,9 @@ func setDefault(ctx context.Context, tx pgx.Tx, cardID string, from, now time.Ti
 }
 
 func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRate) error {
+	if err := domain.RequireTenant(r.TenantID); err != nil {
+		return err
+	}
 	now := s.Now()
 	if r.EffectiveFrom.IsZero() {
 		r.EffectiveFrom = now
@@ -342,6 +345,9 @@ func scanRate(row pgx.Row) (*domain.TenantRate, error) {
 }
 
 func (s *PricingService) FindTenantRates(ctx context.Context, tenantID string) ([]*domain.TenantRate, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil
 	}
@@ -363,6 +369,9 @@ func findTenantRates(ctx context.Context, q querier, tenantID string) ([]*domain
 // Schedule returns everything needed to price a tenant over time: its
 // assignments and the cards they (or the default card) name.
 func (s *PricingService) Schedule(ctx context.Context, tenantID string) (*domain.PriceSchedule, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	return loadSchedule(ctx, s.db.Pool, tenantID)
 }
 
@@ -412,6 +421,9 @@ func loadSchedule(ctx context.Context, q querier, tenantID string) (*domain.Pric
 }
 
 func (s *PricingService) PricesAt(ctx context.Context, tenantID string, t time.Time) (*domain.EffectivePrices, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
 	}
@@ -425,6 +437,9 @@ func (s *PricingService) PricesAt(ctx context.Context, tenantID string, t time.T
 // QuoteMachine prices shape for the tenant at the location with the prices in
 // force now. An unknown location (or one without a multiplier) has factor 1.
 func (s *PricingService) QuoteMachine(ctx context.Context, tenantID, locationID string, shape domain.MachineShape) (*domain.Quote, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	e, err := s.PricesAt(ctx, tenantID, s.Now())
 	if err != nil {
 		return nil, err

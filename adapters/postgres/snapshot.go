@@ -30,6 +30,9 @@ func scanSnap(row pgx.Row) (*domain.Snapshot, error) {
 // CreateSnapshot counts the machine's snapshots under a lock on the
 // machine id, so two concurrent requests cannot pass the limit.
 func (s *SnapshotService) CreateSnapshot(ctx context.Context, sn *domain.Snapshot) error {
+	if err := domain.RequireTenant(sn.TenantID); err != nil {
+		return err
+	}
 	if err := sn.Validate(); err != nil {
 		return err
 	}
@@ -73,6 +76,9 @@ func (s *SnapshotService) CreateSnapshot(ctx context.Context, sn *domain.Snapsho
 }
 
 func (s *SnapshotService) Snapshot(ctx context.Context, tenantID, id string) (*domain.Snapshot, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Snapshot not found.")
 	}
@@ -81,6 +87,9 @@ func (s *SnapshotService) Snapshot(ctx context.Context, tenantID, id string) (*d
 }
 
 func (s *SnapshotService) Snapshots(ctx context.Context, tenantID, machineID string) ([]*domain.Snapshot, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || (machineID != "" && !domain.IsID(machineID)) {
 		return nil, nil
 	}
@@ -99,6 +108,9 @@ func (s *SnapshotService) Snapshots(ctx context.Context, tenantID, machineID str
 }
 
 func (s *SnapshotService) SetSnapshotState(ctx context.Context, tenantID, id string, from, to domain.SnapshotState, opKey string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return domain.Errorf(domain.ENOTFOUND, "Snapshot not found.")
 	}

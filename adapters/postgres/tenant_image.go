@@ -16,6 +16,9 @@ var _ domain.TenantImageService = (*CatalogueService)(nil)
 var errImageNotFound = domain.Errorf(domain.ENOTFOUND, "Image not found.")
 
 func (s *CatalogueService) CreateTenantImage(ctx context.Context, img *domain.MachineImage) error {
+	if err := domain.RequireTenant(img.TenantID); err != nil {
+		return err
+	}
 	if msg := domain.ValidateImageName(img.Name); msg != "" {
 		return domain.Invalid(map[string]string{"name": msg})
 	}
@@ -39,6 +42,9 @@ func (s *CatalogueService) CreateTenantImage(ctx context.Context, img *domain.Ma
 }
 
 func (s *CatalogueService) TenantOwnImages(ctx context.Context, tenantID string) ([]*domain.MachineImage, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) {
 		return nil, nil
 	}
@@ -47,6 +53,9 @@ func (s *CatalogueService) TenantOwnImages(ctx context.Context, tenantID string)
 }
 
 func (s *CatalogueService) FindTenantImage(ctx context.Context, tenantID, id string) (*domain.MachineImage, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(id) {
 		return nil, errImageNotFound
 	}
@@ -66,16 +75,25 @@ var imageFrom = map[string][]string{
 	domain.ImageFailed:  {domain.ImageCreating, domain.ImageDeleting},
 }
 
-func (s *CatalogueService) SetTenantImageState(ctx context.Context, id, state, errMsg string) error {
+func (s *CatalogueService) SetTenantImageState(ctx context.Context, tenantID, id, state, errMsg string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	from, ok := imageFrom[state]
 	if !ok {
 		return domain.Errorf(domain.EINVALID, "An image becomes ready, deleted or failed.")
 	}
-	_, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = $2, error = $3 WHERE id = $1 AND tenant_id IS NOT NULL AND state = ANY($4)`, id, state, errMsg, from)
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil
+	}
+	_, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = $2, error = $3 WHERE id = $1 AND tenant_id = $5 AND state = ANY($4)`, id, state, errMsg, from, tenantID)
 	return translate(err, "")
 }
 
 func (s *CatalogueService) DeleteTenantImage(ctx context.Context, tenantID, id string) error {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
 	img, err := s.FindTenantImage(ctx, tenantID, id)
 	if err != nil {
 		return err

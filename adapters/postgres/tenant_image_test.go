@@ -26,7 +26,7 @@ func TestTenantImageDelete(t *testing.T) {
 	if err := f.cat.DeleteTenantImage(ctx, f.acme.ID, img.ID); domain.ErrorCode(err) != domain.ECONFLICT {
 		t.Errorf("delete while creating = %v, want conflict", err)
 	}
-	if err := f.cat.SetTenantImageState(ctx, img.ID, domain.ImageReady, ""); err != nil {
+	if err := f.cat.SetTenantImageState(ctx, img.TenantID, img.ID, domain.ImageReady, ""); err != nil {
 		t.Fatal(err)
 	}
 	usable := func() bool {
@@ -70,11 +70,11 @@ func TestTenantImageDelete(t *testing.T) {
 			t.Errorf("delete while deleting: %v, %+v", err, state())
 		}
 		// An image being deleted never becomes ready again.
-		if err := f.cat.SetTenantImageState(ctx, img.ID, domain.ImageReady, ""); err != nil || state().State != domain.ImageDeleting {
+		if err := f.cat.SetTenantImageState(ctx, img.TenantID, img.ID, domain.ImageReady, ""); err != nil || state().State != domain.ImageDeleting {
 			t.Errorf("ready while deleting: %v, %+v", err, state())
 		}
 		if attempt == 1 {
-			if err := f.cat.SetTenantImageState(ctx, img.ID, domain.ImageFailed, "Deleting failed: vCenter is down."); err != nil {
+			if err := f.cat.SetTenantImageState(ctx, img.TenantID, img.ID, domain.ImageFailed, "Deleting failed: vCenter is down."); err != nil {
 				t.Fatal(err)
 			}
 			if got := state(); got.State != domain.ImageFailed || got.Error != "Deleting failed: vCenter is down." {
@@ -82,7 +82,7 @@ func TestTenantImageDelete(t *testing.T) {
 			}
 		}
 	}
-	if err := f.cat.SetTenantImageState(ctx, img.ID, domain.ImageDeleted, ""); err != nil {
+	if err := f.cat.SetTenantImageState(ctx, img.TenantID, img.ID, domain.ImageDeleted, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.cat.FindTenantImage(ctx, f.acme.ID, img.ID); domain.ErrorCode(err) != domain.ENOTFOUND {

@@ -29,6 +29,9 @@ func hashToken(secret string) []byte {
 }
 
 func (s *TokenService) CreateToken(ctx context.Context, t *domain.APIToken) (string, error) {
+	if err := domain.RequireTenant(t.TenantID); err != nil {
+		return "", err
+	}
 	t.Name = strings.TrimSpace(t.Name)
 	if msg := domain.ValidateTokenName(t.Name); msg != "" {
 		return "", domain.Invalid(map[string]string{"name": msg})
@@ -63,6 +66,9 @@ func scanToken(row pgx.Row) (*domain.APIToken, error) {
 }
 
 func (s *TokenService) FindTokens(ctx context.Context, tenantID, userID string) ([]*domain.APIToken, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(userID) {
 		return nil, nil
 	}
@@ -71,6 +77,9 @@ func (s *TokenService) FindTokens(ctx context.Context, tenantID, userID string) 
 }
 
 func (s *TokenService) RevokeToken(ctx context.Context, tenantID, userID, id string) (*domain.APIToken, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
 	if !domain.IsID(tenantID) || !domain.IsID(userID) || !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "Token not found.")
 	}

@@ -54,28 +54,66 @@ func (s *UserService) CreateUser(ctx context.Context, u *domain.User) error {
 	return translate(err, "")
 }
 
-func (s *UserService) FindUserByID(ctx context.Context, id string) (*domain.User, error) {
+func (s *UserService) FindUserByID(ctx context.Context, tenantID, id string) (*domain.User, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
+	if !domain.IsID(tenantID) || !domain.IsID(id) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "User not found.")
+	}
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 AND tenant_id = $2`, id, tenantID))
+	return u, translate(err, "User not found.")
+}
+
+func (s *UserService) FindProviderAdminByID(ctx context.Context, id string) (*domain.User, error) {
 	if !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "User not found.")
 	}
-	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 AND tenant_id IS NULL`, id))
 	return u, translate(err, "User not found.")
 }
 
 func (s *UserService) FindUserByLogin(ctx context.Context, tenantID, login string) (*domain.User, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
+	if !domain.IsID(tenantID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "User not found.")
+	}
 	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users
-		WHERE tenant_id IS NOT DISTINCT FROM $1 AND lower(login) = lower($2)`, nullID(tenantID), login))
+		WHERE tenant_id = $1 AND lower(login) = lower($2)`, tenantID, login))
+	return u, translate(err, "User not found.")
+}
+
+func (s *UserService) FindProviderAdminByLogin(ctx context.Context, login string) (*domain.User, error) {
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users
+		WHERE tenant_id IS NULL AND lower(login) = lower($1)`, login))
 	return u, translate(err, "User not found.")
 }
 
 func (s *UserService) FindUsers(ctx context.Context, f domain.UserFilter) ([]*domain.User, string, error) {
+	if err := domain.RequireTenant(f.TenantID); err != nil {
+		return nil, "", err
+	}
+	if !domain.IsID(f.TenantID) {
+		return nil, "", nil
+	}
+	return s.findUsers(ctx, "tenant_id = $1", []any{f.TenantID}, f)
+}
+
+func (s *UserService) FindProviderAdmins(ctx context.Context, f domain.UserFilter) ([]*domain.User, string, error) {
+	return s.findUsers(ctx, "tenant_id IS NULL", nil, f)
+}
+
+// findUsers pages through the users that owner (a condition on tenant_id,
+// with its arguments) selects, narrowed by f.
+func (s *UserService) findUsers(ctx context.Context, owner string, args []any, f domain.UserFilter) ([]*domain.User, string, error) {
 	limit := domain.ClampLimit(f.Limit)
 	c, err := decodeCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	args := []any{nullID(f.TenantID)}
-	where := []string{"tenant_id IS NOT DISTINCT FROM $1"}
+	where := []string{owner}
 	if f.ID != nil {
 		args = append(args, *f.ID)
 		where = append(where, "id::text = $"+itoa(len(args)))
@@ -115,6 +153,22 @@ func (s *UserService) FindUsers(ctx context.Context, f domain.UserFilter) ([]*do
 }
 
 func (s *UserService) UpdateUser(ctx context.Context, tenantID, id string, upd domain.UserUpdate) (*domain.User, error) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return nil, err
+	}
+	if !domain.IsID(tenantID) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "User not found.")
+	}
+	return s.updateUser(ctx, tenantID, id, upd)
+}
+
+func (s *UserService) UpdateProviderAdmin(ctx context.Context, id string, upd domain.UserUpdate) (*domain.User, error) {
+	return s.updateUser(ctx, "", id, upd)
+}
+
+// updateUser changes the user id of tenantID, or the provider admin id when
+// tenantID is "": only the two public methods above decide which.
+func (s *UserService) updateUser(ctx context.Context, tenantID, id string, upd domain.UserUpdate) (*domain.User, error) {
 	if !domain.IsID(id) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "User not found.")
 	}

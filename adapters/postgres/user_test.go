@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -57,6 +58,67 @@ func TestUserServiceScopesByTenant(t *testing.T) {
 	if _, err := users.UpdateUser(ctx, acme.ID, alice.ID, domain.UserUpdate{Role: &bad}); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("bad role err = %v", err)
 	}
+
+	// By id, a user is found in its own tenant only.
+	if u, err := users.FindUserByID(ctx, acme.ID, alice.ID); err != nil || u.ID != alice.ID {
+		t.Fatalf("FindUserByID in acme = %v, %v", u, err)
+	}
+	if _, err := users.FindUserByID(ctx, globex.ID, alice.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("FindUserByID across tenants err = %v, want ENOTFOUND", err)
+	}
+
+	// Provider admins belong to no tenant and have methods of their own.
+	root := &domain.User{Login: "root", Role: domain.RoleProviderAdmin, PasswordHash: "h"}
+	if err := users.CreateUser(ctx, root); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := users.FindProviderAdminByID(ctx, root.ID); err != nil || u.ID != root.ID {
+		t.Fatalf("FindProviderAdminByID = %v, %v", u, err)
+	}
+	if _, err := users.FindProviderAdminByID(ctx, alice.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("a tenant user as provider admin err = %v, want ENOTFOUND", err)
+	}
+	if _, err := users.FindUserByID(ctx, acme.ID, root.ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("the provider admin as acme's user err = %v, want ENOTFOUND", err)
+	}
+	if u, err := users.FindProviderAdminByLogin(ctx, "ROOT"); err != nil || u.ID != root.ID {
+		t.Fatalf("FindProviderAdminByLogin = %v, %v", u, err)
+	}
+	if _, err := users.FindProviderAdminByLogin(ctx, "alice"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("a tenant login as provider admin err = %v, want ENOTFOUND", err)
+	}
+	admins, _, err := users.FindProviderAdmins(ctx, domain.UserFilter{})
+	if err != nil || len(admins) != 1 || admins[0].ID != root.ID {
+		t.Fatalf("FindProviderAdmins = %v, %v", admins, err)
+	}
+	if u, err := users.UpdateProviderAdmin(ctx, root.ID, domain.UserUpdate{LastLoginAt: &now}); err != nil || u.LastLoginAt == nil {
+		t.Fatalf("UpdateProviderAdmin = %+v, %v", u, err)
+	}
+	if _, err := users.UpdateProviderAdmin(ctx, alice.ID, domain.UserUpdate{Disabled: ptr(true)}); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("UpdateProviderAdmin of a tenant user err = %v, want ENOTFOUND", err)
+	}
+
+	// An empty tenant id is a bug in the caller, never "provider admins".
+	noTenant := map[string]error{}
+	_, noTenant["FindUserByID"] = users.FindUserByID(ctx, "", root.ID)
+	_, noTenant["FindUserByLogin"] = users.FindUserByLogin(ctx, "", "root")
+	_, _, noTenant["FindUsers"] = users.FindUsers(ctx, domain.UserFilter{})
+	_, noTenant["UpdateUser"] = users.UpdateUser(ctx, "", root.ID, domain.UserUpdate{Disabled: ptr(true)})
+	wantNoTenant(t, noTenant)
+	if u, _ := users.FindProviderAdminByID(ctx, root.ID); u.Disabled {
+		t.Fatal("UpdateUser without a tenant disabled the provider admin")
+	}
+}
+
+// wantNoTenant checks that each call, by name, failed because it had no
+// tenant id.
+func wantNoTenant(t *testing.T, errs map[string]error) {
+	t.Helper()
+	for name, err := range errs {
+		if !errors.Is(err, domain.ErrNoTenant) || domain.ErrorCode(err) != domain.EINTERNAL {
+			t.Errorf("%s without a tenant id: %v, want EINTERNAL (no tenant)", name, err)
+		}
+	}
 }
 
 func TestRateLimiterWindows(t *testing.T) {
@@ -107,10 +169,21 @@ func TestAuditScopesByTenant(t *testing.T) {
 			t.Fatalf("tenant A's log shows an event of %s", e.TenantID)
 		}
 	}
-	all, _, _ := audit.FindAuditEvents(ctx, domain.AuditFilter{AllTenants: true})
+	all, _, _ := audit.FindAllAuditEvents(ctx, domain.AuditFilter{})
 	if len(all) != 4 {
 		t.Fatalf("all tenants = %d events", len(all))
 	}
+	// A provider-level event is in the provider's log, never a tenant's, and
+	// no tenant id means no read at all.
+	_ = audit.RecordAudit(ctx, &domain.AuditEvent{Actor: "root", Action: "tenant.create", Result: "ok"})
+	if all, _, _ := audit.FindAllAuditEvents(ctx, domain.AuditFilter{}); len(all) != 5 {
+		t.Fatalf("all events with the provider's = %d", len(all))
+	}
+	if got, _, _ := audit.FindAuditEvents(ctx, domain.AuditFilter{TenantID: b.ID}); len(got) != 1 {
+		t.Fatalf("tenant B's log = %d events, want 1", len(got))
+	}
+	_, _, err = audit.FindAuditEvents(ctx, domain.AuditFilter{})
+	wantNoTenant(t, map[string]error{"FindAuditEvents": err})
 }
 
 func ptr[T any](v T) *T { return &v }

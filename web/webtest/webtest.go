@@ -199,11 +199,11 @@ func (e *Env) Tenant(tb testing.TB, slug string) *domain.Tenant {
 // User returns the user login of tenant slug ("" for the provider).
 func (e *Env) User(tb testing.TB, slug, login string) *domain.User {
 	tb.Helper()
-	tid := ""
+	users := postgres.NewUserService(e.DB)
+	u, err := users.FindProviderAdminByLogin(context.Background(), login)
 	if slug != "" {
-		tid = e.Tenant(tb, slug).ID
+		u, err = users.FindUserByLogin(context.Background(), e.Tenant(tb, slug).ID, login)
 	}
-	u, err := postgres.NewUserService(e.DB).FindUserByLogin(context.Background(), tid, login)
 	if err != nil {
 		tb.Fatal(err)
 	}
