@@ -11,7 +11,20 @@ import (
 	"tessera/adapters/passwd"
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/manage/accounts"
 )
+
+// accountsOf is the account use cases over db: the same functions the
+// admin pages call, so the CLI validates and audits alike.
+func accountsOf(db *postgres.DB) *accounts.Service {
+	return &accounts.Service{
+		Tenants: postgres.NewTenantService(db),
+		Users:   postgres.NewUserService(db),
+		Tokens:  postgres.NewTokenService(db),
+		Audit:   postgres.NewAuditService(db),
+		Hasher:  passwd.Default,
+	}
+}
 
 // openDB opens and migrates manage's database for an admin command.
 func openDB(ctx context.Context, c *commonFlags) (*postgres.DB, error) {
@@ -96,7 +109,7 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	if err := postgres.NewTenantService(db).CreateTenant(ctx, &t); err != nil {
+	if err := accountsOf(db).CreateTenant(ctx, accounts.CLI, &t); err != nil {
 		return cliError(err)
 	}
 	fmt.Fprintf(stdout, "created tenant %s (%s), id %s\n", t.Name, t.Slug, t.ID)
@@ -141,14 +154,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := domain.ValidatePassword(password); err != nil {
-		return cliError(err)
-	}
-	u.Source = domain.SourceLocal
-	if u.PasswordHash, err = passwd.Default.Hash(password); err != nil {
-		return err
-	}
-	if err := postgres.NewUserService(db).CreateUser(ctx, &u); err != nil {
+	if err := accountsOf(db).CreateUser(ctx, accounts.CLI, &u, password); err != nil {
 		return cliError(err)
 	}
 	fmt.Fprintf(stdout, "created user %s (%s), id %s\n", u.Login, u.Role.Label(), u.ID)

@@ -8,6 +8,7 @@ import (
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/manage/billing"
 )
 
 // checkZone refuses an unknown --billing-timezone before anything starts.
@@ -48,20 +49,10 @@ func runBilling(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer db.Close()
 	zone := c.cfg.Zone()
-	res, err := postgres.NewBillingService(db, zone).CloseMonth(ctx, month, time.Now())
+	res, err := billing.Close(ctx, postgres.NewBillingService(db, zone), month, time.Now())
 	if err != nil {
-		if m := domain.ErrorFields(err)["month"]; m != "" {
-			return fmt.Errorf("%s", m)
-		}
 		return fmt.Errorf("%s", domain.ErrorMessage(err))
 	}
-	if res.Busy {
-		return fmt.Errorf("another process is closing a month right now; try again in a minute")
-	}
-	if res.AlreadyClosed {
-		fmt.Fprintf(stdout, "%s was closed already; nothing changed.\n", res.Month)
-		return nil
-	}
-	fmt.Fprintf(stdout, "Closed %s (%s): %d invoices, %d lines.\n", res.Month, zone, res.Invoices, res.Lines)
+	fmt.Fprintln(stdout, billing.String(res, zone))
 	return nil
 }

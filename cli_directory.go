@@ -7,12 +7,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"tessera/adapters/ldap"
 	"tessera/adapters/postgres"
 	"tessera/adapters/secretbox"
 	"tessera/domain"
+	"tessera/manage/accounts"
 )
 
 // groupRoleFlag is a repeatable --group-role "<group DN>=<role>". Group DNs
@@ -65,8 +65,8 @@ func runDirectory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return usageError{fmt.Sprintf("unknown directory action %q (use set or test)", args[0])}
 }
 
-// openDirectories opens the database and the directory store for the tenant slug.
-func openDirectories(ctx context.Context, c *commonFlags, slug string) (*postgres.DB, *postgres.DirectoryService, *domain.Tenant, error) {
+// openDirectories opens the database and the directory use case for the tenant slug.
+func openDirectories(ctx context.Context, c *commonFlags, slug string) (*postgres.DB, *accounts.Directories, *domain.Tenant, error) {
 	if slug == "" {
 		return nil, nil, nil, usageError{"--tenant is required"}
 	}
@@ -86,7 +86,7 @@ func openDirectories(ctx context.Context, c *commonFlags, slug string) (*postgre
 		db.Close()
 		return nil, nil, nil, fmt.Errorf("tenant %q: %s", slug, domain.ErrorMessage(err))
 	}
-	return db, postgres.NewDirectoryService(db, box), t, nil
+	return db, &accounts.Directories{Accounts: accountsOf(db), Store: postgres.NewDirectoryService(db, box), Tester: ldap.Tester{}}, t, nil
 }
 
 // directoryCLIError names the flags of wrong fields.
@@ -184,11 +184,10 @@ func runDirectorySet(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer db.Close()
-	d.TenantID = t.ID
 	if d.Name == "" {
 		d.Name = t.Name + " directory"
 	}
-	if err := dirs.SaveDirectory(ctx, &d); err != nil {
+	if err := dirs.Save(ctx, accounts.CLI, t, &d); err != nil {
 		return directoryCLIError(err)
 	}
 	state := "on"
@@ -213,21 +212,18 @@ func runDirectoryTest(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer db.Close()
-	d, err := dirs.FindDirectory(ctx, t.ID)
-	if err != nil {
+	checks, err := dirs.TestStored(ctx, accounts.CLI, t, user)
+	if err != nil && checks == nil { // no stored settings to test
 		return fmt.Errorf("tenant %s: %s", t.Slug, domain.ErrorMessage(err))
 	}
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	failed := false
-	for _, ch := range (ldap.Tester{}).TestDirectory(tctx, d, user) {
+	for _, ch := range checks {
 		mark := "ok  "
 		if !ch.OK {
-			mark, failed = "FAIL", true
+			mark = "FAIL"
 		}
 		fmt.Fprintf(stdout, "%s  %s: %s\n", mark, ch.Step, ch.Message)
 	}
-	if failed {
+	if err != nil {
 		return fmt.Errorf("a check failed")
 	}
 	fmt.Fprintln(stdout, "all checks passed")

@@ -7,6 +7,7 @@ import (
 
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/manage/accounts"
 )
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -42,11 +43,10 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("user %q in %s: %s", login, slug, domain.ErrorMessage(err))
 	}
-	secret, err := postgres.NewTokenService(db).CreateToken(ctx, &domain.APIToken{TenantID: t.ID, UserID: u.ID, Name: name})
+	secret, err := accountsOf(db).CreateToken(ctx, accounts.CLI, &domain.APIToken{TenantID: t.ID, UserID: u.ID, Name: name})
 	if err != nil {
 		return cliError(err)
 	}
-	_ = postgres.NewAuditService(db).RecordAudit(ctx, &domain.AuditEvent{TenantID: t.ID, Actor: "cli", Action: "token.create", Target: name + " for " + login, Address: "cli", Result: "ok"})
 	fmt.Fprintln(stdout, secret)
 	return nil
 }

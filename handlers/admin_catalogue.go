@@ -58,11 +58,9 @@ func (a *App) HandleFlavorCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a.auditAction(r, "", "flavor.create", v["name"], err)
 	if err != nil {
-		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.ECONFLICT {
-			a.renderCatalogue(w, r, StatusOf(c), views.CatalogueProps{FlavorForm: views.Form{Values: v, Errors: domain.ErrorFields(err)}, ImageForm: views.Form{Values: map[string]string{"os": "linux"}}})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.renderCatalogue(w, r, status, views.CatalogueProps{FlavorForm: f, ImageForm: views.Form{Values: map[string]string{"os": "linux"}}})
+		})
 		return
 	}
 	a.flash(r, "ok", "Flavor "+f.Name+" added. Allow it for tenants on their pages.")
@@ -76,11 +74,9 @@ func (a *App) HandleImageCreate(w http.ResponseWriter, r *http.Request) {
 	err := a.Catalogue.CreateImage(r.Context(), i)
 	a.auditAction(r, "", "image.create", v["name"], err)
 	if err != nil {
-		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.ECONFLICT {
-			a.renderCatalogue(w, r, StatusOf(c), views.CatalogueProps{ImageForm: views.Form{Values: v, Errors: domain.ErrorFields(err)}})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.renderCatalogue(w, r, status, views.CatalogueProps{ImageForm: f})
+		})
 		return
 	}
 	a.flash(r, "ok", "Image "+i.Name+" added. Allow it for tenants on their pages.")
@@ -196,11 +192,7 @@ func (a *App) HandleTenantQuota(w http.ResponseWriter, r *http.Request) {
 	}
 	a.auditAction(r, t.ID, "quota.set", t.Slug, err)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.EINVALID {
-			a.renderTenantCatalogue(w, r, StatusOf(domain.EINVALID), views.Form{Values: v, Errors: domain.ErrorFields(err)}, views.Form{})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderTenantCatalogue(w, r, status, f, views.Form{}) })
 		return
 	}
 	a.flash(r, "ok", "Quotas of "+t.Name+" saved.")
@@ -221,11 +213,10 @@ func (a *App) HandleTenantAllow(w http.ResponseWriter, r *http.Request) {
 	err := a.Catalogue.SetTenantCatalogue(r.Context(), t.ID, c)
 	a.auditAction(r, t.ID, "catalogue.set", t.Slug, err)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.EINVALID {
-			a.renderTenantCatalogue(w, r, StatusOf(domain.EINVALID), views.Form{}, views.Form{Message: domain.ErrorMessage(err)})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, nil, func(status int, _ views.Form) {
+			// The allow-lists are check boxes: the error is one message above them.
+			a.renderTenantCatalogue(w, r, status, views.Form{}, views.Form{Message: domain.ErrorMessage(err)})
+		})
 		return
 	}
 	a.flash(r, "ok", "Allow-lists of "+t.Name+" saved.")

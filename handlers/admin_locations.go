@@ -2,13 +2,13 @@ package handlers
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
+	"tessera/manage/sites"
 	"tessera/views"
 )
 
@@ -39,14 +39,10 @@ func (a *App) renderLocations(w http.ResponseWriter, r *http.Request, status int
 func (a *App) HandleLocationCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "country_code")
 	l := &domain.GeoLocation{Name: v["name"], CountryCode: v["country_code"]}
-	err := a.Locations.CreateLocation(r.Context(), l)
+	err := a.siteAdmin().CreateLocation(r.Context(), l)
 	a.auditAction(r, "", "location.create", v["name"], err)
 	if err != nil {
-		if f := domain.ErrorFields(err); f != nil {
-			a.renderLocations(w, r, StatusOf(domain.ErrorCode(err)), views.Form{Values: v, Errors: f}, views.Form{})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderLocations(w, r, status, f, views.Form{}) })
 		return
 	}
 	a.flash(r, "ok", "Location "+l.Name+" ("+l.CountryCode+") added. Register its sites next.")
@@ -57,25 +53,12 @@ func (a *App) HandleLocationCreate(w http.ResponseWriter, r *http.Request) {
 func (a *App) HandleSiteCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "location_id", "api_url", "credential")
 	s := &domain.Site{Name: v["name"], LocationID: v["location_id"], APIURL: v["api_url"], Enabled: true}
-	var err error
-	if v["credential"] != "" {
-		s.CredentialSealed, err = a.Secrets.Seal(v["credential"])
-	}
-	if err == nil {
-		err = a.Locations.CreateSite(r.Context(), s)
-	}
+	err := a.siteAdmin().RegisterSite(r.Context(), s, v["credential"])
 	a.auditAction(r, "", "site.create", v["name"], err)
 	if err != nil {
-		if f := domain.ErrorFields(err); f != nil {
-			delete(v, "credential") // never echo a secret
-			a.renderLocations(w, r, StatusOf(domain.ErrorCode(err)), views.Form{}, views.Form{Values: v, Errors: f})
-			return
-		}
-		a.Error(w, r, err)
+		delete(v, "credential") // never echo a secret
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderLocations(w, r, status, views.Form{}, f) })
 		return
-	}
-	if a.CheckSite != nil {
-		a.CheckSite(r.Context(), s.ID)
 	}
 	a.flash(r, "ok", "Site "+s.Name+" registered.")
 	redirect(w, r, "/admin/locations/sites/"+s.ID)
@@ -123,62 +106,20 @@ func (a *App) HandleSiteConnectionSave(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "api_url", "credential")
 	token, newToken := v["credential"], v["credential"] != ""
 	delete(v, "credential") // never echo a secret
-	s.APIURL = v["api_url"]
-	s.Normalize()
-	refuse := func(field, msg string) {
-		a.auditSite(r, &orig, s.APIURL, newToken, domain.Invalid(map[string]string{field: msg}))
-		a.renderSite(w, r, http.StatusUnprocessableEntity, &orig, views.Form{Values: v, Errors: map[string]string{field: msg}})
-	}
-	if msg := domain.CheckSiteAPIURL(s.APIURL); msg != "" {
-		refuse("api_url", msg)
-		return
-	}
-	var err error
-	if newToken {
-		s.CredentialSealed, err = a.Secrets.Seal(token)
-	} else {
-		token, err = a.Secrets.Open(s.CredentialSealed)
-	}
+	c, err := a.siteAdmin().SaveConnection(r.Context(), s, v["api_url"], token, func(newURL string, err error) {
+		a.auditSite(r, &orig, newURL, newToken, err)
+	})
 	if err != nil {
-		a.Error(w, r, err)
-		return
-	}
-	var info *domain.SiteInfo
-	var probeErr error
-	if a.ProbeSite != nil {
-		info, probeErr = a.ProbeSite(r.Context(), s.APIURL, token)
-	}
-	if domain.ErrorCode(probeErr) == domain.EUNAUTHORIZED {
-		msg := "The site refused this token, so nothing was saved. Copy the token again from 'tessera connect token rotate --manage NAME' on the site."
-		if !newToken {
-			msg = "The site at this address refused the current token, so nothing was saved. Enter the token the site issued for this manage instance."
-		}
-		refuse("credential", msg)
-		return
-	}
-	err = a.Locations.UpdateSite(r.Context(), s)
-	a.auditSite(r, &orig, s.APIURL, newToken, err)
-	if err != nil {
-		if f := domain.ErrorFields(err); f != nil {
-			a.renderSite(w, r, StatusOf(domain.ErrorCode(err)), &orig, views.Form{Values: v, Errors: f})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderSite(w, r, status, &orig, f) })
 		return
 	}
 	switch {
-	case a.ProbeSite == nil:
-		if a.CheckSite != nil {
-			a.CheckSite(r.Context(), s.ID)
-		}
+	case !c.Probed:
 		a.flash(r, "ok", "Connection settings of "+s.Name+" saved.")
-	case probeErr == nil:
-		a.recordSiteHealth(r.Context(), s, domain.SiteOK, "", info)
-		a.flash(r, "ok", "Connected: "+info.Name+", API "+info.APIVersion+". Manage uses the new settings from now on.")
+	case c.ProbeErr == nil:
+		a.flash(r, "ok", "Connected: "+c.Info.Name+", API "+c.Info.APIVersion+". Manage uses the new settings from now on.")
 	default:
-		note := domain.ErrorMessage(probeErr)
-		a.recordSiteHealth(r.Context(), s, domain.SiteUnreachable, note, nil)
-		a.flash(r, "error", "Saved, but the site does not answer: "+note+" Manage keeps using the new settings; check the address, or use “Check now” once the site is up.")
+		a.flash(r, "error", "Saved, but the site does not answer: "+domain.ErrorMessage(c.ProbeErr)+" Manage keeps using the new settings; check the address, or use “Check now” once the site is up.")
 	}
 	redirect(w, r, "/admin/locations/sites/"+s.ID)
 }
@@ -211,16 +152,14 @@ func (a *App) auditSite(r *http.Request, s *domain.Site, apiURL string, newToken
 	a.RecordAudit(r.Context(), e)
 }
 
-// recordSiteHealth stores what trying a site's new settings found, so its
-// page shows it at once.
-func (a *App) recordSiteHealth(ctx context.Context, s *domain.Site, health, note string, info *domain.SiteInfo) {
-	rec, ok := a.Locations.(domain.SiteHealthRecorder)
-	if !ok {
-		return
+// siteAdmin is manage/sites' locations and sites use cases over the
+// App's stores and the checks web sets.
+func (a *App) siteAdmin() *sites.Admin {
+	ad := &sites.Admin{Locations: a.Locations, Secrets: a.Secrets, Probe: a.ProbeSite, Check: a.CheckSite, Log: a.Log}
+	if a.SiteReports != nil {
+		ad.Settings = a.siteSettings()
 	}
-	if err := rec.RecordSiteHealth(ctx, s.ID, health, note, info); err != nil {
-		slog.WarnContext(ctx, "record site health", "site", s.Name, "err", err)
-	}
+	return ad
 }
 
 // HandleSiteSetEnabled disables or enables a site for new workloads.
@@ -230,8 +169,7 @@ func (a *App) HandleSiteSetEnabled(enabled bool) http.HandlerFunc {
 		if s == nil {
 			return
 		}
-		s.Enabled = enabled
-		err := a.Locations.UpdateSite(r.Context(), s)
+		err := a.siteAdmin().SetSiteEnabled(r.Context(), s, enabled)
 		action, msg := "site.disable", "Site "+s.Name+" disabled: no new workloads are placed there; existing machines keep running."
 		if enabled {
 			action, msg = "site.enable", "Site "+s.Name+" enabled for new workloads."
@@ -252,10 +190,7 @@ func (a *App) HandleSiteCheck(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	if a.CheckSite != nil {
-		a.CheckSite(r.Context(), s.ID)
-	}
-	s, err := a.Locations.FindSiteByID(r.Context(), s.ID)
+	s, err := a.siteAdmin().CheckNow(r.Context(), s.ID)
 	if err != nil {
 		a.Error(w, r, err)
 		return

@@ -192,11 +192,9 @@ func (a *App) HandlePlacementLocationSave(w http.ResponseWriter, r *http.Request
 	}
 	a.auditAction(r, t.TenantID, "placement.location_tenancy", l.Name+": "+string(t.Kind), err)
 	if err != nil {
-		if f := domain.ErrorFields(err); f != nil {
-			a.page(w, r, StatusOf(domain.EINVALID), "Tenancy of "+l.Name, "placement", views.PlacementLocationForm(views.PlacementLocationFormProps{Location: l, ManageID: p.ManageID, Form: views.Form{Values: v, Errors: f}}))
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.page(w, r, status, "Tenancy of "+l.Name, "placement", views.PlacementLocationForm(views.PlacementLocationFormProps{Location: l, ManageID: p.ManageID, Form: f}))
+		})
 		return
 	}
 	a.flash(r, "ok", "Saved the tenancy of "+l.Name+".")
@@ -280,11 +278,9 @@ func (a *App) HandlePlacementSiteSave(w http.ResponseWriter, r *http.Request) {
 	}
 	a.auditAction(r, set.Tenancy.TenantID, "placement.site_settings", s.Name, err)
 	if err != nil {
-		if f := domain.ErrorFields(err); f != nil {
-			a.page(w, r, StatusOf(domain.EINVALID), "Placement settings of "+s.Name, "placement", views.PlacementSiteForm(views.PlacementSiteFormProps{Site: s, Location: l, ManageID: p.ManageID, Form: views.Form{Values: v, Errors: f}}))
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.page(w, r, status, "Placement settings of "+s.Name, "placement", views.PlacementSiteForm(views.PlacementSiteFormProps{Site: s, Location: l, ManageID: p.ManageID, Form: f}))
+		})
 		return
 	}
 	a.flash(r, "ok", "Saved the placement settings of "+s.Name+".")

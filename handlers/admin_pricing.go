@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
+	"tessera/manage/pricing"
 	"tessera/views"
 )
 
@@ -196,11 +196,9 @@ func (a *App) HandleRateCardCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a.auditAction(r, "", "ratecard.create", v["name"], err)
 	if err != nil {
-		if len(errs) > 0 {
-			a.page(w, r, StatusOf(domain.EINVALID), "Create rate card", "pricing", views.RateCardNew(views.RateCardNewProps{Form: views.Form{Values: v, Errors: errs}, Currencies: domain.CurrencyCodes(), Zone: a.zone().String()}))
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.page(w, r, status, "Create rate card", "pricing", views.RateCardNew(views.RateCardNewProps{Form: f, Currencies: domain.CurrencyCodes(), Zone: a.zone().String()}))
+		})
 		return
 	}
 	a.flash(r, "ok", "Rate card "+card.Name+" created.")
@@ -256,8 +254,9 @@ func (a *App) HandleRateCardVersion(w http.ResponseWriter, r *http.Request) {
 		mergeErrs(errs, ver.Validate())
 		delete(errs, "effective_from") // zero means now
 	}
+	rerender := func(status int, f views.Form) { a.renderRateCard(w, r, status, c, f, nil) }
 	if len(errs) > 0 {
-		a.renderRateCard(w, r, StatusOf(domain.EINVALID), c, views.Form{Values: v, Errors: errs}, nil)
+		a.formError(w, r, domain.Invalid(errs), v, rerender)
 		return
 	}
 	if v["action"] == "preview" {
@@ -272,92 +271,29 @@ func (a *App) HandleRateCardVersion(w http.ResponseWriter, r *http.Request) {
 	err := a.Pricing.AddRateCardVersion(r.Context(), c.ID, ver)
 	a.auditAction(r, "", "ratecard.version", c.Name, err)
 	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			a.renderRateCard(w, r, StatusOf(domain.EINVALID), c, views.Form{Values: v, Errors: fields}, nil)
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, rerender)
 		return
 	}
 	a.flash(r, "ok", "New prices for "+c.Name+" apply from "+ver.EffectiveFrom.In(a.zone()).Format("2006-01-02 15:04")+".")
 	redirect(w, r, "/admin/pricing/"+c.ID)
 }
 
-// typicalShapes are previewed when a tenant may use no flavor.
-var typicalShapes = []struct {
-	label string
-	shape domain.MachineShape
-}{
-	{"1 vCPU, 1 GiB, 10 GiB disk", domain.MachineShape{VCPUs: 1, MemoryMiB: 1024, DiskGiB: 10}},
-	{"2 vCPU, 2 GiB, 20 GiB disk", domain.MachineShape{VCPUs: 2, MemoryMiB: 2048, DiskGiB: 20}},
-	{"2 vCPU, 4 GiB, 40 GiB disk", domain.MachineShape{VCPUs: 2, MemoryMiB: 4096, DiskGiB: 40}},
-	{"4 vCPU, 8 GiB, 80 GiB disk", domain.MachineShape{VCPUs: 4, MemoryMiB: 8192, DiskGiB: 80}},
-	{"8 vCPU, 32 GiB, 160 GiB disk", domain.MachineShape{VCPUs: 8, MemoryMiB: 32768, DiskGiB: 160}},
-}
-
-// previewDraft prices typical shapes and the tenant's metered machines now
-// and under the draft version (with the tenant's discount and overrides).
+// previewDraft asks manage/pricing for the draft's preview and shapes it
+// for the view.
 func (a *App) previewDraft(r *http.Request, c *domain.RateCard, ver *domain.RateCardVersion, tenantID string) (*views.PricePreview, error) {
-	t, err := a.Tenants.FindTenantByID(r.Context(), tenantID)
+	pv := &pricing.Previewer{Tenants: a.Tenants, Pricing: a.Pricing, Catalogue: a.Catalogue, Billing: a.Billing}
+	got, err := pv.PreviewDraft(r.Context(), c, ver, tenantID, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	cur, err := a.Pricing.PricesAt(r.Context(), t.ID, now)
-	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-		return nil, err
-	}
-	draft := &domain.EffectivePrices{Currency: c.Currency, Prices: ver.Prices, Multipliers: ver.Multipliers}
-	p := &views.PricePreview{TenantName: t.Name, Note: "The draft is this card's new prices with the tenant's discount and overrides."}
-	if rates, _ := a.Pricing.FindTenantRates(r.Context(), t.ID); len(rates) > 0 {
-		last := rates[len(rates)-1]
-		if last.CardID != c.ID {
-			p.Note = "This tenant is assigned another card; the draft shows what it would pay if it were assigned this one, with its discount and overrides."
+	rows := func(in []pricing.Row) []views.PreviewRow {
+		var out []views.PreviewRow
+		for _, row := range in {
+			out = append(out, views.PreviewRow{Label: row.Label, Now: row.Now, Draft: row.Draft})
 		}
-		draft.Prices = last.Overrides.Apply(ver.Prices)
-		draft.DiscountBP = last.DiscountBP
+		return out
 	}
-	price := func(e *domain.EffectivePrices, loc string, s domain.MachineShape, class string, running bool) string {
-		if e == nil {
-			return "–"
-		}
-		q := domain.QuoteShape(e, loc, s, class)
-		if !running {
-			return domain.HourlyString(q.Stopped)
-		}
-		return domain.HourlyString(q.Hourly)
-	}
-	// Per flavor the tenant may use; typical shapes only when it may use none.
-	var flavors []*domain.Flavor
-	if a.Catalogue != nil {
-		if flavors, err = a.Catalogue.TenantFlavors(r.Context(), t.ID); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range flavors {
-		sh := domain.MachineShape{VCPUs: f.VCPUs, MemoryMiB: f.MemoryMiB, DiskGiB: f.DiskGiB}
-		label := fmt.Sprintf("%s (%d vCPU, %d GiB, %d GiB disk)", f.Name, f.VCPUs, f.MemoryMiB/1024, f.DiskGiB)
-		p.Shapes = append(p.Shapes, views.PreviewRow{Label: label, Now: price(cur, "", sh, "", true), Draft: price(draft, "", sh, "", true)})
-	}
-	if len(flavors) == 0 {
-		for _, s := range typicalShapes {
-			p.Shapes = append(p.Shapes, views.PreviewRow{Label: s.label, Now: price(cur, "", s.shape, "", true), Draft: price(draft, "", s.shape, "", true)})
-		}
-	}
-	ivs, err := a.Billing.OpenIntervals(r.Context(), t.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, iv := range ivs {
-		s := domain.MachineShape{VCPUs: iv.VCPUs, MemoryMiB: iv.MemoryMiB, DiskGiB: iv.DiskGiB, ImageID: iv.Image}
-		state := "running"
-		if !iv.Running {
-			state = "stopped"
-		}
-		p.Machines = append(p.Machines, views.PreviewRow{Label: iv.ResourceName + " (" + state + ")",
-			Now: price(cur, iv.LocationID, s, iv.StorageClass, iv.Running), Draft: price(draft, iv.LocationID, s, iv.StorageClass, iv.Running)})
-	}
-	return p, nil
+	return &views.PricePreview{TenantName: got.TenantName, Note: got.Note, Shapes: rows(got.Shapes), Machines: rows(got.Machines)}, nil
 }
 
 // HandleRateCardDefault makes a card the default.
@@ -429,7 +365,7 @@ func (a *App) renderTenantPricing(w http.ResponseWriter, r *http.Request, status
 	p := views.TenantPricingProps{Tenant: t, Rates: rates, Cards: cards, CardNames: names, Form: f, Zone: a.zone(), Invoices: invs}
 	if cur, err := a.Pricing.PricesAt(r.Context(), t.ID, time.Now()); err == nil {
 		p.Current = cur
-		p.Example = domain.QuoteShape(cur, "", typicalShapes[1].shape, "")
+		p.Example = domain.QuoteShape(cur, "", pricing.ExampleShape, "")
 	}
 	a.page(w, r, status, "Prices of "+t.Name, "pricing", views.TenantPricing(p))
 }
@@ -468,11 +404,7 @@ func (a *App) HandleTenantPricingAssign(w http.ResponseWriter, r *http.Request) 
 	}
 	a.auditAction(r, t.ID, "ratecard.assign", t.Slug, err)
 	if err != nil {
-		if len(errs) > 0 {
-			a.renderTenantPricing(w, r, StatusOf(domain.EINVALID), t, views.Form{Values: v, Errors: errs})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderTenantPricing(w, r, status, t, f) })
 		return
 	}
 	a.flash(r, "ok", "Prices of "+t.Name+" saved; they apply from "+rate.EffectiveFrom.In(a.zone()).Format("2006-01-02 15:04")+".")

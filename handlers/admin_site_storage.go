@@ -1,44 +1,24 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"tessera/domain"
+	"tessera/manage/sites"
 	"tessera/views"
 )
 
-// A site's storage classes and network pool, set by the provider admin
-// (issue 9): manage reads and writes them through the site's connect API,
-// which checks them against the site's datastores and port groups.
+// A site's storage classes and network pool, set by the provider admin:
+// the page shows what the site last reported (its health check stores it);
+// a save goes through the site's connect API, which checks each choice
+// against the site's datastores and port groups.
 
-type anySiteClient interface {
-	ClientAny(ctx context.Context, siteID string) (domain.SiteClient, error)
-}
-
-// siteSettingsClient returns the site's settings client, even for a
-// disabled site. EUNAVAILABLE.
-func (a *App) siteSettingsClient(ctx context.Context, siteID string) (domain.SiteSettingsClient, error) {
-	if a.Sites == nil {
-		return nil, domain.Errorf(domain.EUNAVAILABLE, "No site connector is set up.")
-	}
-	var c domain.SiteClient
-	var err error
-	if ac, ok := a.Sites.(anySiteClient); ok {
-		c, err = ac.ClientAny(ctx, siteID)
-	} else {
-		c, err = a.Sites.Client(ctx, siteID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	sc, ok := c.(domain.SiteSettingsClient)
-	if !ok {
-		return nil, domain.Errorf(domain.EUNAVAILABLE, "This site's client cannot change its settings.")
-	}
-	return sc, nil
+// siteSettings is manage/sites' settings use case over the App's connector
+// and the stored reports.
+func (a *App) siteSettings() *sites.Settings {
+	return &sites.Settings{Connector: a.Sites, Reports: a.SiteReports}
 }
 
 // HandleSiteStorage shows the site's storage classes and network pool.
@@ -52,10 +32,10 @@ func (a *App) renderSiteStorage(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	props := views.SiteStorageProps{Site: s, ClassForm: classForm, PoolForm: poolForm, Classes: domain.StorageClasses}
-	c, err := a.siteSettingsClient(r.Context(), s.ID)
+	rep, err := a.siteSettings().Report(r.Context(), s.ID)
 	if err == nil {
-		var sc *domain.StorageClassSettings
-		if sc, err = c.StorageClasses(r.Context()); err == nil {
+		props.ReportedAt = rep.ReportedAt
+		if sc := rep.Storage; sc != nil {
 			props.Datastores = sc.Datastores
 			if props.ClassForm.Values == nil {
 				props.ClassForm.Values = map[string]string{}
@@ -64,10 +44,7 @@ func (a *App) renderSiteStorage(w http.ResponseWriter, r *http.Request, status i
 				}
 			}
 		}
-	}
-	if err == nil {
-		var p *domain.NetworkPool
-		if p, err = c.NetworkPool(r.Context()); err == nil {
+		if p := rep.Pool; p != nil {
 			props.PortGroups = p.Available
 			if props.PoolForm.Values == nil {
 				props.PoolForm.Values = map[string]string{"vlan_from": strconv.Itoa(p.VLANFrom), "vlan_to": strconv.Itoa(p.VLANTo)}
@@ -105,24 +82,18 @@ func (a *App) HandleSiteStorageSave(w http.ResponseWriter, r *http.Request) {
 		ds := strings.TrimSpace(r.PostFormValue("class_" + cl))
 		classes[cl], v["class_"+cl] = ds, ds
 	}
-	c, err := a.siteSettingsClient(r.Context(), s.ID)
-	if err == nil {
-		_, err = c.SetStorageClasses(r.Context(), classes)
-	}
+	err := a.siteSettings().SaveStorageClasses(r.Context(), s.ID, classes)
 	a.auditAction(r, "", "site.storage_classes", s.Name, err)
 	if err != nil {
-		if code := domain.ErrorCode(err); code == domain.EINVALID || code == domain.EUNAVAILABLE {
-			f := views.Form{Values: v, Errors: map[string]string{}}
-			for k, msg := range domain.ErrorFields(err) {
-				f.Errors[strings.Replace(k, "classes.", "class_", 1)] = msg
+		// The site names a class's field "classes.<class>"; the form, "class_<class>".
+		if fields := domain.ErrorFields(err); fields != nil {
+			renamed := map[string]string{}
+			for k, msg := range fields {
+				renamed[strings.Replace(k, "classes.", "class_", 1)] = msg
 			}
-			if len(f.Errors) == 0 {
-				f.Message = domain.ErrorMessage(err)
-			}
-			a.renderSiteStorage(w, r, StatusOf(code), f, views.Form{})
-			return
+			err = &domain.Error{Code: domain.ErrorCode(err), Message: domain.ErrorMessage(err), Fields: renamed, Err: err}
 		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderSiteStorage(w, r, status, f, views.Form{}) })
 		return
 	}
 	a.flash(r, "ok", "Storage classes of "+s.Name+" saved.")
@@ -150,22 +121,11 @@ func (a *App) HandleSiteNetworkPoolSave(w http.ResponseWriter, r *http.Request) 
 	if len(errs) > 0 {
 		err = domain.Invalid(errs)
 	} else {
-		var c domain.SiteSettingsClient
-		if c, err = a.siteSettingsClient(r.Context(), s.ID); err == nil {
-			_, err = c.SetNetworkPool(r.Context(), p)
-		}
+		err = a.siteSettings().SaveNetworkPool(r.Context(), s.ID, p)
 	}
 	a.auditAction(r, "", "site.network_pool", s.Name, err)
 	if err != nil {
-		if code := domain.ErrorCode(err); code == domain.EINVALID || code == domain.EUNAVAILABLE {
-			f := views.Form{Values: v, Errors: domain.ErrorFields(err)}
-			if len(f.Errors) == 0 {
-				f.Message = domain.ErrorMessage(err)
-			}
-			a.renderSiteStorage(w, r, StatusOf(code), views.Form{}, f)
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderSiteStorage(w, r, status, views.Form{}, f) })
 		return
 	}
 	a.flash(r, "ok", "Network pool of "+s.Name+" saved.")

@@ -6,10 +6,27 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
+	"tessera/manage/accounts"
 	"tessera/views"
 )
 
 var tenantFields = []string{"name", "slug", "contact_name", "contact_email"}
+
+// accounts is the account use cases over the App's stores. It is built per
+// call from fields the App has anyway, so every App (the server's and the
+// tests') gets the same rules without wiring of its own.
+func (a *App) accounts() *accounts.Service {
+	return &accounts.Service{Tenants: a.Tenants, Users: a.Users, Tokens: a.Tokens, Audit: a.Audit, Hasher: a.Hasher, Log: a.Log}
+}
+
+// actor is who makes a change in this request, for the audit log.
+func (a *App) actor(r *http.Request) accounts.Actor {
+	by := accounts.Actor{Address: a.ClientAddr(r)}
+	if p := PrincipalFrom(r.Context()); p != nil && p.User != nil {
+		by.UserID, by.Login, by.Role = p.User.ID, p.User.Login, p.User.Role
+	}
+	return by
+}
 
 // HandleTenantIndex lists tenants with a filter and cursor pages.
 func (a *App) HandleTenantIndex(w http.ResponseWriter, r *http.Request) {
@@ -31,14 +48,10 @@ func (a *App) HandleTenantNew(w http.ResponseWriter, r *http.Request) {
 func (a *App) HandleTenantCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, tenantFields...)
 	t := &domain.Tenant{Name: v["name"], Slug: v["slug"], ContactName: v["contact_name"], ContactEmail: v["contact_email"]}
-	err := a.Tenants.CreateTenant(r.Context(), t)
-	a.auditAction(r, "", "tenant.create", v["slug"], err)
-	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			a.page(w, r, StatusOf(domain.ErrorCode(err)), "Create tenant", "tenants", views.TenantForm(views.TenantFormProps{Form: views.Form{Values: v, Errors: fields}}))
-			return
-		}
-		a.Error(w, r, err)
+	if err := a.accounts().CreateTenant(r.Context(), a.actor(r), t); err != nil {
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.page(w, r, status, "Create tenant", "tenants", views.TenantForm(views.TenantFormProps{Form: f}))
+		})
 		return
 	}
 	a.flash(r, "ok", "Tenant "+t.Name+" created. Add its first admin below.")
@@ -90,14 +103,10 @@ func (a *App) HandleTenantUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	v := formValues(r, "name", "contact_name", "contact_email")
 	name, cn, ce := v["name"], v["contact_name"], v["contact_email"]
-	_, err := a.Tenants.UpdateTenant(r.Context(), t.ID, domain.TenantUpdate{Name: &name, ContactName: &cn, ContactEmail: &ce})
-	a.auditAction(r, t.ID, "tenant.update", t.Slug, err)
-	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			a.page(w, r, StatusOf(domain.ErrorCode(err)), "Edit "+t.Name, "tenants", views.TenantForm(views.TenantFormProps{Tenant: t, Form: views.Form{Values: v, Errors: fields}}))
-			return
-		}
-		a.Error(w, r, err)
+	if _, err := a.accounts().UpdateTenant(r.Context(), a.actor(r), t, domain.TenantUpdate{Name: &name, ContactName: &cn, ContactEmail: &ce}); err != nil {
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.page(w, r, status, "Edit "+t.Name, "tenants", views.TenantForm(views.TenantFormProps{Tenant: t, Form: f}))
+		})
 		return
 	}
 	a.flash(r, "ok", "Saved.")
@@ -111,16 +120,13 @@ func (a *App) HandleTenantSetStatus(status domain.TenantStatus) http.HandlerFunc
 		if t == nil {
 			return
 		}
-		_, err := a.Tenants.UpdateTenant(r.Context(), t.ID, domain.TenantUpdate{Status: &status})
-		action := "tenant.suspend"
-		msg := "Tenant " + t.Name + " suspended: its users cannot log in and its API tokens are refused."
-		if status == domain.TenantActive {
-			action, msg = "tenant.resume", "Tenant "+t.Name+" resumed."
-		}
-		a.auditAction(r, t.ID, action, t.Slug, err)
-		if err != nil {
+		if err := a.accounts().SetTenantStatus(r.Context(), a.actor(r), t, status); err != nil {
 			a.Error(w, r, err)
 			return
+		}
+		msg := "Tenant " + t.Name + " suspended: its users cannot log in and its API tokens are refused."
+		if status == domain.TenantActive {
+			msg = "Tenant " + t.Name + " resumed."
 		}
 		a.flash(r, "ok", msg)
 		redirect(w, r, "/admin/tenants/"+t.ID)
@@ -133,48 +139,22 @@ func (a *App) HandleTenantUserCreate(w http.ResponseWriter, r *http.Request) {
 	if t == nil {
 		return
 	}
-	f, ok := a.createUser(w, r, t)
-	if !ok {
-		a.renderTenantDetail(w, r, StatusOf(domain.EINVALID), t, f)
-		return
+	if a.createUser(w, r, t, func(status int, f views.Form) { a.renderTenantDetail(w, r, status, t, f) }) {
+		redirect(w, r, "/admin/tenants/"+t.ID)
 	}
-	redirect(w, r, "/admin/tenants/"+t.ID)
 }
 
-// createUser creates a local user in t from the form. On a field error it
-// returns the form to show again and false.
-func (a *App) createUser(w http.ResponseWriter, r *http.Request, t *domain.Tenant) (views.Form, bool) {
+// createUser creates a local user in t from the form. When it fails it
+// answers (through rerender for what the form can fix) and returns false.
+func (a *App) createUser(w http.ResponseWriter, r *http.Request, t *domain.Tenant, rerender func(status int, f views.Form)) bool {
 	v := formValues(r, "login", "display_name", "email", "role")
-	password := r.PostFormValue("password")
-	u := &domain.User{TenantID: t.ID, Login: v["login"], DisplayName: v["display_name"], Email: v["email"], Role: domain.Role(v["role"]), Source: domain.SourceLocal}
-	u.Normalize()
-	errs := map[string]string{}
-	if err := u.Validate(); err != nil {
-		for k, m := range domain.ErrorFields(err) {
-			errs[k] = m
-		}
-	}
-	if err := domain.ValidatePassword(password); err != nil {
-		errs["password"] = domain.ErrorFields(err)["password"]
-	}
-	if len(errs) > 0 {
-		a.auditAction(r, t.ID, "user.create", v["login"], domain.Invalid(errs))
-		return views.Form{Values: v, Errors: errs}, false
-	}
-	hash, err := a.Hasher.Hash(password)
-	if err == nil {
-		u.PasswordHash = hash
-		err = a.Users.CreateUser(r.Context(), u)
-	}
-	a.auditAction(r, t.ID, "user.create", u.Login, err)
-	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			return views.Form{Values: v, Errors: fields}, false
-		}
-		return views.Form{Values: v, Message: domain.ErrorMessage(err)}, false
+	u := &domain.User{TenantID: t.ID, Login: v["login"], DisplayName: v["display_name"], Email: v["email"], Role: domain.Role(v["role"])}
+	if err := a.accounts().CreateUser(r.Context(), a.actor(r), u, r.PostFormValue("password")); err != nil {
+		a.formError(w, r, err, v, rerender)
+		return false
 	}
 	a.flash(r, "ok", "User "+u.Login+" added with the role "+u.Role.Label()+".")
-	return views.Form{}, true
+	return true
 }
 
 // HandleTenantUserUpdate changes a user's role or disables/enables it.
@@ -203,21 +183,7 @@ func (a *App) updateUser(w http.ResponseWriter, r *http.Request, tenantID string
 		b := false
 		upd.Disabled = &b
 	}
-	if upd.Role == nil && upd.Disabled == nil {
-		a.Error(w, r, domain.Invalid(map[string]string{"role": "Choose a role, or enable or disable the user."}))
-		return false
-	}
-	userID := chi.URLParam(r, "userID")
-	if p := PrincipalFrom(r.Context()); p != nil && p.User.ID == userID && (upd.Disabled != nil && *upd.Disabled || upd.Role != nil && *upd.Role != p.User.Role) {
-		a.Error(w, r, domain.Errorf(domain.ECONFLICT, "You cannot disable yourself or change your own role; ask another admin."))
-		return false
-	}
-	u, err := a.Users.UpdateUser(r.Context(), tenantID, userID, upd)
-	target := userID
-	if u != nil {
-		target = u.Login
-	}
-	a.auditAction(r, tenantID, "user.update", target, err)
+	u, err := a.accounts().UpdateUser(r.Context(), a.actor(r), tenantID, chi.URLParam(r, "userID"), upd)
 	if err != nil {
 		a.Error(w, r, err)
 		return false
@@ -245,27 +211,13 @@ func (a *App) HandleTenantUserPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) resetPassword(w http.ResponseWriter, r *http.Request, tenantID string) bool {
-	password := r.PostFormValue("password")
-	if err := domain.ValidatePassword(password); err != nil {
+	u, err := a.accounts().ResetPassword(r.Context(), a.actor(r), tenantID, chi.URLParam(r, "userID"), r.PostFormValue("password"))
+	if domain.ErrorFields(err)["password"] != "" {
+		// The password form is a small one inside the user list: its
+		// mistake comes back as a notice above the list.
 		a.flash(r, "error", domain.ErrorMessage(err))
 		return true
 	}
-	userID := chi.URLParam(r, "userID")
-	u, err := a.Users.FindUserByID(r.Context(), tenantID, userID)
-	if err == nil && u.TenantID != tenantID {
-		err = domain.Errorf(domain.ENOTFOUND, "User not found.")
-	}
-	if err == nil && u.Source != domain.SourceLocal {
-		err = domain.Errorf(domain.ECONFLICT, "This user logs in through the directory; change the password there.")
-	}
-	var hash string
-	if err == nil {
-		hash, err = a.Hasher.Hash(password)
-	}
-	if err == nil {
-		_, err = a.Users.UpdateUser(r.Context(), tenantID, userID, domain.UserUpdate{PasswordHash: &hash})
-	}
-	a.auditAction(r, tenantID, "user.password_reset", userID, err)
 	if err != nil {
 		a.Error(w, r, err)
 		return false

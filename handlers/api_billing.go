@@ -92,23 +92,51 @@ func (a *App) HandleAPIUsage(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{
-		"from": rep.From.UTC().Format(time.RFC3339), "to": rep.To.UTC().Format(time.RFC3339), "currency": rep.Currency,
-		"items": apiLines(rep.Lines), "subtotal": rep.Totals.Subtotal.Decimal(2), "discount": rep.Totals.Discount.Decimal(2), "total": rep.Totals.Total.Decimal(2),
+	WriteJSON(w, http.StatusOK, apiUsage{
+		From: rep.From.UTC().Format(time.RFC3339), To: rep.To.UTC().Format(time.RFC3339), Currency: rep.Currency,
+		Items: apiLines(rep.Lines), Subtotal: rep.Totals.Subtotal.Decimal(2), Discount: rep.Totals.Discount.Decimal(2), Total: rep.Totals.Total.Decimal(2),
 	})
 }
 
-func apiInvoice(inv *domain.Invoice, withLines bool) map[string]any {
-	m := map[string]any{
-		"id": inv.ID, "number": inv.Number, "month": inv.Month, "currency": inv.Currency,
-		"period_start": inv.PeriodStart.UTC().Format(time.RFC3339), "period_end": inv.PeriodEnd.UTC().Format(time.RFC3339),
-		"subtotal": inv.Subtotal.Decimal(2), "discount": inv.Discount.Decimal(2), "total": inv.Total.Decimal(2),
-		"status": inv.Status, "closed_at": inv.ClosedAt.UTC().Format(time.RFC3339),
+// apiUsage is the answer of GET /api/v1/usage.
+type apiUsage struct {
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Currency string    `json:"currency"`
+	Items    []apiLine `json:"items"`
+	Subtotal string    `json:"subtotal"`
+	Discount string    `json:"discount"`
+	Total    string    `json:"total"`
+}
+
+// apiInvoice is an invoice in the invoice list.
+type apiInvoice struct {
+	ID          string `json:"id"`
+	Number      string `json:"number"`
+	Month       string `json:"month"`
+	Currency    string `json:"currency"`
+	PeriodStart string `json:"period_start"`
+	PeriodEnd   string `json:"period_end"`
+	Subtotal    string `json:"subtotal"`
+	Discount    string `json:"discount"`
+	Total       string `json:"total"`
+	Status      string `json:"status"`
+	ClosedAt    string `json:"closed_at"`
+}
+
+// apiInvoiceDetail is one invoice with its lines.
+type apiInvoiceDetail struct {
+	apiInvoice
+	Lines []apiLine `json:"lines"`
+}
+
+func apiInvoiceOf(inv *domain.Invoice) apiInvoice {
+	return apiInvoice{
+		ID: inv.ID, Number: inv.Number, Month: inv.Month, Currency: inv.Currency,
+		PeriodStart: inv.PeriodStart.UTC().Format(time.RFC3339), PeriodEnd: inv.PeriodEnd.UTC().Format(time.RFC3339),
+		Subtotal: inv.Subtotal.Decimal(2), Discount: inv.Discount.Decimal(2), Total: inv.Total.Decimal(2),
+		Status: inv.Status, ClosedAt: inv.ClosedAt.UTC().Format(time.RFC3339),
 	}
-	if withLines {
-		m["lines"] = apiLines(inv.Lines)
-	}
-	return m
 }
 
 // HandleAPIInvoices answers GET /api/v1/invoices, newest first.
@@ -122,11 +150,11 @@ func (a *App) HandleAPIInvoices(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	items := make([]map[string]any, 0, len(invs))
+	items := make([]apiInvoice, 0, len(invs))
 	for _, inv := range invs {
-		items = append(items, apiInvoice(inv, false))
+		items = append(items, apiInvoiceOf(inv))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	WriteJSON(w, http.StatusOK, apiPage[apiInvoice]{Items: items})
 }
 
 // HandleAPIInvoice answers GET /api/v1/invoices/{id} with its lines.
@@ -140,5 +168,5 @@ func (a *App) HandleAPIInvoice(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, apiInvoice(inv, true))
+	WriteJSON(w, http.StatusOK, apiInvoiceDetail{apiInvoiceOf(inv), apiLines(inv.Lines)})
 }

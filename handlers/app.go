@@ -50,6 +50,8 @@ type App struct {
 	// ProbeSite asks a site at apiURL for its info with token, before its
 	// new connection settings are saved (nil: saved without asking).
 	ProbeSite siteProber
+
+	SiteReports domain.SiteReportStore // what each site last reported of its settings
 	// Storage serves the Disks and Networks pages (issue 9).
 	Storage *domain.StorageManager
 	// MachinePlace tells where a tenant's machine runs (nil: from Machines).

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
+	"tessera/manage/pricing"
 	"tessera/views"
 )
 
@@ -38,7 +39,7 @@ func (a *App) HandleBilling(w http.ResponseWriter, r *http.Request) {
 	}
 	if cur, err := a.Pricing.PricesAt(r.Context(), p.Tenant.ID, now); err == nil {
 		props.Prices = cur
-		props.Example = domain.QuoteShape(cur, "", typicalShapes[1].shape, "")
+		props.Example = domain.QuoteShape(cur, "", pricing.ExampleShape, "")
 		// Each metered machine's price per hour in its current state.
 		open, err := a.Billing.OpenIntervals(r.Context(), p.Tenant.ID)
 		if err != nil {

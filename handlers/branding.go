@@ -312,16 +312,16 @@ func readImage(r *http.Request, field string, max int) (*domain.Image, error) {
 
 func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandingTarget) {
 	if err := parseBrandingForm(w, r); err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
+		// An unreadable form (too large) shows the stored branding again.
+		a.formError(w, r, err, nil, func(status int, f views.Form) {
 			stored, serr := a.Brand.Store.FindBranding(r.Context(), target.TenantID)
 			if serr != nil {
 				a.Error(w, r, serr)
 				return
 			}
-			a.renderBranding(w, r, StatusOf(domain.EINVALID), target, stored, views.Form{Values: brandingValues(stored), Errors: fields, Message: domain.ErrorMessage(err)}, false)
-			return
-		}
-		a.Error(w, r, err)
+			f.Values, f.Message = brandingValues(stored), domain.ErrorMessage(err)
+			a.renderBranding(w, r, status, target, stored, f, false)
+		})
 		return
 	}
 	if r.PostFormValue("action") == "preview" || r.PostFormValue("apply") != "" {
@@ -362,10 +362,11 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 	if target.Tenant != nil {
 		auditTarget = target.Tenant.Slug
 	}
+	rerender := func(status int, f views.Form) { a.renderBranding(w, r, status, target, stored, f, false) }
 	if len(errs) > 0 {
-		a.auditAction(r, target.TenantID, "branding.update", auditTarget, domain.Invalid(errs))
-		f.Errors = errs
-		a.renderBranding(w, r, StatusOf(domain.EINVALID), target, stored, f, false)
+		err := domain.Invalid(errs)
+		a.auditAction(r, target.TenantID, "branding.update", auditTarget, err)
+		a.formError(w, r, err, f.Values, rerender)
 		return
 	}
 	b.LogoURL, b.FaviconURL = chosenImages(stored, f)
@@ -375,12 +376,7 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 	}
 	a.auditAction(r, target.TenantID, "branding.update", auditTarget, err)
 	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			f.Errors = fields
-			a.renderBranding(w, r, StatusOf(domain.EINVALID), target, stored, f, false)
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, f.Values, rerender)
 		return
 	}
 	a.flash(r, "ok", "Branding saved. Every page now shows it.")
@@ -494,12 +490,11 @@ func (a *App) HandleTenantDomainAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	a.auditAction(r, t.ID, "tenant.domain_add", host, err)
 	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			ctx := context.WithValue(r.Context(), domainFormKey{}, views.Form{Values: map[string]string{"domain": typed}, Errors: fields})
-			a.renderTenantDetail(w, r.WithContext(ctx), StatusOf(domain.EINVALID), t, views.Form{Values: map[string]string{"role": "admin"}})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, map[string]string{"domain": typed}, func(status int, f views.Form) {
+			// The domain form is a card on the tenant's page.
+			ctx := context.WithValue(r.Context(), domainFormKey{}, f)
+			a.renderTenantDetail(w, r.WithContext(ctx), status, t, views.Form{Values: map[string]string{"role": "admin"}})
+		})
 		return
 	}
 	a.flash(r, "ok", "Domain "+host+" now serves "+t.Name+"'s portal. Point its DNS at this cloud and give it a TLS certificate.")

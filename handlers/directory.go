@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tessera/domain"
+	"tessera/manage/accounts"
 	"tessera/views"
 )
 
@@ -145,18 +146,14 @@ func (a *App) saveDirectory(w http.ResponseWriter, r *http.Request, t *domain.Te
 		a.renderDirectory(w, r, http.StatusOK, t, base, nav, p)
 		return
 	}
-	err := a.Directories.SaveDirectory(r.Context(), d)
-	a.auditAction(r, t.ID, "directory.update", t.Slug, err)
-	if err != nil {
-		if fields := domain.ErrorFields(err); fields != nil {
-			p.Form.Errors = fields
+	if err := a.directories().Save(r.Context(), a.actor(r), t, d); err != nil {
+		a.formError(w, r, err, p.Form.Values, func(status int, f views.Form) {
+			p.Form = f
 			for i := range p.Rows {
-				p.Rows[i].Err = fields["group_roles."+strconv.Itoa(i)]
+				p.Rows[i].Err = f.Errors["group_roles."+strconv.Itoa(i)]
 			}
-			a.renderDirectory(w, r, StatusOf(domain.ErrorCode(err)), t, base, nav, p)
-			return
-		}
-		a.Error(w, r, err)
+			a.renderDirectory(w, r, status, t, base, nav, p)
+		})
 		return
 	}
 	msg := "Directory settings saved. Single sign-on is on: the log-in page asks for the " + d.Name + " account."
@@ -207,17 +204,8 @@ func (a *App) testDirectory(w http.ResponseWriter, r *http.Request, t *domain.Te
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
-	p.Checks = a.DirectoryTester.TestDirectory(ctx, d, f.Get("test_user"))
-	var err error
-	for _, c := range p.Checks {
-		if !c.OK {
-			err = domain.Errorf(domain.EUNAVAILABLE, "%s", c.Step)
-			break
-		}
-	}
-	a.auditAction(r, t.ID, "directory.test", t.Slug, err)
+	// A failed step is shown with the others; it is not an error of the page.
+	p.Checks, _ = a.directories().Test(r.Context(), a.actor(r), t, d, f.Get("test_user"))
 	a.renderDirectory(w, r, http.StatusOK, t, base, nav, p)
 }
 
@@ -255,6 +243,11 @@ func (a *App) HandleTenantDirectoryTest(w http.ResponseWriter, r *http.Request) 
 	if t := a.tenantParam(w, r); t != nil {
 		a.testDirectory(w, r, t, "/admin/tenants/"+t.ID+"/directory", "tenants")
 	}
+}
+
+// directories is the directory settings' use case over the App's stores.
+func (a *App) directories() *accounts.Directories {
+	return &accounts.Directories{Accounts: a.accounts(), Store: a.Directories, Tester: a.DirectoryTester}
 }
 
 // directoryName is the name the log-in page shows when t logs in through a

@@ -72,12 +72,9 @@ func (a *App) renderUsersPage(w http.ResponseWriter, r *http.Request, status int
 // HandleUsersCreate adds a local user to the tenant.
 func (a *App) HandleUsersCreate(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	f, ok := a.createUser(w, r, p.Tenant)
-	if !ok {
-		a.renderUsersPage(w, r, StatusOf(domain.EINVALID), f)
-		return
+	if a.createUser(w, r, p.Tenant, func(status int, f views.Form) { a.renderUsersPage(w, r, status, f) }) {
+		redirect(w, r, "/settings/users")
 	}
-	redirect(w, r, "/settings/users")
 }
 
 // HandleUsersUpdate changes a user of the tenant.

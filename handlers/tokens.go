@@ -30,14 +30,11 @@ func (a *App) HandleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
 	v := formValues(r, "name")
 	t := &domain.APIToken{TenantID: p.Tenant.ID, UserID: p.User.ID, Name: v["name"]}
-	secret, err := a.Tokens.CreateToken(r.Context(), t)
-	a.auditAction(r, p.Tenant.ID, "token.create", v["name"], err)
+	secret, err := a.accounts().CreateToken(r.Context(), a.actor(r), t)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.EINVALID {
-			a.renderTokens(w, r, StatusOf(domain.EINVALID), views.TokensProps{Form: views.Form{Values: v, Errors: domain.ErrorFields(err)}})
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) {
+			a.renderTokens(w, r, status, views.TokensProps{Form: f})
+		})
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -47,12 +44,11 @@ func (a *App) HandleTokenCreate(w http.ResponseWriter, r *http.Request) {
 // HandleTokenRevoke deletes one of the user's tokens.
 func (a *App) HandleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	t, err := a.Tokens.RevokeToken(r.Context(), p.Tenant.ID, p.User.ID, chi.URLParam(r, "tokenID"))
+	t, err := a.accounts().RevokeToken(r.Context(), a.actor(r), p.Tenant.ID, p.User.ID, chi.URLParam(r, "tokenID"))
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	a.auditAction(r, p.Tenant.ID, "token.revoke", t.Name, nil)
 	a.flash(r, "ok", "Token "+t.Name+" revoked; it no longer works.")
 	redirect(w, r, "/settings/tokens")
 }

@@ -121,6 +121,8 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	}
 	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
 	app.CheckSite, app.ProbeSite = s.CheckSite, s.ProbeSite
+	// What each site last reported: the settings page reads it, never the site.
+	app.SiteReports = postgres.NewSiteReportService(db)
 	app.Placer = s.newPlacer() // issue 8
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)

@@ -26,26 +26,9 @@ var (
 // NewPricingService returns a PricingService over db.
 func NewPricingService(db *DB) *PricingService { return &PricingService{db: db, Now: time.Now} }
 
-// effectiveSlack lets a form submitted "now" pass the "not in the past" rule.
-const effectiveSlack = 2 * time.Minute
-
 func (s *PricingService) CreateRateCard(ctx context.Context, c *domain.RateCard, v *domain.RateCardVersion) error {
-	errs := map[string]string{}
-	if err := c.Validate(); err != nil {
-		for k, m := range domain.ErrorFields(err) {
-			errs[k] = m
-		}
-	}
-	if v.EffectiveFrom.IsZero() {
-		v.EffectiveFrom = s.Now()
-	}
-	if err := v.Validate(); err != nil {
-		for k, m := range domain.ErrorFields(err) {
-			errs[k] = m
-		}
-	}
-	if len(errs) > 0 {
-		return domain.Invalid(errs)
+	if err := domain.ValidateNewCard(c, v, s.Now()); err != nil {
+		return err
 	}
 	c.ID = domain.NewID()
 	c.CreatedAt = s.Now().UTC().Truncate(time.Microsecond)
@@ -199,18 +182,14 @@ func (s *PricingService) AddRateCardVersion(ctx context.Context, cardID string, 
 	}
 	v.CardID = cardID
 	return s.db.InTx(ctx, func(tx pgx.Tx) error {
-		var inUse, isDefault bool
-		var latest *time.Time
+		var f domain.CardFacts
 		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenant_rates WHERE card_id = c.id), EXISTS (SELECT 1 FROM rate_card_defaults WHERE card_id = c.id),
-			(SELECT max(effective_from) FROM rate_card_versions WHERE card_id = c.id) FROM rate_cards c WHERE c.id = $1 FOR UPDATE`, cardID).Scan(&inUse, &isDefault, &latest)
+			(SELECT max(effective_from) FROM rate_card_versions WHERE card_id = c.id) FROM rate_cards c WHERE c.id = $1 FOR UPDATE`, cardID).Scan(&f.InUse, &f.IsDefault, &f.Latest)
 		if err != nil {
 			return translate(err, "Rate card not found.")
 		}
-		if (inUse || isDefault) && v.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
-			return domain.Invalid(map[string]string{"effective_from": "This card is in use: new prices can start now or later, never in the past."})
-		}
-		if latest != nil && !v.EffectiveFrom.After(*latest) {
-			return domain.Invalid(map[string]string{"effective_from": "Choose a time after the latest version (" + latest.UTC().Format("2006-01-02 15:04 UTC") + ")."})
+		if err := domain.CheckNewVersion(v, f, now); err != nil {
+			return err
 		}
 		return insertVersion(ctx, tx, v, now)
 	})
@@ -234,9 +213,8 @@ func (s *PricingService) SetDefaultRateCard(ctx context.Context, cardID string) 
 	})
 }
 
-// setDefault makes cardID the default card from from on — or from now on
-// when there was a default before, so that tenants without an assignment
-// keep the prices their past was rated with.
+// setDefault makes cardID the default card from the time domain.DefaultFrom
+// says.
 func setDefault(ctx context.Context, tx pgx.Tx, cardID string, from, now time.Time) error {
 	if _, err := tx.Exec(ctx, `LOCK TABLE rate_card_defaults IN EXCLUSIVE MODE`); err != nil {
 		return translate(err, "")
@@ -245,10 +223,7 @@ func setDefault(ctx context.Context, tx pgx.Tx, cardID string, from, now time.Ti
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rate_card_defaults)`).Scan(&had); err != nil {
 		return translate(err, "")
 	}
-	if had && from.Before(now) {
-		from = now
-	}
-	from = from.UTC().Truncate(time.Second)
+	from = domain.DefaultFrom(had, from, now)
 	if _, err := tx.Exec(ctx, `DELETE FROM rate_card_defaults WHERE effective_from > $1`, from); err != nil { // later, scheduled defaults give way
 		return translate(err, "")
 	}
@@ -280,54 +255,36 @@ func (s *PricingService) AssignRateCard(ctx context.Context, r *domain.TenantRat
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, r.TenantID); err != nil {
 			return translate(err, "")
 		}
-		var currency string
-		if err := tx.QueryRow(ctx, `SELECT currency FROM rate_cards WHERE id = $1`, r.CardID).Scan(&currency); err != nil {
+		var f domain.AssignmentFacts
+		if err := tx.QueryRow(ctx, `SELECT currency FROM rate_cards WHERE id = $1`, r.CardID).Scan(&f.Currency); err != nil {
 			if err == pgx.ErrNoRows {
 				return domain.Invalid(map[string]string{"card_id": "Choose a rate card."})
 			}
 			return translate(err, "")
 		}
-		var priced bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rate_card_versions WHERE card_id = $1 AND effective_from <= $2)`, r.CardID, r.EffectiveFrom).Scan(&priced); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rate_card_versions WHERE card_id = $1 AND effective_from <= $2)`, r.CardID, r.EffectiveFrom).Scan(&f.Priced); err != nil {
 			return translate(err, "")
 		}
-		if !priced {
-			return domain.Invalid(map[string]string{"effective_from": "The card has no prices in force at that time yet; choose a later time."})
-		}
-		var prevCurrency *string
-		var latest, billedUntil *time.Time
-		err := tx.QueryRow(ctx, `SELECT (SELECT c.currency FROM tenant_rates t JOIN rate_cards c ON c.id = t.card_id WHERE t.tenant_id = $1 ORDER BY t.effective_from DESC LIMIT 1),
+		if f.Priced {
+			err := tx.QueryRow(ctx, `SELECT (SELECT c.currency FROM tenant_rates t JOIN rate_cards c ON c.id = t.card_id WHERE t.tenant_id = $1 ORDER BY t.effective_from DESC LIMIT 1),
 			(SELECT max(effective_from) FROM tenant_rates WHERE tenant_id = $1),
-			(SELECT max(period_end) FROM invoices WHERE tenant_id = $1)`, r.TenantID).Scan(&prevCurrency, &latest, &billedUntil)
-		if err != nil {
-			return translate(err, "")
-		}
-		if prevCurrency != nil && *prevCurrency != currency {
-			return domain.Invalid(map[string]string{"card_id": "This tenant is billed in " + *prevCurrency + "; choose a card in the same currency."})
-		}
-		if latest != nil && r.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
-			return domain.Invalid(map[string]string{"effective_from": "The tenant has prices already: a change can start now or later, never in the past."})
-		}
-		if latest != nil && !r.EffectiveFrom.After(*latest) {
-			return domain.Invalid(map[string]string{"effective_from": "Choose a time after the tenant's latest change (" + latest.UTC().Format("2006-01-02 15:04 UTC") + ")."})
-		}
-		if latest == nil && r.EffectiveFrom.Before(now.Add(-effectiveSlack)) {
-			// A first assignment may start in the past only if no usage since then would be repriced.
-			var usedSince bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM usage_intervals WHERE tenant_id = $1 AND (ended_at IS NULL OR ended_at > $2))`, r.TenantID, r.EffectiveFrom).Scan(&usedSince); err != nil {
+			(SELECT max(period_end) FROM invoices WHERE tenant_id = $1)`, r.TenantID).Scan(&f.PrevCurrency, &f.Latest, &f.BilledUntil)
+			if err != nil {
 				return translate(err, "")
 			}
-			if usedSince {
-				return domain.Invalid(map[string]string{"effective_from": "The tenant has used resources since then: prices can start now or later, never in the past."})
+		}
+		if f.Priced && domain.NeedsUsageCheck(r, f.Latest, now) {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM usage_intervals WHERE tenant_id = $1 AND (ended_at IS NULL OR ended_at > $2))`, r.TenantID, r.EffectiveFrom).Scan(&f.UsedSince); err != nil {
+				return translate(err, "")
 			}
 		}
-		if billedUntil != nil && r.EffectiveFrom.Before(*billedUntil) {
-			return domain.Invalid(map[string]string{"effective_from": "That month is invoiced already; choose a later time."})
+		if err := domain.CheckAssignment(r, f, now); err != nil {
+			return err
 		}
 		ov, _ := json.Marshal(r.Overrides)
 		r.ID = domain.NewID()
 		r.CreatedAt = now.UTC().Truncate(time.Microsecond)
-		_, err = tx.Exec(ctx, `INSERT INTO tenant_rates (id, tenant_id, card_id, discount_bp, overrides, effective_from, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+		_, err := tx.Exec(ctx, `INSERT INTO tenant_rates (id, tenant_id, card_id, discount_bp, overrides, effective_from, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
 			r.ID, r.TenantID, r.CardID, r.DiscountBP, ov, r.EffectiveFrom, r.CreatedAt)
 		return translate(err, "")
 	})
