@@ -31,9 +31,9 @@ type App struct {
 	Assets   views.Assets
 	// Branding returns the look of a host: the tenant's (nil for the provider's).
 	Branding func(ctx context.Context, tenant *domain.Tenant) (domain.Branding, string)
-	// Placer places machines across sites (issue 8); nil until locations exist.
+	// Placer places machines across sites; nil until locations exist.
 	Placer *domain.Placer
-	// Machines, catalogue, API tokens and the sites they run on (issue 4).
+	// Machines, catalogue, API tokens and the sites they run on.
 	Machines  domain.MachineService
 	Catalogue domain.CatalogueService
 	Tokens    domain.TokenService
@@ -52,11 +52,11 @@ type App struct {
 	ProbeSite siteProber
 
 	SiteReports domain.SiteReportStore // what each site last reported of its settings
-	// Storage serves the Disks and Networks pages (issue 9).
+	// Storage serves the Disks and Networks pages.
 	Storage *domain.StorageManager
 	// MachinePlace tells where a tenant's machine runs (nil: from Machines).
 	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
-	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
+	// Pricing, Billing and BillingZone: rate cards, invoices, usage.
 	Pricing     domain.PricingService
 	Billing     domain.BillingService
 	BillingZone *time.Location

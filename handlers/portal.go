@@ -36,13 +36,6 @@ func (a *App) HandleHome(w http.ResponseWriter, r *http.Request) {
 	a.page(w, r, http.StatusOK, "Dashboard", "dashboard", views.Dashboard(props))
 }
 
-// HandlePlaceholder renders a section that a later release fills.
-func (a *App) HandlePlaceholder(title, nav, text string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		a.page(w, r, http.StatusOK, title, nav, views.Placeholder(title, text))
-	}
-}
-
 // HandleTenantAudit shows the tenant's audit log to its admins.
 func (a *App) HandleTenantAudit(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())

@@ -9,7 +9,7 @@ import (
 	"tessera/domain"
 )
 
-// newPlacer wires placement (issue 8): the PostgreSQL store with its retry
+// newPlacer wires placement: the PostgreSQL store with its retry
 // counter, the tenants' prices and this manage instance's id. The handlers
 // add the current location store.
 func (s *Server) newPlacer() *domain.Placer {

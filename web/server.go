@@ -106,7 +106,7 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 		Secrets:   box,
 	}
 	app.Directories, app.DirectoryTester, app.DirectoryRechecker = directories, ldap.Tester{}, directoryAuth
-	billing := postgres.NewBillingService(db, cfg.Zone()) // issue 6
+	billing := postgres.NewBillingService(db, cfg.Zone())
 	app.Pricing, app.Billing, app.BillingZone, app.Costs = postgres.NewPricingService(db), billing, cfg.Zone(), billing
 	s := &Server{
 		Config: cfg, DB: db, App: app, Secrets: box, Registry: reg, Log: log,
@@ -119,11 +119,11 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	if cfg.SitePollInterval > 0 {
 		s.Background(func(ctx context.Context) { s.trackStorage(ctx, 5*time.Second) })
 	}
-	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // machines (issue 4)
+	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // manage's client for connect/v1
 	app.CheckSite, app.ProbeSite = s.CheckSite, s.ProbeSite
 	// What each site last reported: the settings page reads it, never the site.
 	app.SiteReports = postgres.NewSiteReportService(db)
-	app.Placer = s.newPlacer() // issue 8
+	app.Placer = s.newPlacer()
 	if cfg.SitePollInterval > 0 {
 		s.startSitePoller(cfg.SitePollInterval)
 	}
