@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tessera/adapters/postgres"
+	"tessera/adapters/promreg"
 	"tessera/domain"
 )
 
@@ -14,15 +15,10 @@ import (
 // add the current location store.
 func (s *Server) newPlacer() *domain.Placer {
 	store := postgres.NewPlacementService(s.DB)
-	store.Retries = prometheus.NewCounter(prometheus.CounterOpts{
+	store.Retries = promreg.Register(s.Registry, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tessera_placement_retries_total",
 		Help: "Placements started over because the chosen site filled up meanwhile.",
-	})
-	if err := s.Registry.Register(store.Retries); err != nil {
-		if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
-			store.Retries = are.ExistingCollector.(prometheus.Counter)
-		}
-	}
+	}))
 	// A crash between a placement and its machine's create leaves a
 	// reservation without a machine; give it back after ten minutes.
 	s.Background(func(ctx context.Context) {
