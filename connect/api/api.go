@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tessera/connect/central"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 	"tessera/handlers"
@@ -96,7 +97,7 @@ func (h *Handler) handleSite(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
-	var req domain.OperationRequest
+	var req model.OperationRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	if err := dec.Decode(&req); err != nil {
 		var se *json.SyntaxError
@@ -176,7 +177,7 @@ func (h *Handler) handleStorageClasses(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleSetStorageClasses(w http.ResponseWriter, r *http.Request) {
-	var in domain.StorageClassSettings
+	var in model.StorageClassSettings
 	if err := decode(r, &in); err != nil {
 		handlers.WriteProblem(w, r, err)
 		return
@@ -200,7 +201,7 @@ func (h *Handler) handleNetworkPool(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleSetNetworkPool(w http.ResponseWriter, r *http.Request) {
-	var in domain.NetworkPool
+	var in model.NetworkPool
 	if err := decode(r, &in); err != nil {
 		handlers.WriteProblem(w, r, err)
 		return

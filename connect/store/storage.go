@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/domain"
 )
 
@@ -54,14 +56,14 @@ CREATE TABLE IF NOT EXISTS connect_settings (
 
 // Disk is connect's record of a disk.
 type Disk struct {
-	domain.DiskObservation
+	model.DiskObservation
 	ManageID string
 	Path     string
 }
 
 // Info is the backend's view of the disk.
-func (d *Disk) Info() domain.DiskInfo {
-	return domain.DiskInfo{DiskID: d.DiskID, Datastore: d.Datastore, Path: d.Path, SizeGiB: d.SizeGiB}
+func (d *Disk) Info() hypervisor.DiskInfo {
+	return hypervisor.DiskInfo{DiskID: d.DiskID, Datastore: d.Datastore, Path: d.Path, SizeGiB: d.SizeGiB}
 }
 
 const diskCols = `disk_id, manage_id, size_gib, class, datastore, path, machine_id, state`
@@ -74,7 +76,7 @@ func scanDisk(row pgx.Row) (*Disk, error) {
 
 // ClaimDisk records a new disk of manageID in tx. ECONFLICT if another
 // manage instance has a disk with this id.
-func ClaimDisk(ctx context.Context, tx pgx.Tx, manageID string, req *domain.DiskRequest) error {
+func ClaimDisk(ctx context.Context, tx pgx.Tx, manageID string, req *model.DiskRequest) error {
 	class := req.Class
 	if class == "" {
 		class = domain.ClassStandard
@@ -112,7 +114,7 @@ func (s *Store) DiskByID(ctx context.Context, diskID string) (*Disk, error) {
 }
 
 // DiskCreated records where the backend made a disk.
-func (s *Store) DiskCreated(ctx context.Context, info *domain.DiskInfo) error {
+func (s *Store) DiskCreated(ctx context.Context, info *hypervisor.DiskInfo) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE connect_disks SET datastore = $2, path = $3, state = 'available' WHERE disk_id = $1 AND state = 'pending'`,
 		info.DiskID, info.Datastore, info.Path)
 	return notFoundOr(err, "")
@@ -126,7 +128,7 @@ func (s *Store) SetDisk(ctx context.Context, diskID, state, machineID string, si
 
 // Network is connect's record of a network.
 type Network struct {
-	domain.NetworkObservation
+	model.NetworkObservation
 	ManageID string
 }
 
@@ -141,15 +143,15 @@ func scanNetwork(row pgx.Row) (*Network, error) {
 // ClaimNetwork records a new network of manageID in tx: with portGroup (an
 // existing one) or with the lowest free VLAN id in [vlanFrom, vlanTo] and a
 // port group named after it. ECONFLICT (id taken, no VLAN left).
-func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, vlanFrom, vlanTo int) error {
-	return ClaimNetworkFromPool(ctx, tx, manageID, req, domain.NetworkPool{VLANFrom: vlanFrom, VLANTo: vlanTo})
+func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *model.NetworkRequest, vlanFrom, vlanTo int) error {
+	return ClaimNetworkFromPool(ctx, tx, manageID, req, model.NetworkPool{VLANFrom: vlanFrom, VLANTo: vlanTo})
 }
 
 // ClaimNetworkFromPool records a new network of manageID in tx with its
 // port group: the one asked for, else the first of the pool's existing port
 // groups no network uses, else a new one with the first free VLAN id of the
 // pool's range. ECONFLICT (id taken, pool exhausted).
-func ClaimNetworkFromPool(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, pool domain.NetworkPool) error {
+func ClaimNetworkFromPool(ctx context.Context, tx pgx.Tx, manageID string, req *model.NetworkRequest, pool model.NetworkPool) error {
 	vlanFrom, vlanTo := pool.VLANFrom, pool.VLANTo
 	if n, err := scanNetwork(tx.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1`, req.ID)); err == nil {
 		if n.ManageID != manageID {
@@ -252,7 +254,7 @@ func scanAddress(row pgx.Row) (*AddressMapping, error) {
 
 // ClaimAddress records manageID's public address in tx (at its first
 // attach). ECONFLICT if another manage instance holds this id or address.
-func ClaimAddress(ctx context.Context, tx pgx.Tx, manageID string, req *domain.AddressRequest) error {
+func ClaimAddress(ctx context.Context, tx pgx.Tx, manageID string, req *model.AddressRequest) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO connect_addresses (address_id, manage_id, address) VALUES ($1, $2, $3) ON CONFLICT (address_id) DO NOTHING`,
 		req.ID, manageID, req.Address); err != nil {
 		return domain.Internal(err)

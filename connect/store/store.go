@@ -24,6 +24,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"tessera/adapters/postgres"
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -222,13 +223,13 @@ func isUnique(err error) bool {
 
 // SiteSnapshot is the site's last inventory sync.
 type SiteSnapshot struct {
-	Inventory *domain.Inventory
+	Inventory *hypervisor.Inventory
 	LastSync  time.Time
 	LastError string
 }
 
 // SaveSnapshot stores the inventory of a successful sync.
-func (s *Store) SaveSnapshot(ctx context.Context, inv *domain.Inventory, at time.Time) error {
+func (s *Store) SaveSnapshot(ctx context.Context, inv *hypervisor.Inventory, at time.Time) error {
 	b, err := json.Marshal(inv)
 	if err != nil {
 		return domain.Internal(err)

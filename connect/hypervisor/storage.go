@@ -1,10 +1,30 @@
-package domain
+package hypervisor
 
 import "context"
 
 // This file is the storage and network part of the hypervisor backend port,
 // kept apart from Backend so a backend can offer compute first. connect
 // Storage and Gateway call it; adapters/vsphere implements it.
+
+// Datastore kinds a storage class can map to.
+const (
+	DatastoreKindDatastore = "datastore"
+	DatastoreKindCluster   = "cluster" // a datastore cluster (vSphere storage pod)
+)
+
+// DatastoreChoice is a datastore or datastore cluster of a site.
+type DatastoreChoice struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // datastore, cluster
+	CapacityGiB int64  `json:"capacity_gib"`
+	FreeGiB     int64  `json:"free_gib"`
+}
+
+// DatastoreLister is the part of a hypervisor backend that lists the
+// site's datastores and datastore clusters.
+type DatastoreLister interface {
+	Datastores(ctx context.Context) ([]DatastoreChoice, error)
+}
 
 // DiskCreate asks a backend for a standalone disk.
 type DiskCreate struct {
