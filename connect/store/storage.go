@@ -12,48 +12,6 @@ import (
 	"tessera/domain"
 )
 
-// storageSchema is connect Storage's and Gateway's tables, and the columns
-// storage operations add to connect_operations. Idempotent, like schema.
-const storageSchema = `
-ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS subject text;
-ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS payload jsonb;
-CREATE INDEX IF NOT EXISTS connect_operations_subject_idx ON connect_operations ((coalesce(subject, machine_id)), created_at) WHERE state IN ('queued', 'running');
-CREATE TABLE IF NOT EXISTS connect_disks (
-    disk_id    text PRIMARY KEY,
-    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    size_gib   integer NOT NULL CHECK (size_gib > 0),
-    class      text NOT NULL,
-    datastore  text NOT NULL DEFAULT '',
-    path       text NOT NULL DEFAULT '',
-    machine_id text NOT NULL DEFAULT '',
-    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'available', 'attached', 'deleted')),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS connect_networks (
-    network_id text PRIMARY KEY,
-    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    port_group text NOT NULL,
-    vlan       integer NOT NULL DEFAULT 0, -- 0: an existing port group the provider assigned
-    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ready', 'deleted')),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS connect_addresses (
-    address_id text PRIMARY KEY,
-    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    address    inet NOT NULL,
-    machine_id text NOT NULL DEFAULT '',
-    state      text NOT NULL DEFAULT 'detached' CHECK (state IN ('attached', 'detached')),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS connect_addresses_machine_idx ON connect_addresses (machine_id) WHERE state = 'attached';
-CREATE UNIQUE INDEX IF NOT EXISTS connect_networks_vlan_idx ON connect_networks (vlan) WHERE vlan > 0 AND state <> 'deleted';
-CREATE TABLE IF NOT EXISTS connect_settings (
-    key        text PRIMARY KEY CHECK (key IN ('storage_classes', 'network_pool')),
-    value      jsonb NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
-`
-
 // Disk is connect's record of a disk.
 type Disk struct {
 	model.DiskObservation
