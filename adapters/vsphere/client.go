@@ -1,4 +1,6 @@
-// Package vsphere implements hypervisor.Backend over VMware vSphere with govmomi.
+// Package vsphere implements connect's hypervisor ports (connect/hypervisor:
+// Backend, StorageBackend, NetworkBackend, ImageBackend, AddressBackend)
+// over VMware vSphere with govmomi.
 // govmomi's types stay inside this package. VMs are found by an instance
 // UUID derived from the Tessera machine id (a constant-time search in
 // vCenter) and carry the machine and operation ids in their extraConfig and

@@ -78,7 +78,7 @@ type OperationRequest struct {
 	Kind      OperationKind `json:"kind"`
 	MachineID string        `json:"machine_id"` // manage's machine id, also tagged on the VM
 	Spec      *MachineSpec  `json:"spec,omitempty"`
-	// Disk, Snapshot and Network carry storage operations (connect_storage.go).
+	// Disk, Snapshot and Network carry storage operations (storage.go).
 	Disk     *DiskRequest    `json:"disk,omitempty"`
 	Snapshot string          `json:"snapshot,omitempty"`
 	Network  *NetworkRequest `json:"network,omitempty"`
