@@ -14,10 +14,10 @@ const (
 
 // DatastoreChoice is a datastore or datastore cluster of a site.
 type DatastoreChoice struct {
-	Name        string `json:"name"`
-	Kind        string `json:"kind"` // datastore, cluster
-	CapacityGiB int64  `json:"capacity_gib"`
-	FreeGiB     int64  `json:"free_gib"`
+	Name        string
+	Kind        string // datastore, cluster
+	CapacityGiB int64
+	FreeGiB     int64
 }
 
 // DatastoreLister is the part of a hypervisor backend that lists the
@@ -35,10 +35,10 @@ type DiskCreate struct {
 
 // DiskInfo is what a backend reports about a standalone disk.
 type DiskInfo struct {
-	DiskID    string `json:"disk_id"`
-	Datastore string `json:"datastore"`
-	Path      string `json:"path"` // "[datastore] tessera-disks/ID.vmdk"
-	SizeGiB   int    `json:"size_gib"`
+	DiskID    string
+	Datastore string
+	Path      string // "[datastore] tessera-disks/ID.vmdk"
+	SizeGiB   int
 }
 
 // StorageBackend manages standalone disks and machine snapshots. Every

@@ -18,9 +18,10 @@ import (
 // site accepts them. connect/api translates connect/v1's wire types to and
 // from these; connect/central and connect/store work on them only.
 //
-// The json tags are the format of connect's own jsonb columns (a machine's
-// spec, an operation's payload, the settings), kept as they were so
-// existing site databases read back unchanged; they are not the wire format.
+// The json tags, where a type has them, are the format of connect's own
+// jsonb columns (a machine's spec, an operation's payload, the network
+// pool), kept as they were so existing site databases read back unchanged;
+// they are not the wire format. Types that are never stored as JSON have none.
 
 // OperationKind is what an operation does to a machine.
 type OperationKind string
@@ -74,33 +75,33 @@ type NICSpec struct {
 // OperationRequest asks a site to act on a machine. Key makes it idempotent:
 // the same key submitted again returns the first operation and runs nothing new.
 type OperationRequest struct {
-	Key       string        `json:"idempotency_key"`
-	Kind      OperationKind `json:"kind"`
-	MachineID string        `json:"machine_id"` // manage's machine id, also tagged on the VM
-	Spec      *MachineSpec  `json:"spec,omitempty"`
+	Key       string
+	Kind      OperationKind
+	MachineID string // manage's machine id, also tagged on the VM
+	Spec      *MachineSpec
 	// Disk, Snapshot and Network carry storage operations (storage.go).
-	Disk     *DiskRequest    `json:"disk,omitempty"`
-	Snapshot string          `json:"snapshot,omitempty"`
-	Network  *NetworkRequest `json:"network,omitempty"`
-	Image    *ImageRequest   `json:"image,omitempty"`
+	Disk     *DiskRequest
+	Snapshot string
+	Network  *NetworkRequest
+	Image    *ImageRequest
 	// Power "on" asks a snapshot revert to leave the machine running: a
 	// revert to a disk-only snapshot powers the VM off, and a machine that
 	// ran before the revert should run after it.
-	Power   string          `json:"power,omitempty"`
-	Address *AddressRequest `json:"address,omitempty"`
+	Power   string
+	Address *AddressRequest
 }
 
 // Operation is a site's record of a request.
 type Operation struct {
-	ID         string         `json:"id"`
-	Key        string         `json:"idempotency_key"`
-	Kind       OperationKind  `json:"kind"`
-	MachineID  string         `json:"machine_id"`
-	State      OperationState `json:"state"`
-	Error      string         `json:"error,omitempty"` // user-safe reason when failed
-	Attempts   int            `json:"attempts"`
-	CreatedAt  time.Time      `json:"created_at"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+	ID         string
+	Key        string
+	Kind       OperationKind
+	MachineID  string
+	State      OperationState
+	Error      string // user-safe reason when failed
+	Attempts   int
+	CreatedAt  time.Time
+	FinishedAt *time.Time
 }
 
 // Power states a site reports.
@@ -114,25 +115,25 @@ const (
 
 // MachineObservation is what a site last saw of a machine on the hypervisor.
 type MachineObservation struct {
-	MachineID  string    `json:"machine_id"`
-	Power      string    `json:"power"`
-	Addresses  []string  `json:"addresses"`
-	VCPUs      int       `json:"vcpus"`
-	MemoryMiB  int       `json:"memory_mib"`
-	DiskGiB    int       `json:"disk_gib"`
-	Host       string    `json:"host"`
-	ObservedAt time.Time `json:"observed_at"`
+	MachineID  string
+	Power      string
+	Addresses  []string
+	VCPUs      int
+	MemoryMiB  int
+	DiskGiB    int
+	Host       string
+	ObservedAt time.Time
 }
 
 // SiteInfo is a site's self-description.
 type SiteInfo struct {
-	Name       string              `json:"name"`
-	APIVersion string              `json:"api_version"`
-	Backend    string              `json:"backend"` // "vsphere"
-	Capacity   hypervisor.Capacity `json:"capacity"`
-	Templates  []string            `json:"templates"`
-	Networks   []string            `json:"networks"`
-	LastSync   time.Time           `json:"last_sync"`
+	Name       string
+	APIVersion string
+	Backend    string // "vsphere"
+	Capacity   hypervisor.Capacity
+	Templates  []string
+	Networks   []string
+	LastSync   time.Time
 }
 
 var (

@@ -19,8 +19,8 @@ import (
 // cluster of the site; a class missing or "" takes the datastore with the
 // most free space. Datastores is what the site offers (read-only).
 type StorageClassSettings struct {
-	Classes    map[string]string            `json:"classes"`
-	Datastores []hypervisor.DatastoreChoice `json:"datastores,omitempty"`
+	Classes    map[string]string
+	Datastores []hypervisor.DatastoreChoice
 }
 
 // Validate checks the mapping against the site's datastores. EINVALID with

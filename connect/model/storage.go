@@ -148,18 +148,18 @@ var imageNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`)
 
 // DiskObservation is what a site knows of a disk.
 type DiskObservation struct {
-	DiskID    string `json:"disk_id"`
-	State     string `json:"state"` // pending, available, attached, deleted
-	SizeGiB   int    `json:"size_gib"`
-	Class     string `json:"class"`
-	Datastore string `json:"datastore"`
-	MachineID string `json:"machine_id,omitempty"`
+	DiskID    string
+	State     string // pending, available, attached, deleted
+	SizeGiB   int
+	Class     string
+	Datastore string
+	MachineID string
 }
 
 // NetworkObservation is what a site knows of a network.
 type NetworkObservation struct {
-	NetworkID string `json:"network_id"`
-	State     string `json:"state"` // pending, ready, deleted
-	PortGroup string `json:"port_group"`
-	VLAN      int    `json:"vlan"`
+	NetworkID string
+	State     string // pending, ready, deleted
+	PortGroup string
+	VLAN      int
 }
