@@ -19,8 +19,9 @@ run: build ## build and start the demo: manage, connect and simulated sites on h
 	@scripts/ensure-postgres.sh
 	$(BIN) serve --demo
 
-lint: ## go vet, gofmt, and go.mod/go.sum as go mod tidy leaves them
+lint: ## go vet, gofmt, go.mod/go.sum as go mod tidy leaves them, and the dependency rules (connect links no manage, domain no I/O)
 	$(GO) vet $(PKGS)
+	@GO=$(GO) scripts/lint-deps.sh
 	@$(GO) mod tidy -diff >/dev/null || { echo "go mod tidy would change go.mod or go.sum; run 'go mod tidy' and commit:"; $(GO) mod tidy -diff; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 

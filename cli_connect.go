@@ -11,6 +11,7 @@ import (
 
 	"tessera/adapters/vsphere"
 	"tessera/connect/central"
+	"tessera/connect/hypervisor"
 	"tessera/connect/server"
 	"tessera/connect/store"
 	"tessera/domain"
@@ -98,8 +99,8 @@ func runConnect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return site.ServeTLS(ctx, ln, tlsCert, tlsKey)
 }
 
-func clusterPolicy(cluster string) domain.PlacementPolicy {
-	p := domain.DefaultPlacementPolicy
+func clusterPolicy(cluster string) hypervisor.PlacementPolicy {
+	p := hypervisor.DefaultPlacementPolicy
 	p.Cluster = cluster
 	return p
 }

@@ -2,10 +2,14 @@
 // (or a few sharing River's queue) per site, serving several manage
 // instances over /connect/v1.
 //
-// This folder is a documented deviation from DESIGN.md's layout table:
-// connect is a separate module with its own PostgreSQL database (River's
-// tables plus connect's own), so its workflow engine (connect/central), its
-// HTTP API (connect/api) and its store (connect/store) live together here
-// rather than in handlers/ and adapters/postgres, which belong to manage and
-// its goose migrations. They import domain and adapters like everything else.
+// connect is a module of its own inside the repository, separate from manage
+// at compile time: it has its own model (connect/model), its own ports to
+// the hypervisor (connect/hypervisor, implemented by adapters/vsphere), its
+// own database and goose migrations (connect/store, connect/migrations) and
+// its own small HTTP edge (connect/api). The wire format it shares with
+// manage's client lives in connect/v1. It imports domain only for the error
+// type and shared pure rules (naming, storage classes), and links nothing of
+// manage: scripts/lint-deps.sh (make lint) fails if it links handlers,
+// views, web, manage/..., adapters/postgres, manage's migrations, templ or
+// scs.
 package connect

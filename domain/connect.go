@@ -2,17 +2,14 @@ package domain
 
 import (
 	"context"
-	"fmt"
-	"net/netip"
-	"regexp"
-	"strings"
 	"time"
 )
 
-// This file is the contract between manage and connect: what manage asks a
-// site to do and what it reads back. adapters/connectapi implements SiteClient
-// over connect's versioned HTTP+JSON API (/connect/v1/...); connect's server
-// implements the same operations over its workflow engine.
+// This file is what manage needs to talk to a site: what it asks a site to
+// do and what it reads back, as manage's own types. adapters/connectapi
+// implements SiteClient over connect's versioned HTTP+JSON API and
+// translates these to and from its wire types (connect/v1); a site checks
+// a request against its own rules (connect/model) when it accepts it.
 
 // OperationKind is what an operation does to a machine.
 type OperationKind string
@@ -42,57 +39,57 @@ func (s OperationState) Done() bool { return s == OpSucceeded || s == OpFailed }
 
 // MachineSpec is the shape of a machine to create or resize to.
 type MachineSpec struct {
-	Name       string `json:"name"`        // the tenant's name for the machine
-	TenantSlug string `json:"tenant_slug"` // for the site's naming template
-	VCPUs      int    `json:"vcpus"`
-	MemoryMiB  int    `json:"memory_mib"`
-	DiskGiB    int    `json:"disk_gib"`
-	Image      string `json:"image"`   // template name in the site
-	Network    string `json:"network"` // port group name in the site; "" for the site's default
-	// Networks are the machine's NICs in order (issue 9); when set they
-	// replace Network. Each gets its fixed address through guest
+	Name       string // the tenant's name for the machine
+	TenantSlug string // for the site's naming template
+	VCPUs      int
+	MemoryMiB  int
+	DiskGiB    int
+	Image      string // template name in the site
+	Network    string // port group name in the site; "" for the site's default
+	// Networks are the machine's NICs in order; when set they replace
+	// Network. Each gets its fixed address through guest
 	// customization.
-	Networks []NICSpec `json:"networks,omitempty"`
+	Networks []NICSpec
 }
 
 // NICSpec is one network interface of a machine to create.
 type NICSpec struct {
-	PortGroup    string `json:"port_group"`
-	Address      string `json:"address"`
-	PrefixLength int    `json:"prefix_length"`
-	Gateway      string `json:"gateway"`
+	PortGroup    string
+	Address      string
+	PrefixLength int
+	Gateway      string
 }
 
 // OperationRequest asks a site to act on a machine. Key makes it idempotent:
 // the same key submitted again returns the first operation and runs nothing new.
 type OperationRequest struct {
-	Key       string        `json:"idempotency_key"`
-	Kind      OperationKind `json:"kind"`
-	MachineID string        `json:"machine_id"` // manage's machine id, also tagged on the VM
-	Spec      *MachineSpec  `json:"spec,omitempty"`
+	Key       string
+	Kind      OperationKind
+	MachineID string // manage's machine id, also tagged on the VM
+	Spec      *MachineSpec
 	// Disk, Snapshot and Network carry storage operations (connect_storage.go).
-	Disk     *DiskRequest    `json:"disk,omitempty"`
-	Snapshot string          `json:"snapshot,omitempty"`
-	Network  *NetworkRequest `json:"network,omitempty"`
-	Image    *ImageRequest   `json:"image,omitempty"`
+	Disk     *DiskRequest
+	Snapshot string
+	Network  *NetworkRequest
+	Image    *ImageRequest
 	// Power "on" asks a snapshot revert to leave the machine running: a
 	// revert to a disk-only snapshot powers the VM off, and a machine that
 	// ran before the revert should run after it.
-	Power   string          `json:"power,omitempty"`
-	Address *AddressRequest `json:"address,omitempty"`
+	Power   string
+	Address *AddressRequest
 }
 
 // Operation is a site's record of a request.
 type Operation struct {
-	ID         string         `json:"id"`
-	Key        string         `json:"idempotency_key"`
-	Kind       OperationKind  `json:"kind"`
-	MachineID  string         `json:"machine_id"`
-	State      OperationState `json:"state"`
-	Error      string         `json:"error,omitempty"` // user-safe reason when failed
-	Attempts   int            `json:"attempts"`
-	CreatedAt  time.Time      `json:"created_at"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+	ID         string
+	Key        string
+	Kind       OperationKind
+	MachineID  string
+	State      OperationState
+	Error      string // user-safe reason when failed
+	Attempts   int
+	CreatedAt  time.Time
+	FinishedAt *time.Time
 }
 
 // Power states a site reports.
@@ -106,40 +103,40 @@ const (
 
 // MachineObservation is what a site last saw of a machine on the hypervisor.
 type MachineObservation struct {
-	MachineID  string    `json:"machine_id"`
-	Power      string    `json:"power"`
-	Addresses  []string  `json:"addresses"`
-	VCPUs      int       `json:"vcpus"`
-	MemoryMiB  int       `json:"memory_mib"`
-	DiskGiB    int       `json:"disk_gib"`
-	Host       string    `json:"host"`
-	ObservedAt time.Time `json:"observed_at"`
+	MachineID  string
+	Power      string
+	Addresses  []string
+	VCPUs      int
+	MemoryMiB  int
+	DiskGiB    int
+	Host       string
+	ObservedAt time.Time
 }
 
 // SiteCapacity is a site's size and use.
 type SiteCapacity struct {
-	Clusters        int   `json:"clusters"`
-	Hosts           int   `json:"hosts"`
-	CPUTotalMHz     int64 `json:"cpu_total_mhz"`
-	CPUUsedMHz      int64 `json:"cpu_used_mhz"`
-	VCPUsTotal      int   `json:"vcpus_total"` // physical cores
-	VCPUsAllocated  int   `json:"vcpus_allocated"`
-	MemoryTotalMiB  int64 `json:"memory_total_mib"`
-	MemoryUsedMiB   int64 `json:"memory_used_mib"`
-	MemoryAllocMiB  int64 `json:"memory_allocated_mib"`
-	StorageTotalGiB int64 `json:"storage_total_gib"`
-	StorageFreeGiB  int64 `json:"storage_free_gib"`
+	Clusters        int
+	Hosts           int
+	CPUTotalMHz     int64
+	CPUUsedMHz      int64
+	VCPUsTotal      int // physical cores
+	VCPUsAllocated  int
+	MemoryTotalMiB  int64
+	MemoryUsedMiB   int64
+	MemoryAllocMiB  int64
+	StorageTotalGiB int64
+	StorageFreeGiB  int64
 }
 
 // SiteInfo is a site's self-description.
 type SiteInfo struct {
-	Name       string       `json:"name"`
-	APIVersion string       `json:"api_version"`
-	Backend    string       `json:"backend"` // "vsphere"
-	Capacity   SiteCapacity `json:"capacity"`
-	Templates  []string     `json:"templates"`
-	Networks   []string     `json:"networks"`
-	LastSync   time.Time    `json:"last_sync"`
+	Name       string
+	APIVersion string
+	Backend    string // "vsphere"
+	Capacity   SiteCapacity
+	Templates  []string
+	Networks   []string
+	LastSync   time.Time
 }
 
 // SiteClient is manage's client for one connect site, authenticated with
@@ -160,73 +157,4 @@ type SiteClient interface {
 type SiteConnector interface {
 	// Client returns the client of site id. ENOTFOUND, EUNAVAILABLE (disabled).
 	Client(ctx context.Context, siteID string) (SiteClient, error)
-}
-
-var (
-	opKinds   = map[OperationKind]bool{OpCreate: true, OpStart: true, OpStop: true, OpPowerOff: true, OpReboot: true, OpResize: true, OpDelete: true}
-	machineRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
-)
-
-// Validate checks a request before a site accepts it. EINVALID with fields.
-func (r *OperationRequest) Validate() error {
-	f := map[string]string{}
-	if k := strings.TrimSpace(r.Key); k == "" || len(k) > 200 {
-		f["idempotency_key"] = "An idempotency key of 1 to 200 characters is required."
-	}
-	if r.Kind.StorageOp() {
-		r.validateStorage(f)
-	} else if !opKinds[r.Kind] {
-		f["kind"] = "Kind must be one of create, start, stop, poweroff, reboot, resize, delete, or a disk, snapshot or network operation."
-	}
-	if !r.Kind.StorageOp() && !machineRe.MatchString(r.MachineID) {
-		f["machine_id"] = "A machine id of letters, digits, '-' and '_' is required."
-	}
-	if r.Kind == OpCreate || r.Kind == OpResize {
-		if r.Spec == nil {
-			f["spec"] = "A machine spec is required for " + string(r.Kind) + "."
-		} else {
-			s := r.Spec
-			if s.VCPUs < 1 || s.VCPUs > 128 {
-				f["spec.vcpus"] = "vCPUs must be between 1 and 128."
-			}
-			if s.MemoryMiB < 128 || s.MemoryMiB > 4<<20 {
-				f["spec.memory_mib"] = "Memory must be between 128 MiB and 4 TiB."
-			}
-			if s.DiskGiB < 0 || s.DiskGiB > 64<<10 {
-				f["spec.disk_gib"] = "The disk must be between 0 and 65536 GiB."
-			}
-			if r.Kind == OpCreate {
-				if strings.TrimSpace(s.Name) == "" || len(s.Name) > 100 {
-					f["spec.name"] = "A machine name of at most 100 characters is required."
-				}
-				if strings.TrimSpace(s.Image) == "" {
-					f["spec.image"] = "An image (template) is required."
-				}
-				if msg := validNICs(s.Networks); msg != "" {
-					f["spec.networks"] = msg
-				}
-			}
-		}
-	}
-	if len(f) > 0 {
-		return Invalid(f)
-	}
-	return nil
-}
-
-// validNICs checks a create's NIC list; "" when fine.
-func validNICs(nics []NICSpec) string {
-	if len(nics) > MaxMachineNICs {
-		return fmt.Sprintf("A machine may have at most %d network interfaces.", MaxMachineNICs)
-	}
-	for i, n := range nics {
-		a, err := netip.ParseAddr(n.Address)
-		if strings.TrimSpace(n.PortGroup) == "" || err != nil || !a.Is4() || n.PrefixLength < 1 || n.PrefixLength > 32 {
-			return fmt.Sprintf("Interface %d needs a port group, an IPv4 address and a prefix length.", i+1)
-		}
-		if g, err := netip.ParseAddr(n.Gateway); n.Gateway != "" && (err != nil || !g.Is4()) {
-			return fmt.Sprintf("Interface %d has a gateway that is not an IPv4 address.", i+1)
-		}
-	}
-	return ""
 }

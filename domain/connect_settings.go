@@ -2,12 +2,9 @@ package domain
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 )
 
-// This file extends the manage–connect contract with a site's storage and
+// This file extends what manage asks a site with the site's storage and
 // network settings, which the provider admin sets from manage: which
 // datastore (or datastore cluster) backs each storage class, and the pool
 // new networks' port groups come from (a VLAN range and existing port
@@ -21,99 +18,29 @@ const (
 
 // DatastoreChoice is a datastore or datastore cluster of a site.
 type DatastoreChoice struct {
-	Name        string `json:"name"`
-	Kind        string `json:"kind"` // datastore, cluster
-	CapacityGiB int64  `json:"capacity_gib"`
-	FreeGiB     int64  `json:"free_gib"`
+	Name        string
+	Kind        string // datastore, cluster
+	CapacityGiB int64
+	FreeGiB     int64
 }
 
 // StorageClassSettings maps each storage class to a datastore or datastore
 // cluster of the site; a class missing or "" takes the datastore with the
 // most free space. Datastores is what the site offers (read-only).
 type StorageClassSettings struct {
-	Classes    map[string]string `json:"classes"`
-	Datastores []DatastoreChoice `json:"datastores,omitempty"`
-}
-
-// Validate checks the mapping against the site's datastores. EINVALID with
-// fields classes.<class>.
-func (s *StorageClassSettings) Validate(have []DatastoreChoice) error {
-	f := map[string]string{}
-	known := map[string]bool{}
-	for _, d := range have {
-		known[d.Name] = true
-	}
-	for class, ds := range s.Classes {
-		ds = strings.TrimSpace(ds)
-		s.Classes[class] = ds
-		switch {
-		case !ValidStorageClass(class):
-			f["classes."+class] = fmt.Sprintf("Unknown storage class %q: use %s.", class, strings.Join(StorageClasses, " or "))
-		case ds != "" && !known[ds]:
-			f["classes."+class] = fmt.Sprintf("This site has no datastore or datastore cluster called %q.", ds)
-		}
-	}
-	if len(f) > 0 {
-		return Invalid(f)
-	}
-	return nil
+	Classes    map[string]string
+	Datastores []DatastoreChoice
 }
 
 // NetworkPool is where a site's new networks get their port groups: an
 // existing port group assigned to the pool that no network uses yet, else
 // a new one with the first free VLAN id of the range.
 type NetworkPool struct {
-	VLANFrom   int      `json:"vlan_from"`
-	VLANTo     int      `json:"vlan_to"`
-	PortGroups []string `json:"port_groups"`
+	VLANFrom   int
+	VLANTo     int
+	PortGroups []string
 	// Available lists the site's port groups (read-only).
-	Available []string `json:"available_port_groups,omitempty"`
-}
-
-// Validate checks the pool against the site's port groups (nil: not
-// checked). EINVALID with fields vlan_from, vlan_to, port_groups.
-func (p *NetworkPool) Validate(available []string) error {
-	f := map[string]string{}
-	if p.VLANFrom < 1 || p.VLANFrom > 4094 {
-		f["vlan_from"] = "The first VLAN id must be between 1 and 4094."
-	}
-	if p.VLANTo < 1 || p.VLANTo > 4094 || p.VLANTo < p.VLANFrom {
-		f["vlan_to"] = "The last VLAN id must be between the first one and 4094."
-	}
-	seen := map[string]bool{}
-	var pgs []string
-	for _, pg := range p.PortGroups {
-		pg = strings.TrimSpace(pg)
-		if pg == "" || seen[pg] {
-			continue
-		}
-		seen[pg] = true
-		pgs = append(pgs, pg)
-	}
-	sort.Strings(pgs)
-	p.PortGroups = pgs
-	if available != nil {
-		have := map[string]bool{}
-		for _, a := range available {
-			have[a] = true
-		}
-		for _, pg := range pgs {
-			if !have[pg] {
-				f["port_groups"] = fmt.Sprintf("This site has no port group called %q.", pg)
-				break
-			}
-		}
-	}
-	if len(f) > 0 {
-		return Invalid(f)
-	}
-	return nil
-}
-
-// DatastoreLister is the part of a hypervisor backend that lists the
-// site's datastores and datastore clusters.
-type DatastoreLister interface {
-	Datastores(ctx context.Context) ([]DatastoreChoice, error)
+	Available []string
 }
 
 // SiteSettingsClient reads and sets a site's storage classes and network

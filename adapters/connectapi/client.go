@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	connectv1 "tessera/connect/v1"
 	"tessera/domain"
 )
 
@@ -40,32 +41,38 @@ func New(baseURL, token string, hc *http.Client) *Client {
 
 // Info returns the site's capacity and inventory.
 func (c *Client) Info(ctx context.Context) (*domain.SiteInfo, error) {
-	var out domain.SiteInfo
-	return &out, c.do(ctx, http.MethodGet, "/connect/v1/site", nil, &out)
+	var out connectv1.SiteInfo
+	if err := c.do(ctx, http.MethodGet, connectv1.Prefix+"/site", nil, &out); err != nil {
+		return nil, err
+	}
+	return siteFromV1(&out), nil
 }
 
 // Submit queues an operation; the same key returns the same operation.
 func (c *Client) Submit(ctx context.Context, req domain.OperationRequest) (*domain.Operation, error) {
-	var out domain.Operation
-	return &out, c.do(ctx, http.MethodPost, "/connect/v1/operations", req, &out)
+	var out connectv1.Operation
+	if err := c.do(ctx, http.MethodPost, connectv1.Prefix+"/operations", requestToV1(req), &out); err != nil {
+		return nil, err
+	}
+	return operationFromV1(&out), nil
 }
 
 // Operation returns one of this manage instance's operations.
 func (c *Client) Operation(ctx context.Context, id string) (*domain.Operation, error) {
-	var out domain.Operation
-	return &out, c.do(ctx, http.MethodGet, "/connect/v1/operations/"+url.PathEscape(id), nil, &out)
+	var out connectv1.Operation
+	if err := c.do(ctx, http.MethodGet, connectv1.Prefix+"/operations/"+url.PathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return operationFromV1(&out), nil
 }
 
 // Machine returns what the site last saw of a machine.
 func (c *Client) Machine(ctx context.Context, machineID string) (*domain.MachineObservation, error) {
-	var out domain.MachineObservation
-	return &out, c.do(ctx, http.MethodGet, "/connect/v1/machines/"+url.PathEscape(machineID), nil, &out)
-}
-
-type problem struct {
-	Detail string            `json:"detail"`
-	Code   string            `json:"code"`
-	Errors map[string]string `json:"errors"`
+	var out connectv1.MachineObservation
+	if err := c.do(ctx, http.MethodGet, connectv1.Prefix+"/machines/"+url.PathEscape(machineID), nil, &out); err != nil {
+		return nil, err
+	}
+	return machineFromV1(&out), nil
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
@@ -96,7 +103,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return &domain.Error{Code: domain.EUNAVAILABLE, Message: "The site stopped answering.", Err: err}
 	}
 	if resp.StatusCode >= 300 {
-		var p problem
+		var p connectv1.Problem
 		if json.Unmarshal(data, &p) != nil || p.Code == "" {
 			if resp.StatusCode >= 500 {
 				return &domain.Error{Code: domain.EUNAVAILABLE, Message: fmt.Sprintf("The site answered with status %d.", resp.StatusCode)}
@@ -104,9 +111,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			return domain.Internal(fmt.Errorf("connect %s %s: status %d", method, path, resp.StatusCode))
 		}
 		switch p.Code {
-		case domain.EUNAUTHORIZED:
+		case connectv1.CodeUnauthorized:
 			return &domain.Error{Code: domain.EUNAUTHORIZED, Message: "The site rejected this manage instance's credential."}
-		case domain.EINTERNAL:
+		case connectv1.CodeInternal:
 			return &domain.Error{Code: domain.EUNAVAILABLE, Message: "The site had an internal error: " + p.Detail}
 		}
 		return &domain.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}

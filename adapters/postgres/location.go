@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -65,9 +64,11 @@ func scanSite(row pgx.Row) (*domain.Site, error) {
 		return nil, err
 	}
 	if len(info) > 0 {
-		if err := json.Unmarshal(info, &st.Info); err != nil {
+		i, err := unmarshalSiteInfo(info)
+		if err != nil {
 			return nil, err
 		}
+		st.Info = i
 	}
 	return &st, nil
 }
@@ -150,7 +151,7 @@ func (s *LocationService) RecordSiteHealth(ctx context.Context, id, health, note
 	var raw []byte
 	var lastSync *time.Time
 	if info != nil {
-		b, err := json.Marshal(info)
+		b, err := marshalSiteInfo(info)
 		if err != nil {
 			return domain.Internal(err)
 		}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"tessera/domain"
@@ -24,12 +23,12 @@ func (s *SiteReportService) RecordSiteSettings(ctx context.Context, r *domain.Si
 	var storage, pool []byte
 	var err error
 	if r.Storage != nil {
-		if storage, err = json.Marshal(r.Storage); err != nil {
+		if storage, err = marshalStorageClasses(r.Storage); err != nil {
 			return domain.Internal(err)
 		}
 	}
 	if r.Pool != nil {
-		if pool, err = json.Marshal(r.Pool); err != nil {
+		if pool, err = marshalNetworkPool(r.Pool); err != nil {
 			return domain.Internal(err)
 		}
 	}
@@ -57,14 +56,12 @@ func (s *SiteReportService) FindSiteSettings(ctx context.Context, siteID string)
 		return nil, translate(err, "The site has not reported its settings yet.")
 	}
 	if storage != nil {
-		r.Storage = &domain.StorageClassSettings{}
-		if err := json.Unmarshal(storage, r.Storage); err != nil {
+		if r.Storage, err = unmarshalStorageClasses(storage); err != nil {
 			return nil, domain.Internal(err)
 		}
 	}
 	if pool != nil {
-		r.Pool = &domain.NetworkPool{}
-		if err := json.Unmarshal(pool, r.Pool); err != nil {
+		if r.Pool, err = unmarshalNetworkPool(pool); err != nil {
 			return nil, domain.Internal(err)
 		}
 	}

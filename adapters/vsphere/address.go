@@ -9,10 +9,11 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
-var _ domain.AddressBackend = (*Backend)(nil)
+var _ hypervisor.AddressBackend = (*Backend)(nil)
 
 // publicAddressKey is the VM's ExtraConfig key holding the public addresses
 // mapped to it, comma-separated. vSphere without NSX has no NAT: the

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tessera/adapters/vsphere"
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -64,7 +65,7 @@ func TestDetachedDiskSurvivesDestroy(t *testing.T) {
 	ctx := context.Background()
 	id := domain.NewID()
 	create(t, b, id)
-	d, err := b.CreateDisk(ctx, domain.DiskCreate{DiskID: domain.NewID(), SizeGiB: 5})
+	d, err := b.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: domain.NewID(), SizeGiB: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestDetachedDiskSurvivesDestroy(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A disk left attached goes with the VM: why connect detaches first.
-	left, err := b.CreateDisk(ctx, domain.DiskCreate{DiskID: domain.NewID(), SizeGiB: 5})
+	left, err := b.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: domain.NewID(), SizeGiB: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,6 @@
-// Package vsphere implements domain.Backend over VMware vSphere with govmomi.
+// Package vsphere implements connect's hypervisor ports (connect/hypervisor:
+// Backend, StorageBackend, NetworkBackend, ImageBackend, AddressBackend)
+// over VMware vSphere with govmomi.
 // govmomi's types stay inside this package. VMs are found by an instance
 // UUID derived from the Tessera machine id (a constant-time search in
 // vCenter) and carry the machine and operation ids in their extraConfig and
@@ -26,6 +28,7 @@ import (
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -49,7 +52,7 @@ type Config struct {
 	Timeout      time.Duration
 }
 
-// Backend implements domain.Backend.
+// Backend implements hypervisor.Backend.
 type Backend struct {
 	c      *vim25.Client
 	dc     *object.Datacenter
@@ -66,7 +69,7 @@ type Backend struct {
 	vms map[string]types.ManagedObjectReference
 }
 
-var _ domain.Backend = (*Backend)(nil)
+var _ hypervisor.Backend = (*Backend)(nil)
 
 // Connect logs in to vCenter with TLS verification (system roots, CAFile or
 // Thumbprint). EUNAVAILABLE if vCenter cannot be reached or rejects the login.

@@ -8,33 +8,34 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
-var _ domain.DatastoreLister = (*Backend)(nil)
+var _ hypervisor.DatastoreLister = (*Backend)(nil)
 
 const gib = 1 << 30
 
 // Datastores lists the datacenter's accessible datastores and its datastore
 // clusters (storage pods), by name: what a storage class can map to.
-func (b *Backend) Datastores(ctx context.Context) ([]domain.DatastoreChoice, error) {
+func (b *Backend) Datastores(ctx context.Context) ([]hypervisor.DatastoreChoice, error) {
 	var stores []mo.Datastore
 	if err := b.retrieve(ctx, "Datastore", []string{"name", "summary"}, &stores); err != nil {
 		return nil, translate(err, "read datastores")
 	}
-	var out []domain.DatastoreChoice
+	var out []hypervisor.DatastoreChoice
 	for _, d := range stores {
 		if !d.Summary.Accessible {
 			continue
 		}
-		out = append(out, domain.DatastoreChoice{Name: d.Name, Kind: domain.DatastoreKindDatastore, CapacityGiB: d.Summary.Capacity / gib, FreeGiB: d.Summary.FreeSpace / gib})
+		out = append(out, hypervisor.DatastoreChoice{Name: d.Name, Kind: hypervisor.DatastoreKindDatastore, CapacityGiB: d.Summary.Capacity / gib, FreeGiB: d.Summary.FreeSpace / gib})
 	}
 	var pods []mo.StoragePod
 	if err := b.retrieve(ctx, "StoragePod", []string{"name", "summary"}, &pods); err != nil {
 		return nil, translate(err, "read datastore clusters")
 	}
 	for _, p := range pods {
-		c := domain.DatastoreChoice{Name: p.Name, Kind: domain.DatastoreKindCluster}
+		c := hypervisor.DatastoreChoice{Name: p.Name, Kind: hypervisor.DatastoreKindCluster}
 		if p.Summary != nil {
 			c.CapacityGiB, c.FreeGiB = p.Summary.Capacity/gib, p.Summary.FreeSpace/gib
 		}

@@ -9,10 +9,11 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
-var _ domain.StorageBackend = (*Backend)(nil)
+var _ hypervisor.StorageBackend = (*Backend)(nil)
 
 // diskDir is the datastore folder of Tessera's standalone disks.
 const diskDir = "tessera-disks"
@@ -66,7 +67,7 @@ func (b *Backend) datastoreFor(ctx context.Context, name string) (string, types.
 
 // CreateDisk makes a thin standalone disk in the datastore's tessera-disks
 // folder (created first: vCenter does not create it with the disk).
-func (b *Backend) CreateDisk(ctx context.Context, req domain.DiskCreate) (*domain.DiskInfo, error) {
+func (b *Backend) CreateDisk(ctx context.Context, req hypervisor.DiskCreate) (*hypervisor.DiskInfo, error) {
 	if req.DiskID == "" || req.SizeGiB < 1 {
 		return nil, domain.Errorf(domain.EINVALID, "A disk needs an id and a size.")
 	}
@@ -74,7 +75,7 @@ func (b *Backend) CreateDisk(ctx context.Context, req domain.DiskCreate) (*domai
 	if err != nil {
 		return nil, err
 	}
-	info := &domain.DiskInfo{DiskID: req.DiskID, Datastore: ds, Path: diskPath(ds, req.DiskID), SizeGiB: req.SizeGiB}
+	info := &hypervisor.DiskInfo{DiskID: req.DiskID, Datastore: ds, Path: diskPath(ds, req.DiskID), SizeGiB: req.SizeGiB}
 	fm := object.NewFileManager(b.c)
 	if err := fm.MakeDirectory(ctx, fmt.Sprintf("[%s] %s", ds, diskDir), b.dc, true); err != nil && !fault.Is(err, &types.FileAlreadyExists{}) {
 		return nil, translate(err, "create the disk folder")
@@ -109,7 +110,7 @@ func attachedDisk(devices object.VirtualDeviceList, path string) *types.VirtualD
 }
 
 // AttachDisk adds the disk's file to the VM on its first disk controller.
-func (b *Backend) AttachDisk(ctx context.Context, machineID string, disk domain.DiskInfo) error {
+func (b *Backend) AttachDisk(ctx context.Context, machineID string, disk hypervisor.DiskInfo) error {
 	_, dsRef, err := b.datastoreFor(ctx, disk.Datastore)
 	if err != nil {
 		return err
@@ -140,7 +141,7 @@ func (b *Backend) AttachDisk(ctx context.Context, machineID string, disk domain.
 }
 
 // DetachDisk removes the disk device and keeps its file.
-func (b *Backend) DetachDisk(ctx context.Context, machineID string, disk domain.DiskInfo) error {
+func (b *Backend) DetachDisk(ctx context.Context, machineID string, disk hypervisor.DiskInfo) error {
 	return b.withVM(ctx, machineID, func(vm *object.VirtualMachine) error {
 		devices, err := vm.Device(ctx)
 		if err != nil {
@@ -156,7 +157,7 @@ func (b *Backend) DetachDisk(ctx context.Context, machineID string, disk domain.
 
 // GrowDisk grows the disk through the VM's device when attached, else
 // through the virtual disk manager.
-func (b *Backend) GrowDisk(ctx context.Context, machineID string, disk domain.DiskInfo, sizeGiB int) error {
+func (b *Backend) GrowDisk(ctx context.Context, machineID string, disk hypervisor.DiskInfo, sizeGiB int) error {
 	want := int64(sizeGiB) << 20
 	if machineID == "" {
 		vdm := object.NewVirtualDiskManager(b.c)
@@ -202,7 +203,7 @@ func (b *Backend) GrowDisk(ctx context.Context, machineID string, disk domain.Di
 }
 
 // DeleteDisk deletes the disk's files.
-func (b *Backend) DeleteDisk(ctx context.Context, disk domain.DiskInfo) error {
+func (b *Backend) DeleteDisk(ctx context.Context, disk hypervisor.DiskInfo) error {
 	vdm := object.NewVirtualDiskManager(b.c)
 	t, err := vdm.DeleteVirtualDisk(ctx, disk.Path, b.dc)
 	if err == nil {

@@ -14,10 +14,11 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
-var _ domain.ImageBackend = (*Backend)(nil)
+var _ hypervisor.ImageBackend = (*Backend)(nil)
 
 // ImportImage imports an OVA (or an OVF with its disks next to it) from
 // the site's image cache as template name, into the images folder on the

@@ -4,12 +4,12 @@ import (
 	"context"
 	"sort"
 
+	"tessera/connect/hypervisor"
+
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
-
-	"tessera/domain"
 )
 
 const mib = 1 << 20
@@ -70,7 +70,7 @@ func (b *Backend) searchRef(ctx context.Context, kind, name string) (*types.Mana
 
 // Inventory lists the datacenter's clusters, hosts, datastores, templates
 // and networks with their capacity and allocation.
-func (b *Backend) Inventory(ctx context.Context) (*domain.Inventory, error) {
+func (b *Backend) Inventory(ctx context.Context) (*hypervisor.Inventory, error) {
 	var clusters []mo.ClusterComputeResource
 	if err := b.retrieve(ctx, "ClusterComputeResource", []string{"name"}, &clusters); err != nil {
 		return nil, translate(err, "read clusters")
@@ -91,7 +91,7 @@ func (b *Backend) Inventory(ctx context.Context) (*domain.Inventory, error) {
 	if err := b.retrieve(ctx, "Network", []string{"name"}, &nets); err != nil {
 		return nil, translate(err, "read networks")
 	}
-	inv := &domain.Inventory{}
+	inv := &hypervisor.Inventory{}
 	clusterName := map[types.ManagedObjectReference]string{}
 	for _, c := range clusters {
 		clusterName[c.Self] = c.Name
@@ -100,7 +100,7 @@ func (b *Backend) Inventory(ctx context.Context) (*domain.Inventory, error) {
 	dsName := map[types.ManagedObjectReference]string{}
 	for _, d := range stores {
 		dsName[d.Self] = d.Name
-		inv.Datastores = append(inv.Datastores, domain.DatastoreInfo{
+		inv.Datastores = append(inv.Datastores, hypervisor.DatastoreInfo{
 			Name: d.Name, CapacityGiB: d.Summary.Capacity >> 30, FreeGiB: d.Summary.FreeSpace >> 30,
 			Usable: d.Summary.Accessible && (d.Summary.MaintenanceMode == "" || d.Summary.MaintenanceMode == string(types.DatastoreSummaryMaintenanceModeStateNormal)),
 		})
@@ -132,7 +132,7 @@ func (b *Backend) Inventory(ctx context.Context) (*domain.Inventory, error) {
 		a.n++
 	}
 	for _, h := range hosts {
-		hi := domain.HostInfo{Name: h.Name}
+		hi := hypervisor.HostInfo{Name: h.Name}
 		if h.Parent != nil {
 			hi.Cluster = clusterName[*h.Parent]
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tessera/adapters/vsphere"
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -24,8 +25,8 @@ func TestCreateVMWithNICs(t *testing.T) {
 		}
 	}
 	id := domain.NewID()
-	_, err := b.CreateVM(ctx, domain.VMCreate{MachineID: id, OperationID: "op", Name: "acme-web", Folder: "tessera/acme",
-		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, NICs: []domain.NICSpec{
+	_, err := b.CreateVM(ctx, hypervisor.VMCreate{MachineID: id, OperationID: "op", Name: "acme-web", Folder: "tessera/acme",
+		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, NICs: []hypervisor.NIC{
 			{PortGroup: "tessera-acme-101", Address: "10.0.0.2", PrefixLength: 24, Gateway: "10.0.0.1"},
 			{PortGroup: "tessera-acme-102", Address: "10.9.0.5", PrefixLength: 29, Gateway: "10.9.0.1"},
 		}})
@@ -45,8 +46,8 @@ func TestCreateVMWithNICs(t *testing.T) {
 		}
 	}
 	// A port group the site does not have is refused before anything is made.
-	_, err = b.CreateVM(ctx, domain.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "acme-x", Folder: "tessera/acme",
-		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, NICs: []domain.NICSpec{{PortGroup: "nope", Address: "10.0.0.3", PrefixLength: 24}}})
+	_, err = b.CreateVM(ctx, hypervisor.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "acme-x", Folder: "tessera/acme",
+		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, NICs: []hypervisor.NIC{{PortGroup: "nope", Address: "10.0.0.3", PrefixLength: 24}}})
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("unknown port group: %v", err)
 	}
@@ -64,11 +65,11 @@ func TestCreateVMWithNICsAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := domain.NewID()
-	req := domain.VMCreate{MachineID: id, OperationID: "op", Name: "acme-db", Folder: "tessera/acme", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512}
+	req := hypervisor.VMCreate{MachineID: id, OperationID: "op", Name: "acme-db", Folder: "tessera/acme", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512}
 	if _, err := b.CreateVM(ctx, req); err != nil { // the clone alone, as a crashed attempt leaves it
 		t.Fatal(err)
 	}
-	req.NICs = []domain.NICSpec{
+	req.NICs = []hypervisor.NIC{
 		{PortGroup: "tessera-acme-201", Address: "10.1.0.2", PrefixLength: 24, Gateway: "10.1.0.1"},
 		{PortGroup: "tessera-acme-202", Address: "10.2.0.2", PrefixLength: 24},
 	}

@@ -8,10 +8,11 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
-var _ domain.NetworkBackend = (*Backend)(nil)
+var _ hypervisor.NetworkBackend = (*Backend)(nil)
 
 // EnsurePortGroup creates a distributed port group with a VLAN id on the
 // datacenter's first distributed switch, unless a network of that name exists.

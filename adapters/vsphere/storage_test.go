@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tessera/adapters/vsphere"
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -27,7 +28,7 @@ func TestStandaloneDiskLifecycle(t *testing.T) {
 	before := diskCount(t, b, id)
 
 	diskID := domain.NewID()
-	d, err := b.CreateDisk(ctx, domain.DiskCreate{DiskID: diskID, SizeGiB: 10})
+	d, err := b.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: diskID, SizeGiB: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestStandaloneDiskLifecycle(t *testing.T) {
 		t.Fatalf("disk = %+v", d)
 	}
 	// A retried create finds the file.
-	if again, err := b.CreateDisk(ctx, domain.DiskCreate{DiskID: diskID, SizeGiB: 10}); err != nil || again.Path != d.Path {
+	if again, err := b.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: diskID, SizeGiB: 10}); err != nil || again.Path != d.Path {
 		t.Fatalf("retried create = %+v, %v", again, err)
 	}
 	// Grow while detached.
@@ -86,7 +87,7 @@ func TestStandaloneDiskLifecycle(t *testing.T) {
 	if err := b.AttachDisk(ctx, id, *d); err == nil {
 		t.Error("attaching a deleted disk succeeded")
 	}
-	if _, err := b.CreateDisk(ctx, domain.DiskCreate{DiskID: domain.NewID(), SizeGiB: 1, Datastore: "nope"}); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if _, err := b.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: domain.NewID(), SizeGiB: 1, Datastore: "nope"}); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("unknown datastore = %v", err)
 	}
 	if err := b.AttachDisk(ctx, domain.NewID(), *d); domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -144,7 +145,7 @@ func TestPortGroups(t *testing.T) {
 		t.Fatalf("port groups = %v, %v", pgs, err)
 	}
 	// A machine can be created on the new port group.
-	_, err = b.CreateVM(ctx, domain.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "on-pg", Folder: "tessera/acme",
+	_, err = b.CreateVM(ctx, hypervisor.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "on-pg", Folder: "tessera/acme",
 		Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512, Network: "tessera-acme-101"})
 	if err != nil {
 		t.Fatalf("create on new port group: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -94,7 +95,7 @@ func (b *Backend) mustFindVM(ctx context.Context, machineID string) (*object.Vir
 }
 
 // state reads a VM's properties into a VMState.
-func (b *Backend) state(ctx context.Context, vm *object.VirtualMachine) (*domain.VMState, error) {
+func (b *Backend) state(ctx context.Context, vm *object.VirtualMachine) (*hypervisor.VMState, error) {
 	var m mo.VirtualMachine
 	if err := vm.Properties(ctx, vm.Reference(), vmProps, &m); err != nil {
 		return nil, translate(err, "read the virtual machine")
@@ -124,10 +125,10 @@ func (b *Backend) hostName(ctx context.Context, ref types.ManagedObjectReference
 	return h.Name
 }
 
-func (b *Backend) toState(m *mo.VirtualMachine) *domain.VMState {
-	s := &domain.VMState{Name: m.Name, Power: domain.PowerOff, ObservedAt: time.Now().UTC()}
+func (b *Backend) toState(m *mo.VirtualMachine) *hypervisor.VMState {
+	s := &hypervisor.VMState{Name: m.Name, Power: hypervisor.PowerOff, ObservedAt: time.Now().UTC()}
 	if m.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
-		s.Power = domain.PowerOn
+		s.Power = hypervisor.PowerOn
 	}
 	if c := m.Config; c != nil {
 		s.VCPUs = int(c.Hardware.NumCPU)
@@ -165,8 +166,8 @@ func (b *Backend) toState(m *mo.VirtualMachine) *domain.VMState {
 }
 
 // FindVM returns the state of machineID's VM.
-func (b *Backend) FindVM(ctx context.Context, machineID string) (*domain.VMState, error) {
-	var s *domain.VMState
+func (b *Backend) FindVM(ctx context.Context, machineID string) (*hypervisor.VMState, error) {
+	var s *hypervisor.VMState
 	err := b.withVM(ctx, machineID, func(vm *object.VirtualMachine) (err error) {
 		s, err = b.state(ctx, vm)
 		return err
@@ -181,7 +182,7 @@ func (b *Backend) FindVM(ctx context.Context, machineID string) (*domain.VMState
 }
 
 // ListVMs returns every VM tagged with a Tessera machine id.
-func (b *Backend) ListVMs(ctx context.Context) ([]*domain.VMState, error) {
+func (b *Backend) ListVMs(ctx context.Context) ([]*hypervisor.VMState, error) {
 	var vms []mo.VirtualMachine
 	if err := b.retrieve(ctx, "VirtualMachine", vmProps, &vms); err != nil {
 		return nil, translate(err, "list virtual machines")
@@ -194,7 +195,7 @@ func (b *Backend) ListVMs(ctx context.Context) ([]*domain.VMState, error) {
 	for _, h := range hosts {
 		hostName[h.Self] = h.Name
 	}
-	var out []*domain.VMState
+	var out []*hypervisor.VMState
 	for i := range vms {
 		s := b.toState(&vms[i])
 		if s.MachineID == "" || vms[i].Config == nil || vms[i].Config.Template {
@@ -259,14 +260,14 @@ func (b *Backend) folder(ctx context.Context, p string) (*object.Folder, error) 
 
 // CreateVM clones req.Template onto the placement, tagged with the machine
 // and operation ids. A VM already tagged with the machine id is returned.
-func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VMState, error) {
+func (b *Backend) CreateVM(ctx context.Context, req hypervisor.VMCreate) (*hypervisor.VMState, error) {
 	if req.MachineID == "" || req.Name == "" || req.Template == "" || req.VCPUs < 1 || req.MemoryMiB < 1 {
 		return nil, domain.Errorf(domain.EINVALID, "A machine needs an id, a name, a template, vCPUs and memory.")
 	}
 	if s, err := b.FindVM(ctx, req.MachineID); err == nil {
 		// An earlier attempt created it, and may have died before its
 		// interfaces were set up: a VM not yet started gets them now.
-		if len(req.NICs) == 0 || s.Power != domain.PowerOff {
+		if len(req.NICs) == 0 || s.Power != hypervisor.PowerOff {
 			return s, nil
 		}
 		backings, err := b.backings(ctx, req)
@@ -383,7 +384,7 @@ func (b *Backend) CreateVM(ctx context.Context, req domain.VMCreate) (*domain.VM
 
 // backings resolves the port groups of a create: its NICs' when given
 // (issue 9), else the one Network.
-func (b *Backend) backings(ctx context.Context, req domain.VMCreate) ([]types.BaseVirtualDeviceBackingInfo, error) {
+func (b *Backend) backings(ctx context.Context, req hypervisor.VMCreate) ([]types.BaseVirtualDeviceBackingInfo, error) {
 	groups := []string{}
 	for _, n := range req.NICs {
 		groups = append(groups, n.PortGroup)
@@ -405,7 +406,7 @@ func (b *Backend) backings(ctx context.Context, req domain.VMCreate) ([]types.Ba
 // setUpNICs adds the NICs a clone lacks and customizes the guest with their
 // addresses. Running it again is harmless: present NICs are kept and a
 // customization still pending stands.
-func (b *Backend) setUpNICs(ctx context.Context, vm *object.VirtualMachine, req domain.VMCreate, backings []types.BaseVirtualDeviceBackingInfo) error {
+func (b *Backend) setUpNICs(ctx context.Context, vm *object.VirtualMachine, req hypervisor.VMCreate, backings []types.BaseVirtualDeviceBackingInfo) error {
 	if err := b.addNICs(ctx, vm, backings); err != nil {
 		return err
 	}
@@ -465,7 +466,7 @@ func (b *Backend) addNICs(ctx context.Context, vm *object.VirtualMachine, backin
 // customize sets each NIC's fixed address, mask and gateway and the host
 // name in the guest (Linux guest customization, applied by VMware Tools at
 // the next power-on). The VM must be powered off.
-func (b *Backend) customize(ctx context.Context, vm *object.VirtualMachine, name string, nics []domain.NICSpec) error {
+func (b *Backend) customize(ctx context.Context, vm *object.VirtualMachine, name string, nics []hypervisor.NIC) error {
 	spec := types.CustomizationSpec{
 		Identity:         &types.CustomizationLinuxPrep{HostName: &types.CustomizationFixedName{Name: hostLabel(name)}, Domain: "local"},
 		GlobalIPSettings: types.CustomizationGlobalIPSettings{},
@@ -655,7 +656,7 @@ func (b *Backend) Shutdown(ctx context.Context, machineID string, timeout time.D
 
 func (b *Backend) shutdown(ctx context.Context, vm *object.VirtualMachine, timeout time.Duration) error {
 	s, err := b.state(ctx, vm)
-	if err != nil || s.Power == domain.PowerOff {
+	if err != nil || s.Power == hypervisor.PowerOff {
 		return err
 	}
 	if s.GuestTools {
@@ -684,7 +685,7 @@ func (b *Backend) reboot(ctx context.Context, vm *object.VirtualMachine) error {
 	if err != nil {
 		return err
 	}
-	if s.Power != domain.PowerOn {
+	if s.Power != hypervisor.PowerOn {
 		return domain.Errorf(domain.ECONFLICT, "The machine is powered off; start it instead.")
 	}
 	if s.GuestTools {

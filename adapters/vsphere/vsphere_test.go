@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tessera/adapters/vsphere"
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -26,9 +27,9 @@ func startSim(t *testing.T, o vsphere.SimOptions) (*vsphere.Simulator, *vsphere.
 	return sim, b
 }
 
-func create(t *testing.T, b *vsphere.Backend, id string) *domain.VMState {
+func create(t *testing.T, b *vsphere.Backend, id string) *hypervisor.VMState {
 	t.Helper()
-	s, err := b.CreateVM(context.Background(), domain.VMCreate{
+	s, err := b.CreateVM(context.Background(), hypervisor.VMCreate{
 		MachineID: id, OperationID: "op-" + id, Name: "acme-web-" + id[:8], Folder: "tessera/acme",
 		Template: "ubuntu-24.04", VCPUs: 2, MemoryMiB: 2048, DiskGiB: 40, Network: "DC0_DVPG0",
 	})
@@ -78,7 +79,7 @@ func TestMachineLifecycle(t *testing.T) {
 	ctx := context.Background()
 	id := domain.NewID()
 	s := create(t, b, id)
-	if s.MachineID != id || s.OperationID != "op-"+id || s.VCPUs != 2 || s.MemoryMiB != 2048 || s.DiskGiB != 40 || s.Power != domain.PowerOff || s.Host == "" {
+	if s.MachineID != id || s.OperationID != "op-"+id || s.VCPUs != 2 || s.MemoryMiB != 2048 || s.DiskGiB != 40 || s.Power != hypervisor.PowerOff || s.Host == "" {
 		t.Fatalf("created %+v", s)
 	}
 	// A retried create finds the VM instead of cloning again.
@@ -95,13 +96,13 @@ func TestMachineLifecycle(t *testing.T) {
 		do   func() error
 		want string
 	}{
-		{"power on", func() error { return b.PowerOn(ctx, id) }, domain.PowerOn},
-		{"power on again", func() error { return b.PowerOn(ctx, id) }, domain.PowerOn},
-		{"reboot", func() error { return b.Reboot(ctx, id) }, domain.PowerOn},
-		{"guest shutdown", func() error { return b.Shutdown(ctx, id, 5*time.Second) }, domain.PowerOff},
-		{"power on", func() error { return b.PowerOn(ctx, id) }, domain.PowerOn},
-		{"power off", func() error { return b.PowerOff(ctx, id) }, domain.PowerOff},
-		{"power off again", func() error { return b.PowerOff(ctx, id) }, domain.PowerOff},
+		{"power on", func() error { return b.PowerOn(ctx, id) }, hypervisor.PowerOn},
+		{"power on again", func() error { return b.PowerOn(ctx, id) }, hypervisor.PowerOn},
+		{"reboot", func() error { return b.Reboot(ctx, id) }, hypervisor.PowerOn},
+		{"guest shutdown", func() error { return b.Shutdown(ctx, id, 5*time.Second) }, hypervisor.PowerOff},
+		{"power on", func() error { return b.PowerOn(ctx, id) }, hypervisor.PowerOn},
+		{"power off", func() error { return b.PowerOff(ctx, id) }, hypervisor.PowerOff},
+		{"power off again", func() error { return b.PowerOff(ctx, id) }, hypervisor.PowerOff},
 	}
 	for _, st := range steps {
 		if err := st.do(); err != nil {
@@ -157,7 +158,7 @@ func TestCreateConcurrentRetries(t *testing.T) {
 	errs := make(chan error, 4)
 	for range 4 {
 		wg.Go(func() {
-			_, err := b.CreateVM(context.Background(), domain.VMCreate{MachineID: id, OperationID: "op", Name: "dup-" + id[:8], Folder: "tessera/x", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512})
+			_, err := b.CreateVM(context.Background(), hypervisor.VMCreate{MachineID: id, OperationID: "op", Name: "dup-" + id[:8], Folder: "tessera/x", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512})
 			errs <- err
 		})
 	}
@@ -180,17 +181,17 @@ func TestCreateConcurrentRetries(t *testing.T) {
 func TestCreateFailures(t *testing.T) {
 	_, b := startSim(t, vsphere.SimOptions{})
 	ctx := context.Background()
-	base := domain.VMCreate{MachineID: domain.NewID(), Name: "x-1", Folder: "tessera/acme", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512}
+	base := hypervisor.VMCreate{MachineID: domain.NewID(), Name: "x-1", Folder: "tessera/acme", Template: "ubuntu-24.04", VCPUs: 1, MemoryMiB: 512}
 	tests := []struct {
 		name   string
-		change func(r *domain.VMCreate)
+		change func(r *hypervisor.VMCreate)
 		code   string
 		reason string
 	}{
-		{"template missing", func(r *domain.VMCreate) { r.Template = "windows-3.11" }, domain.ENOTFOUND, `Template "windows-3.11" does not exist`},
-		{"host missing", func(r *domain.VMCreate) { r.Host = "nohost" }, domain.ENOTFOUND, `Host "nohost"`},
-		{"network missing", func(r *domain.VMCreate) { r.Network = "nonet" }, domain.ENOTFOUND, `Network "nonet"`},
-		{"no sizes", func(r *domain.VMCreate) { r.VCPUs = 0 }, domain.EINVALID, "vCPUs"},
+		{"template missing", func(r *hypervisor.VMCreate) { r.Template = "windows-3.11" }, domain.ENOTFOUND, `Template "windows-3.11" does not exist`},
+		{"host missing", func(r *hypervisor.VMCreate) { r.Host = "nohost" }, domain.ENOTFOUND, `Host "nohost"`},
+		{"network missing", func(r *hypervisor.VMCreate) { r.Network = "nonet" }, domain.ENOTFOUND, `Network "nonet"`},
+		{"no sizes", func(r *hypervisor.VMCreate) { r.VCPUs = 0 }, domain.EINVALID, "vCPUs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,7 +221,7 @@ func TestNoCapacity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = domain.Place(inv, domain.PlacementRequest{VCPUs: 2, MemoryMiB: 4096, DiskGiB: 10}, domain.DefaultPlacementPolicy)
+	_, err = hypervisor.Place(inv, hypervisor.PlacementRequest{VCPUs: 2, MemoryMiB: 4096, DiskGiB: 10}, hypervisor.DefaultPlacementPolicy)
 	if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "4096 MiB of memory free") {
 		t.Errorf("placement on a full site: %v, want a conflict about memory", err)
 	}

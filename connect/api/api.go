@@ -6,9 +6,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,8 +14,8 @@ import (
 
 	"tessera/connect/central"
 	"tessera/connect/store"
+	connectv1 "tessera/connect/v1"
 	"tessera/domain"
-	"tessera/handlers"
 )
 
 // Handler serves the API of one site.
@@ -37,7 +34,7 @@ func manageFrom(ctx context.Context) *store.ManageInstance {
 
 // Routes mounts the API under /connect/v1.
 func (h *Handler) Routes(r chi.Router) {
-	r.Route("/connect/v1", func(r chi.Router) {
+	r.Route(connectv1.Prefix, func(r chi.Router) {
 		r.Use(h.authenticate)
 		r.Get("/site", h.handleSite)
 		r.Post("/operations", h.handleSubmit)
@@ -56,10 +53,10 @@ func (h *Handler) Routes(r chi.Router) {
 func (h *Handler) NewRouter(extra func(chi.Router)) http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		handlers.WriteProblem(w, r, domain.Errorf(domain.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
+		h.problem(w, r, domain.Errorf(domain.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		handlers.WriteProblem(w, r, domain.Errorf(domain.EINVALID, "%s is not supported on %s.", r.Method, r.URL.Path))
+		h.problem(w, r, domain.Errorf(domain.EINVALID, "%s is not supported on %s.", r.Method, r.URL.Path))
 	})
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	if extra != nil {
@@ -74,12 +71,12 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 		auth := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok {
-			handlers.WriteProblem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "Send this manage instance's token as 'Authorization: Bearer TOKEN'."))
+			h.problem(w, r, domain.Errorf(domain.EUNAUTHORIZED, "Send this manage instance's token as 'Authorization: Bearer TOKEN'."))
 			return
 		}
 		m, err := h.Store.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
-			handlers.WriteProblem(w, r, err)
+			h.problem(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), manageKey{}, m)))
@@ -89,129 +86,116 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 func (h *Handler) handleSite(w http.ResponseWriter, r *http.Request) {
 	info, err := h.Central.Info(r.Context())
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, info)
+	writeJSON(w, http.StatusOK, siteToV1(info))
 }
 
 func (h *Handler) handleSubmit(w http.ResponseWriter, r *http.Request) {
-	var req domain.OperationRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	if err := dec.Decode(&req); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		msg := "The body must be a JSON operation request."
-		if errors.As(err, &te) {
-			msg = "Field " + te.Field + " has the wrong type."
-		} else if errors.As(err, &se) {
-			msg = "The body is not valid JSON."
-		}
-		handlers.WriteProblem(w, r, domain.Errorf(domain.EINVALID, "%s", msg))
+	var in connectv1.OperationRequest
+	if err := decode(r, &in); err != nil {
+		h.problem(w, r, err)
 		return
 	}
-	if k := r.Header.Get("Idempotency-Key"); k != "" && req.Key == "" {
-		req.Key = k
+	if k := r.Header.Get("Idempotency-Key"); k != "" && in.Key == "" {
+		in.Key = k
 	}
-	op, err := h.Central.Submit(r.Context(), manageFrom(r.Context()).ID, req)
+	op, err := h.Central.Submit(r.Context(), manageFrom(r.Context()).ID, requestFromV1(&in))
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/connect/v1/operations/"+op.ID)
-	handlers.WriteJSON(w, http.StatusAccepted, op)
+	w.Header().Set("Location", connectv1.Prefix+"/operations/"+op.ID)
+	writeJSON(w, http.StatusAccepted, operationToV1(op))
 }
 
 func (h *Handler) handleOperation(w http.ResponseWriter, r *http.Request) {
 	op, err := h.Central.Operation(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, op)
+	writeJSON(w, http.StatusOK, operationToV1(op))
 }
 
 func (h *Handler) handleMachine(w http.ResponseWriter, r *http.Request) {
 	m, err := h.Central.Machine(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, machineToV1(m))
 }
 
 func (h *Handler) handleDisk(w http.ResponseWriter, r *http.Request) {
 	d, err := h.Central.Disk(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, diskToV1(d))
 }
 
 func (h *Handler) handleNetwork(w http.ResponseWriter, r *http.Request) {
 	n, err := h.Central.Network(r.Context(), manageFrom(r.Context()).ID, chi.URLParam(r, "id"))
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, n)
-}
-
-// decode reads a small JSON body into v. EINVALID.
-func decode(r *http.Request, v any) error {
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(v); err != nil {
-		return domain.Errorf(domain.EINVALID, "The body must be a JSON object.")
-	}
-	return nil
+	writeJSON(w, http.StatusOK, networkToV1(n))
 }
 
 func (h *Handler) handleStorageClasses(w http.ResponseWriter, r *http.Request) {
 	s, err := h.Central.StorageClasses(r.Context())
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, s)
+	writeJSON(w, http.StatusOK, storageClassesToV1(s))
 }
 
 func (h *Handler) handleSetStorageClasses(w http.ResponseWriter, r *http.Request) {
-	var in domain.StorageClassSettings
+	var in connectv1.StorageClassSettings
 	if err := decode(r, &in); err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
 	s, err := h.Central.SetStorageClasses(r.Context(), in.Classes)
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
 	h.logger().InfoContext(r.Context(), "storage classes set", "manage", manageFrom(r.Context()).Name, "classes", s.Classes)
-	handlers.WriteJSON(w, http.StatusOK, s)
+	writeJSON(w, http.StatusOK, storageClassesToV1(s))
 }
 
 func (h *Handler) handleNetworkPool(w http.ResponseWriter, r *http.Request) {
 	p, err := h.Central.NetworkPool(r.Context())
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	handlers.WriteJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, poolToV1(p))
 }
 
 func (h *Handler) handleSetNetworkPool(w http.ResponseWriter, r *http.Request) {
-	var in domain.NetworkPool
+	var in connectv1.NetworkPool
 	if err := decode(r, &in); err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
-	p, err := h.Central.SetNetworkPool(r.Context(), in)
+	p, err := h.Central.SetNetworkPool(r.Context(), poolFromV1(&in))
 	if err != nil {
-		handlers.WriteProblem(w, r, err)
+		h.problem(w, r, err)
 		return
 	}
 	h.logger().InfoContext(r.Context(), "network pool set", "manage", manageFrom(r.Context()).Name, "vlan_from", p.VLANFrom, "vlan_to", p.VLANTo, "port_groups", len(p.PortGroups))
-	handlers.WriteJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, poolToV1(p))
+}
+
+func (h *Handler) problem(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, r, h.logger(), err)
 }
 
 func (h *Handler) logger() *slog.Logger {

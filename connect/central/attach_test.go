@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tessera/connect/connecttest"
+	"tessera/connect/model"
 	"tessera/domain"
 )
 
@@ -18,14 +19,14 @@ func TestAddressMappingAndDeleteKeepsDisks(t *testing.T) {
 	site := connecttest.Start(t, connecttest.Options{})
 	_, mi := site.Token(t, "manage-a")
 	ctx := context.Background()
-	run := func(req domain.OperationRequest) { t.Helper(); runOp(t, site, mi.ID, req) }
+	run := func(req model.OperationRequest) { t.Helper(); runOp(t, site, mi.ID, req) }
 	newMachine := func() string {
 		id := domain.NewID()
-		run(domain.OperationRequest{Kind: domain.OpCreate, MachineID: id, Spec: &domain.MachineSpec{Name: "web", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
+		run(model.OperationRequest{Kind: model.OpCreate, MachineID: id, Spec: &model.MachineSpec{Name: "web", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
 		return id
 	}
 	m := newMachine()
-	addr := &domain.AddressRequest{ID: domain.NewID(), Address: "203.0.113.9"}
+	addr := &model.AddressRequest{ID: domain.NewID(), Address: "203.0.113.9"}
 	mapped := func() []string {
 		t.Helper()
 		got, err := site.Backend.PublicAddresses(ctx, m)
@@ -34,28 +35,28 @@ func TestAddressMappingAndDeleteKeepsDisks(t *testing.T) {
 		}
 		return got
 	}
-	run(domain.OperationRequest{Kind: domain.OpAddressAttach, MachineID: m, Address: addr})
+	run(model.OperationRequest{Kind: model.OpAddressAttach, MachineID: m, Address: addr})
 	if got := mapped(); !slices.Equal(got, []string{"203.0.113.9"}) {
 		t.Fatalf("VM maps %v after attach", got)
 	}
 	if a, err := site.Store.AddressByID(ctx, addr.ID); err != nil || a.State != "attached" || a.MachineID != m {
 		t.Errorf("store after attach: %+v %v", a, err)
 	}
-	run(domain.OperationRequest{Kind: domain.OpAddressDetach, MachineID: m, Address: addr})
+	run(model.OperationRequest{Kind: model.OpAddressDetach, MachineID: m, Address: addr})
 	if got := mapped(); len(got) != 0 {
 		t.Fatalf("VM maps %v after detach", got)
 	}
 	// Another manage instance cannot touch the address or the machine.
 	_, other := site.Token(t, "manage-b")
-	if _, err := site.Central.Submit(ctx, other.ID, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpAddressAttach, MachineID: m, Address: addr}); domain.ErrorCode(err) != domain.ENOTFOUND {
+	if _, err := site.Central.Submit(ctx, other.ID, model.OperationRequest{Key: domain.NewID(), Kind: model.OpAddressAttach, MachineID: m, Address: addr}); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("other manage instance: %v", err)
 	}
 
-	disk := &domain.DiskRequest{ID: domain.NewID(), SizeGiB: 4}
-	run(domain.OperationRequest{Kind: domain.OpDiskCreate, Disk: disk})
-	run(domain.OperationRequest{Kind: domain.OpDiskAttach, MachineID: m, Disk: &domain.DiskRequest{ID: disk.ID}})
-	run(domain.OperationRequest{Kind: domain.OpAddressAttach, MachineID: m, Address: addr})
-	run(domain.OperationRequest{Kind: domain.OpDelete, MachineID: m})
+	disk := &model.DiskRequest{ID: domain.NewID(), SizeGiB: 4}
+	run(model.OperationRequest{Kind: model.OpDiskCreate, Disk: disk})
+	run(model.OperationRequest{Kind: model.OpDiskAttach, MachineID: m, Disk: &model.DiskRequest{ID: disk.ID}})
+	run(model.OperationRequest{Kind: model.OpAddressAttach, MachineID: m, Address: addr})
+	run(model.OperationRequest{Kind: model.OpDelete, MachineID: m})
 	d, err := site.Store.DiskByID(ctx, disk.ID)
 	if err != nil || d.State != "available" || d.MachineID != "" {
 		t.Fatalf("disk after the machine's delete: %+v %v", d, err)
@@ -67,7 +68,7 @@ func TestAddressMappingAndDeleteKeepsDisks(t *testing.T) {
 		t.Fatalf("the disk's file did not survive the VM: %v", err)
 	}
 	m2 := newMachine()
-	run(domain.OperationRequest{Kind: domain.OpDiskAttach, MachineID: m2, Disk: &domain.DiskRequest{ID: disk.ID}})
+	run(model.OperationRequest{Kind: model.OpDiskAttach, MachineID: m2, Disk: &model.DiskRequest{ID: disk.ID}})
 }
 
 // TestRevertKeepsARunningMachineRunning: vSphere powers a VM off when it
@@ -79,10 +80,10 @@ func TestRevertKeepsARunningMachineRunning(t *testing.T) {
 	site := connecttest.Start(t, connecttest.Options{})
 	_, mi := site.Token(t, "manage-a")
 	ctx := context.Background()
-	run := func(req domain.OperationRequest) { t.Helper(); runOp(t, site, mi.ID, req) }
+	run := func(req model.OperationRequest) { t.Helper(); runOp(t, site, mi.ID, req) }
 	m := domain.NewID()
-	run(domain.OperationRequest{Kind: domain.OpCreate, MachineID: m, Spec: &domain.MachineSpec{Name: "db", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
-	run(domain.OperationRequest{Kind: domain.OpSnapshotCreate, MachineID: m, Snapshot: "snap-1"})
+	run(model.OperationRequest{Kind: model.OpCreate, MachineID: m, Spec: &model.MachineSpec{Name: "db", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
+	run(model.OperationRequest{Kind: model.OpSnapshotCreate, MachineID: m, Snapshot: "snap-1"})
 	power := func() string {
 		t.Helper()
 		vm, err := site.Backend.FindVM(ctx, m)
@@ -95,23 +96,23 @@ func TestRevertKeepsARunningMachineRunning(t *testing.T) {
 	if err := site.Backend.PowerOff(ctx, m); err != nil { // what vCenter's revert does
 		t.Fatal(err)
 	}
-	run(domain.OperationRequest{Kind: domain.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1", Power: domain.PowerOn})
-	if got := power(); got != domain.PowerOn {
+	run(model.OperationRequest{Kind: model.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1", Power: model.PowerOn})
+	if got := power(); got != model.PowerOn {
 		t.Errorf("after a revert asking to run, the VM is %s", got)
 	}
 
 	if err := site.Backend.PowerOff(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	run(domain.OperationRequest{Kind: domain.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1"})
-	if got := power(); got != domain.PowerOff {
+	run(model.OperationRequest{Kind: model.OpSnapshotRevert, MachineID: m, Snapshot: "snap-1"})
+	if got := power(); got != model.PowerOff {
 		t.Errorf("a stopped machine's revert started it: %s", got)
 	}
 }
 
 // runOp submits req to the site for manage instance mi with a fresh key and
 // waits until it has succeeded (failing the test otherwise).
-func runOp(t *testing.T, site *connecttest.Site, mi string, req domain.OperationRequest) {
+func runOp(t *testing.T, site *connecttest.Site, mi string, req model.OperationRequest) {
 	t.Helper()
 	ctx := context.Background()
 	req.Key = domain.NewID()
@@ -126,7 +127,7 @@ func runOp(t *testing.T, site *connecttest.Site, mi string, req domain.Operation
 			t.Fatal(err)
 		}
 		if r.State.Done() {
-			if r.State != domain.OpSucceeded {
+			if r.State != model.OpSucceeded {
 				t.Fatalf("%s: %s %q", req.Kind, r.State, r.Error)
 			}
 			return

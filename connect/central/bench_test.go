@@ -20,10 +20,10 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"tessera/adapters/connectapi"
-	"tessera/adapters/postgres/pgtest"
 	"tessera/adapters/vsphere"
 	"tessera/connect/api"
 	"tessera/connect/central"
+	"tessera/connect/connecttest"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -113,7 +113,7 @@ func plainLoop(b *testing.B, sim *vsphere.Simulator, n int) float64 {
 // submits n create operations through the API, returning machines/s.
 func throughConnect(b *testing.B, sim *vsphere.Simulator, n, workers int) float64 {
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.NewDatabase(b))
+	st, err := store.Open(ctx, connecttest.NewDatabase(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -35,7 +37,7 @@ const APIVersion = "v1"
 type Config struct {
 	SiteName string
 	Naming   domain.Naming
-	Policy   domain.PlacementPolicy
+	Policy   hypervisor.PlacementPolicy
 	// Workers is how many operations run at once (default 10).
 	Workers int
 	// MaxAttempts before an operation fails for good (default 8).
@@ -94,7 +96,7 @@ func (c *Config) defaults() {
 		c.Naming = domain.DefaultNaming
 	}
 	if c.Policy.CPURatio == 0 {
-		c.Policy = domain.DefaultPlacementPolicy
+		c.Policy = hypervisor.DefaultPlacementPolicy
 	}
 }
 
@@ -104,21 +106,21 @@ func (c *Config) lease() time.Duration { return 4 * c.Heartbeat }
 type Central struct {
 	cfg     Config
 	store   *store.Store
-	backend domain.Backend
+	backend hypervisor.Backend
 	river   *river.Client[pgx.Tx]
 	log     *slog.Logger
 	metrics *metrics
 	owner   string // this process's lease owner id
 
 	mu       sync.Mutex
-	inv      *domain.Inventory // placement snapshot, with reservations
+	inv      *hypervisor.Inventory // placement snapshot, with reservations
 	invAt    time.Time
 	stopLoop context.CancelFunc
 	loops    sync.WaitGroup
 }
 
 // New wires the engine. st must be migrated. reg may be nil.
-func New(st *store.Store, backend domain.Backend, cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Central, error) {
+func New(st *store.Store, backend hypervisor.Backend, cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Central, error) {
 	cfg.defaults()
 	if log == nil {
 		log = slog.Default()
@@ -216,7 +218,7 @@ func (opArgs) Kind() string { return "connect_operation" }
 // Submit queues an operation for manageID; the same key returns the first
 // operation. EINVALID, ENOTFOUND (a machine of another manage instance),
 // ECONFLICT (key reused, machine id taken).
-func (c *Central) Submit(ctx context.Context, manageID string, req domain.OperationRequest) (*domain.Operation, error) {
+func (c *Central) Submit(ctx context.Context, manageID string, req model.OperationRequest) (*model.Operation, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -234,7 +236,7 @@ func (c *Central) Submit(ctx context.Context, manageID string, req domain.Operat
 			if err := c.claimStorage(ctx, tx, manageID, req); err != nil {
 				return err
 			}
-		} else if req.Kind == domain.OpCreate {
+		} else if req.Kind == model.OpCreate {
 			if err := store.ClaimMachine(ctx, tx, manageID, req.MachineID, req.Spec); err != nil {
 				return err
 			}
@@ -257,7 +259,7 @@ func (c *Central) Submit(ctx context.Context, manageID string, req domain.Operat
 }
 
 // Operation returns manageID's operation. ENOTFOUND.
-func (c *Central) Operation(ctx context.Context, manageID, id string) (*domain.Operation, error) {
+func (c *Central) Operation(ctx context.Context, manageID, id string) (*model.Operation, error) {
 	r, err := c.store.FindOperation(ctx, manageID, id)
 	if err != nil {
 		return nil, err
@@ -267,7 +269,7 @@ func (c *Central) Operation(ctx context.Context, manageID, id string) (*domain.O
 }
 
 // Machine returns what the site last saw of manageID's machine. ENOTFOUND.
-func (c *Central) Machine(ctx context.Context, manageID, machineID string) (*domain.MachineObservation, error) {
+func (c *Central) Machine(ctx context.Context, manageID, machineID string) (*model.MachineObservation, error) {
 	m, err := c.store.FindMachine(ctx, manageID, machineID)
 	if err != nil {
 		return nil, err
@@ -278,7 +280,7 @@ func (c *Central) Machine(ctx context.Context, manageID, machineID string) (*dom
 
 // Info describes the site from its last inventory sync, syncing first if
 // there was none.
-func (c *Central) Info(ctx context.Context) (*domain.SiteInfo, error) {
+func (c *Central) Info(ctx context.Context) (*model.SiteInfo, error) {
 	snap, err := c.store.Snapshot(ctx)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		if err := c.Sync(ctx); err != nil {
@@ -290,7 +292,7 @@ func (c *Central) Info(ctx context.Context) (*domain.SiteInfo, error) {
 		return nil, err
 	}
 	inv := snap.Inventory
-	return &domain.SiteInfo{
+	return &model.SiteInfo{
 		Name: c.cfg.SiteName, APIVersion: APIVersion, Backend: "vsphere",
 		Capacity: inv.Capacity(), Templates: nonNil(inv.Templates), Networks: nonNil(inv.Networks), LastSync: snap.LastSync,
 	}, nil
@@ -327,27 +329,27 @@ func (c *Central) rescue(ctx context.Context) error {
 
 // place chooses a host and datastore from the placement snapshot (read from
 // vCenter again when stale) and reserves the machine's size in it.
-func (c *Central) place(ctx context.Context, req domain.PlacementRequest) (domain.Placement, error) {
+func (c *Central) place(ctx context.Context, req hypervisor.PlacementRequest) (hypervisor.Placement, error) {
 	c.mu.Lock()
 	stale := c.inv == nil || time.Since(c.invAt) > c.cfg.InventoryMaxAge
 	c.mu.Unlock()
 	if stale {
 		inv, err := c.backend.Inventory(ctx)
 		if err != nil {
-			return domain.Placement{}, err
+			return hypervisor.Placement{}, err
 		}
 		c.setInventory(inv)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pl, err := domain.Place(c.inv, req, c.cfg.Policy)
+	pl, err := hypervisor.Place(c.inv, req, c.cfg.Policy)
 	if err == nil {
 		c.inv.Reserve(pl, req)
 	}
 	return pl, err
 }
 
-func (c *Central) setInventory(inv *domain.Inventory) {
+func (c *Central) setInventory(inv *hypervisor.Inventory) {
 	c.mu.Lock()
 	c.inv, c.invAt = inv, time.Now()
 	c.mu.Unlock()

@@ -10,6 +10,8 @@ import (
 
 	"tessera/adapters/vsphere"
 	"tessera/connect/connecttest"
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -22,8 +24,8 @@ func TestDiskCreateCrashAndRestart(t *testing.T) {
 	_, mi := site.Token(t, "manage-a")
 	ctx := context.Background()
 	diskID := domain.NewID()
-	op, err := site.Central.Submit(ctx, mi.ID, domain.OperationRequest{Key: "disk-crash-1", Kind: domain.OpDiskCreate,
-		Disk: &domain.DiskRequest{ID: diskID, SizeGiB: 8}})
+	op, err := site.Central.Submit(ctx, mi.ID, model.OperationRequest{Key: "disk-crash-1", Kind: model.OpDiskCreate,
+		Disk: &model.DiskRequest{ID: diskID, SizeGiB: 8}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestDiskCreateCrashAndRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.State == domain.OpRunning {
+		if r.State == model.OpRunning {
 			break
 		}
 		if r.State.Done() || time.Now().After(deadline) {
@@ -55,7 +57,7 @@ func TestDiskCreateCrashAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = child.Wait()
-	if r, _ := site.Store.FindOperation(ctx, mi.ID, op.ID); r.State != domain.OpRunning {
+	if r, _ := site.Store.FindOperation(ctx, mi.ID, op.ID); r.State != model.OpRunning {
 		t.Fatalf("after the kill the operation is %s, want running", r.State)
 	}
 
@@ -72,7 +74,7 @@ func TestDiskCreateCrashAndRestart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if r.State != domain.OpSucceeded {
+	if r.State != model.OpSucceeded {
 		t.Fatalf("operation %s: %q", r.State, r.Error)
 	}
 	if r.Attempts != 2 {
@@ -84,7 +86,7 @@ func TestDiskCreateCrashAndRestart(t *testing.T) {
 		t.Fatalf("disk record %+v, %v", d, err)
 	}
 	// The one file is usable: creating it again finds it, and it attaches.
-	again, err := site.Backend.CreateDisk(ctx, domain.DiskCreate{DiskID: diskID, SizeGiB: 8, Datastore: d.Datastore})
+	again, err := site.Backend.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: diskID, SizeGiB: 8, Datastore: d.Datastore})
 	if err != nil || again.Path != d.Path {
 		t.Fatalf("create again = %+v, %v", again, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"tessera/adapters/vsphere"
 	"tessera/connect/central"
 	"tessera/connect/connecttest"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -62,8 +63,8 @@ func TestCrashAndRestart(t *testing.T) {
 	_, mi := site.Token(t, "manage-a")
 	ctx := context.Background()
 	machine := domain.NewID()
-	op, err := site.Central.Submit(ctx, mi.ID, domain.OperationRequest{Key: "crash-1", Kind: domain.OpCreate, MachineID: machine,
-		Spec: &domain.MachineSpec{Name: "db", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, DiskGiB: 10, Image: "ubuntu-24.04"}})
+	op, err := site.Central.Submit(ctx, mi.ID, model.OperationRequest{Key: "crash-1", Kind: model.OpCreate, MachineID: machine,
+		Spec: &model.MachineSpec{Name: "db", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, DiskGiB: 10, Image: "ubuntu-24.04"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestCrashAndRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.State == domain.OpRunning {
+		if r.State == model.OpRunning {
 			break
 		}
 		if r.State.Done() || time.Now().After(deadline) {
@@ -97,7 +98,7 @@ func TestCrashAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = child.Wait()
-	if r, _ := site.Store.FindOperation(ctx, mi.ID, op.ID); r.State != domain.OpRunning {
+	if r, _ := site.Store.FindOperation(ctx, mi.ID, op.ID); r.State != model.OpRunning {
 		t.Fatalf("after the kill the operation is %s, want running (the kill came too late to test anything)", r.State)
 	}
 
@@ -115,7 +116,7 @@ func TestCrashAndRestart(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if r.State != domain.OpSucceeded {
+	if r.State != model.OpSucceeded {
 		t.Fatalf("operation %s: %q", r.State, r.Error)
 	}
 	if r.Attempts != 2 {
@@ -130,11 +131,11 @@ func TestCrashAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if vm.Power != domain.PowerOn || vm.OperationID != op.ID {
+	if vm.Power != model.PowerOn || vm.OperationID != op.ID {
 		t.Errorf("VM %+v: want powered on and tagged with operation %s", vm, op.ID)
 	}
 	m, err := site.Store.FindMachine(ctx, mi.ID, machine)
-	if err != nil || m.Obs.Power != domain.PowerOn {
+	if err != nil || m.Obs.Power != model.PowerOn {
 		t.Errorf("machine record %+v, %v", m, err)
 	}
 	// The old job of the dead worker, if River ever runs it again, finds the

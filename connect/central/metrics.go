@@ -4,9 +4,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"tessera/connect/model"
 
-	"tessera/domain"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 type metrics struct {
@@ -62,7 +62,7 @@ func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
 	return c
 }
 
-func (m *metrics) done(kind domain.OperationKind, result string, total, run time.Duration) {
+func (m *metrics) done(kind model.OperationKind, result string, total, run time.Duration) {
 	m.finished.WithLabelValues(string(kind), result).Inc()
 	m.duration.WithLabelValues(string(kind), result).Observe(total.Seconds())
 	m.runDuration.WithLabelValues(string(kind)).Observe(run.Seconds())

@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -34,13 +36,13 @@ func (c *Central) classes(ctx context.Context) (map[string]string, error) {
 
 // StorageClasses returns the mapping and the site's datastores and
 // datastore clusters to choose from.
-func (c *Central) StorageClasses(ctx context.Context) (*domain.StorageClassSettings, error) {
+func (c *Central) StorageClasses(ctx context.Context) (*model.StorageClassSettings, error) {
 	classes, err := c.classes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &domain.StorageClassSettings{Classes: classes}
-	if dl, ok := c.backend.(domain.DatastoreLister); ok {
+	out := &model.StorageClassSettings{Classes: classes}
+	if dl, ok := c.backend.(hypervisor.DatastoreLister); ok {
 		if out.Datastores, err = dl.Datastores(ctx); err != nil {
 			return nil, err
 		}
@@ -50,8 +52,8 @@ func (c *Central) StorageClasses(ctx context.Context) (*domain.StorageClassSetti
 
 // SetStorageClasses replaces the mapping after checking every datastore
 // exists at the site. EINVALID (classes.<class>).
-func (c *Central) SetStorageClasses(ctx context.Context, classes map[string]string) (*domain.StorageClassSettings, error) {
-	dl, ok := c.backend.(domain.DatastoreLister)
+func (c *Central) SetStorageClasses(ctx context.Context, classes map[string]string) (*model.StorageClassSettings, error) {
+	dl, ok := c.backend.(hypervisor.DatastoreLister)
 	if !ok {
 		return nil, domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not list datastores.")
 	}
@@ -59,7 +61,7 @@ func (c *Central) SetStorageClasses(ctx context.Context, classes map[string]stri
 	if err != nil {
 		return nil, err
 	}
-	s := &domain.StorageClassSettings{Classes: classes}
+	s := &model.StorageClassSettings{Classes: classes}
 	if s.Classes == nil {
 		s.Classes = map[string]string{}
 	}
@@ -79,9 +81,9 @@ func (c *Central) SetStorageClasses(ctx context.Context, classes map[string]stri
 }
 
 // pool returns the network pool in force (in tx when given).
-func (c *Central) pool(ctx context.Context, tx pgx.Tx) (domain.NetworkPool, error) {
-	p := domain.NetworkPool{VLANFrom: c.cfg.VLANFrom, VLANTo: c.cfg.VLANTo}
-	var set domain.NetworkPool
+func (c *Central) pool(ctx context.Context, tx pgx.Tx) (model.NetworkPool, error) {
+	p := model.NetworkPool{VLANFrom: c.cfg.VLANFrom, VLANTo: c.cfg.VLANTo}
+	var set model.NetworkPool
 	var ok bool
 	var err error
 	if tx != nil {
@@ -99,12 +101,12 @@ func (c *Central) pool(ctx context.Context, tx pgx.Tx) (domain.NetworkPool, erro
 }
 
 // NetworkPool returns the pool and the site's port groups.
-func (c *Central) NetworkPool(ctx context.Context) (*domain.NetworkPool, error) {
+func (c *Central) NetworkPool(ctx context.Context) (*model.NetworkPool, error) {
 	p, err := c.pool(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	if nb, ok := c.backend.(domain.NetworkBackend); ok {
+	if nb, ok := c.backend.(hypervisor.NetworkBackend); ok {
 		if p.Available, err = nb.PortGroups(ctx); err != nil {
 			return nil, err
 		}
@@ -117,7 +119,7 @@ func (c *Central) NetworkPool(ctx context.Context) (*domain.NetworkPool, error) 
 
 // SetNetworkPool replaces the pool after checking its port groups exist at
 // the site. EINVALID (vlan_from, vlan_to, port_groups).
-func (c *Central) SetNetworkPool(ctx context.Context, p domain.NetworkPool) (*domain.NetworkPool, error) {
+func (c *Central) SetNetworkPool(ctx context.Context, p model.NetworkPool) (*model.NetworkPool, error) {
 	nb, err := c.networkBackend()
 	if err != nil {
 		return nil, err

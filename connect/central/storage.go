@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -17,43 +19,43 @@ import (
 // claimStorage checks and records, in the submitting transaction, what a
 // storage operation acts on. ENOTFOUND for another manage instance's disk,
 // network or machine.
-func (c *Central) claimStorage(ctx context.Context, tx pgx.Tx, manageID string, req domain.OperationRequest) error {
+func (c *Central) claimStorage(ctx context.Context, tx pgx.Tx, manageID string, req model.OperationRequest) error {
 	if req.MachineID != "" {
 		if _, err := store.OwnedMachine(ctx, tx, manageID, req.MachineID); err != nil {
 			return err
 		}
 	}
 	switch req.Kind {
-	case domain.OpDiskCreate:
+	case model.OpDiskCreate:
 		return store.ClaimDisk(ctx, tx, manageID, req.Disk)
-	case domain.OpDiskAttach, domain.OpDiskDetach, domain.OpDiskGrow, domain.OpDiskDelete:
+	case model.OpDiskAttach, model.OpDiskDetach, model.OpDiskGrow, model.OpDiskDelete:
 		_, err := store.OwnedDisk(ctx, tx, manageID, req.Disk.ID)
 		return err
-	case domain.OpAddressAttach, domain.OpAddressDetach:
+	case model.OpAddressAttach, model.OpAddressDetach:
 		return store.ClaimAddress(ctx, tx, manageID, req.Address)
-	case domain.OpNetworkCreate:
+	case model.OpNetworkCreate:
 		pool, err := c.pool(ctx, tx)
 		if err != nil {
 			return err
 		}
 		return store.ClaimNetworkFromPool(ctx, tx, manageID, req.Network, pool)
-	case domain.OpNetworkDelete:
+	case model.OpNetworkDelete:
 		_, err := store.OwnedNetwork(ctx, tx, manageID, req.Network.ID)
 		return err
 	}
 	return nil
 }
 
-func (c *Central) storageBackend() (domain.StorageBackend, error) {
-	sb, ok := c.backend.(domain.StorageBackend)
+func (c *Central) storageBackend() (hypervisor.StorageBackend, error) {
+	sb, ok := c.backend.(hypervisor.StorageBackend)
 	if !ok {
 		return nil, domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage disks.")
 	}
 	return sb, nil
 }
 
-func (c *Central) networkBackend() (domain.NetworkBackend, error) {
-	nb, ok := c.backend.(domain.NetworkBackend)
+func (c *Central) networkBackend() (hypervisor.NetworkBackend, error) {
+	nb, ok := c.backend.(hypervisor.NetworkBackend)
 	if !ok {
 		return nil, domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage networks.")
 	}
@@ -64,20 +66,20 @@ func (c *Central) networkBackend() (domain.NetworkBackend, error) {
 func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 	p := op.Payload
 	switch op.Kind {
-	case domain.OpNetworkCreate, domain.OpNetworkDelete:
+	case model.OpNetworkCreate, model.OpNetworkDelete:
 		return c.runNetwork(ctx, op)
-	case domain.OpAddressAttach, domain.OpAddressDetach:
+	case model.OpAddressAttach, model.OpAddressDetach:
 		return c.runAddress(ctx, op)
-	case domain.OpImageImport, domain.OpImageCapture, domain.OpImageDelete:
-		ib, ok := c.backend.(domain.ImageBackend)
+	case model.OpImageImport, model.OpImageCapture, model.OpImageDelete:
+		ib, ok := c.backend.(hypervisor.ImageBackend)
 		if !ok {
 			return domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not manage images.")
 		}
 		var err error
 		switch op.Kind {
-		case domain.OpImageImport:
+		case model.OpImageImport:
 			err = ib.ImportImage(ctx, p.Image.Name, p.Image.URL)
-		case domain.OpImageCapture:
+		case model.OpImageCapture:
 			err = ib.CaptureImage(ctx, op.MachineID, p.Image.Name)
 		default:
 			err = ib.DeleteImage(ctx, p.Image.Name)
@@ -89,19 +91,19 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 			}
 		}
 		return err
-	case domain.OpSnapshotCreate, domain.OpSnapshotRevert, domain.OpSnapshotDelete:
+	case model.OpSnapshotCreate, model.OpSnapshotRevert, model.OpSnapshotDelete:
 		sb, err := c.storageBackend()
 		if err != nil {
 			return err
 		}
 		switch op.Kind {
-		case domain.OpSnapshotCreate:
+		case model.OpSnapshotCreate:
 			return sb.CreateSnapshot(ctx, op.MachineID, p.Snapshot)
-		case domain.OpSnapshotRevert:
+		case model.OpSnapshotRevert:
 			if err := sb.RevertSnapshot(ctx, op.MachineID, p.Snapshot); err != nil {
 				return err
 			}
-			if p.Power == domain.PowerOn { // a disk-only snapshot's revert leaves the VM off
+			if p.Power == model.PowerOn { // a disk-only snapshot's revert leaves the VM off
 				if err := c.backend.PowerOn(ctx, op.MachineID); err != nil {
 					return err
 				}
@@ -120,7 +122,7 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 		return err
 	}
 	switch op.Kind {
-	case domain.OpDiskCreate:
+	case model.OpDiskCreate:
 		if d.State != "pending" {
 			return nil // an earlier attempt finished it
 		}
@@ -128,12 +130,12 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 		if err != nil {
 			return err
 		}
-		info, err := sb.CreateDisk(ctx, domain.DiskCreate{DiskID: d.DiskID, SizeGiB: d.SizeGiB, Datastore: classes[d.Class]})
+		info, err := sb.CreateDisk(ctx, hypervisor.DiskCreate{DiskID: d.DiskID, SizeGiB: d.SizeGiB, Datastore: classes[d.Class]})
 		if err != nil {
 			return err
 		}
 		return c.store.DiskCreated(ctx, info)
-	case domain.OpDiskAttach:
+	case model.OpDiskAttach:
 		if d.State == "attached" && d.MachineID == op.MachineID {
 			return nil
 		}
@@ -144,7 +146,7 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 			return err
 		}
 		return c.store.SetDisk(ctx, d.DiskID, "attached", op.MachineID, d.SizeGiB)
-	case domain.OpDiskDetach:
+	case model.OpDiskDetach:
 		if d.State == "available" {
 			return nil
 		}
@@ -155,7 +157,7 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 			return err
 		}
 		return c.store.SetDisk(ctx, d.DiskID, "available", "", d.SizeGiB)
-	case domain.OpDiskGrow:
+	case model.OpDiskGrow:
 		if p.Disk.SizeGiB == d.SizeGiB {
 			return nil
 		}
@@ -166,7 +168,7 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 			return err
 		}
 		return c.store.SetDisk(ctx, d.DiskID, d.State, d.MachineID, p.Disk.SizeGiB)
-	case domain.OpDiskDelete:
+	case model.OpDiskDelete:
 		if d.State == "attached" {
 			return domain.Errorf(domain.ECONFLICT, "The disk is attached to a machine; detach it first.")
 		}
@@ -184,7 +186,7 @@ func (c *Central) runStorage(ctx context.Context, op *store.OpRecord) error {
 // backend records it on the VM (vSphere has no NAT without NSX: the
 // provider's edge applies it from there); connect's store keeps it too.
 func (c *Central) runAddress(ctx context.Context, op *store.OpRecord) error {
-	ab, ok := c.backend.(domain.AddressBackend)
+	ab, ok := c.backend.(hypervisor.AddressBackend)
 	if !ok {
 		return domain.Errorf(domain.EINVALID, "This site's hypervisor backend does not map public addresses.")
 	}
@@ -192,7 +194,7 @@ func (c *Central) runAddress(ctx context.Context, op *store.OpRecord) error {
 	if err != nil {
 		return err
 	}
-	if op.Kind == domain.OpAddressAttach {
+	if op.Kind == model.OpAddressAttach {
 		if a.State == "attached" && a.MachineID != op.MachineID {
 			return domain.Errorf(domain.ECONFLICT, "The address is mapped to another machine; detach it first.")
 		}
@@ -242,7 +244,7 @@ func (c *Central) runNetwork(ctx context.Context, op *store.OpRecord) error {
 	if err != nil {
 		return err
 	}
-	if op.Kind == domain.OpNetworkCreate {
+	if op.Kind == model.OpNetworkCreate {
 		if n.VLAN > 0 {
 			if err := nb.EnsurePortGroup(ctx, n.PortGroup, n.VLAN); err != nil {
 				return err
@@ -267,7 +269,7 @@ func (c *Central) runNetwork(ctx context.Context, op *store.OpRecord) error {
 }
 
 // Disk returns what the site knows of manageID's disk. ENOTFOUND.
-func (c *Central) Disk(ctx context.Context, manageID, diskID string) (*domain.DiskObservation, error) {
+func (c *Central) Disk(ctx context.Context, manageID, diskID string) (*model.DiskObservation, error) {
 	d, err := c.store.FindDisk(ctx, manageID, diskID)
 	if err != nil {
 		return nil, err
@@ -277,7 +279,7 @@ func (c *Central) Disk(ctx context.Context, manageID, diskID string) (*domain.Di
 }
 
 // Network returns what the site knows of manageID's network. ENOTFOUND.
-func (c *Central) Network(ctx context.Context, manageID, networkID string) (*domain.NetworkObservation, error) {
+func (c *Central) Network(ctx context.Context, manageID, networkID string) (*model.NetworkObservation, error) {
 	n, err := c.store.FindNetwork(ctx, manageID, networkID)
 	if err != nil {
 		return nil, err

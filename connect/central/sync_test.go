@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"tessera/connect/connecttest"
+	"tessera/connect/model"
 	"tessera/domain"
 )
 
@@ -18,7 +19,7 @@ func waitOp(t *testing.T, site *connecttest.Site, manageID, id string) {
 			t.Fatal(err)
 		}
 		if r.State.Done() {
-			if r.State != domain.OpSucceeded {
+			if r.State != model.OpSucceeded {
 				t.Fatalf("operation %s: %s", r.State, r.Error)
 			}
 			return
@@ -38,8 +39,8 @@ func TestReconcileChangesBehindOurBack(t *testing.T) {
 	ctx := context.Background()
 	a, b := domain.NewID(), domain.NewID()
 	for _, id := range []string{a, b} {
-		op, err := site.Central.Submit(ctx, mi.ID, domain.OperationRequest{Key: "c-" + id, Kind: domain.OpCreate, MachineID: id,
-			Spec: &domain.MachineSpec{Name: "m", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 512, Image: "ubuntu-24.04"}})
+		op, err := site.Central.Submit(ctx, mi.ID, model.OperationRequest{Key: "c-" + id, Kind: model.OpCreate, MachineID: id,
+			Spec: &model.MachineSpec{Name: "m", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 512, Image: "ubuntu-24.04"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +55,7 @@ func TestReconcileChangesBehindOurBack(t *testing.T) {
 	if err := site.Central.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for id, want := range map[string]string{a: domain.PowerOff, b: domain.PowerMissing} {
+	for id, want := range map[string]string{a: model.PowerOff, b: model.PowerMissing} {
 		m, err := site.Central.Machine(ctx, mi.ID, id)
 		if err != nil {
 			t.Fatal(err)

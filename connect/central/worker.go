@@ -7,6 +7,8 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/connect/store"
 	"tessera/domain"
 )
@@ -61,7 +63,7 @@ func (w *opWorker) Work(ctx context.Context, job *river.Job[opArgs]) error {
 	fctx := context.WithoutCancel(ctx)
 	switch {
 	case runErr == nil:
-		if ok, err := c.store.Finish(fctx, op.ID, c.owner, domain.OpSucceeded, ""); err != nil {
+		if ok, err := c.store.Finish(fctx, op.ID, c.owner, model.OpSucceeded, ""); err != nil {
 			return err
 		} else if ok {
 			c.metrics.done(op.Kind, "succeeded", time.Since(op.CreatedAt), time.Since(start))
@@ -78,7 +80,7 @@ func (w *opWorker) Work(ctx context.Context, job *river.Job[opArgs]) error {
 		} else {
 			log.Warn("operation failed", "reason", msg, "err", runErr)
 		}
-		if op.Kind == domain.OpCreate {
+		if op.Kind == model.OpCreate {
 			// Record what is there ("missing" when no VM was made) before the
 			// operation reads as failed, so whoever sees the failure also
 			// sees the machine's state.
@@ -86,7 +88,7 @@ func (w *opWorker) Work(ctx context.Context, job *river.Job[opArgs]) error {
 				log.Warn("observe after a failed create", "err", err)
 			}
 		}
-		if ok, err := c.store.Finish(fctx, op.ID, c.owner, domain.OpFailed, msg); err != nil {
+		if ok, err := c.store.Finish(fctx, op.ID, c.owner, model.OpFailed, msg); err != nil {
 			return err
 		} else if ok {
 			c.metrics.done(op.Kind, "failed", time.Since(op.CreatedAt), time.Since(start))
@@ -115,22 +117,22 @@ func (c *Central) run(ctx context.Context, op *store.OpRecord) error {
 		return err
 	}
 	switch op.Kind {
-	case domain.OpCreate:
+	case model.OpCreate:
 		if err := c.create(ctx, op, m); err != nil {
 			return err
 		}
 		err = b.PowerOn(ctx, id)
-	case domain.OpStart:
+	case model.OpStart:
 		err = b.PowerOn(ctx, id)
-	case domain.OpStop:
+	case model.OpStop:
 		err = b.Shutdown(ctx, id, c.cfg.ShutdownTimeout)
-	case domain.OpPowerOff:
+	case model.OpPowerOff:
 		err = b.PowerOff(ctx, id)
-	case domain.OpReboot:
+	case model.OpReboot:
 		err = b.Reboot(ctx, id)
-	case domain.OpResize:
+	case model.OpResize:
 		err = c.resize(ctx, op, m)
-	case domain.OpDelete:
+	case model.OpDelete:
 		if err := c.detachDisks(ctx, id); err != nil {
 			return err
 		}
@@ -140,7 +142,7 @@ func (c *Central) run(ctx context.Context, op *store.OpRecord) error {
 		if err := c.store.ReleaseMachineAddresses(ctx, id); err != nil {
 			return err
 		}
-		return c.store.SetPower(ctx, id, domain.PowerDeleted)
+		return c.store.SetPower(ctx, id, model.PowerDeleted)
 	default:
 		return domain.Errorf(domain.EINVALID, "Unknown operation kind %q.", op.Kind)
 	}
@@ -155,17 +157,30 @@ func (c *Central) create(ctx context.Context, op *store.OpRecord, m *store.Machi
 	// CreateVM then returns it instead of cloning again (the placement made
 	// here is only a reservation in the snapshot, corrected at the next sync).
 	s := m.Spec
-	pl, err := c.place(ctx, domain.PlacementRequest{VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB})
+	pl, err := c.place(ctx, hypervisor.PlacementRequest{VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB})
 	if err != nil {
 		return err
 	}
 	name, folder := c.cfg.Naming.Render(domain.NamingVars{Tenant: s.TenantSlug, Machine: s.Name, MachineID: m.MachineID, Site: c.cfg.SiteName})
-	_, err = c.backend.CreateVM(ctx, domain.VMCreate{
+	_, err = c.backend.CreateVM(ctx, hypervisor.VMCreate{
 		MachineID: m.MachineID, OperationID: op.ID, Name: name, Folder: folder,
-		Template: s.Image, VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB, Network: s.Network, NICs: s.Networks,
+		Template: s.Image, VCPUs: s.VCPUs, MemoryMiB: s.MemoryMiB, DiskGiB: s.DiskGiB, Network: s.Network, NICs: vmNICs(s.Networks),
 		Host: pl.Host, Datastore: pl.Datastore,
 	})
 	return err
+}
+
+// vmNICs is a spec's NICs as the backend takes them; none stays nil, which
+// keeps the template's network.
+func vmNICs(nics []model.NICSpec) []hypervisor.NIC {
+	if nics == nil {
+		return nil
+	}
+	out := make([]hypervisor.NIC, len(nics))
+	for i, n := range nics {
+		out[i] = hypervisor.NIC(n)
+	}
+	return out
 }
 
 // resize stops a running VM, reconfigures it and starts it again.
@@ -180,9 +195,9 @@ func (c *Central) resize(ctx context.Context, op *store.OpRecord, m *store.Machi
 	}
 	// The power state before the first attempt decides whether to restart:
 	// the machine row still holds it while this operation runs.
-	wasOn := m.Obs.Power == domain.PowerOn || vm.Power == domain.PowerOn
+	wasOn := m.Obs.Power == model.PowerOn || vm.Power == model.PowerOn
 	if vm.VCPUs != op.Spec.VCPUs || vm.MemoryMiB != op.Spec.MemoryMiB || op.Spec.DiskGiB > vm.DiskGiB {
-		if vm.Power == domain.PowerOn {
+		if vm.Power == model.PowerOn {
 			if err := b.Shutdown(ctx, m.MachineID, c.cfg.ShutdownTimeout); err != nil {
 				return err
 			}
@@ -208,7 +223,7 @@ func (c *Central) resize(ctx context.Context, op *store.OpRecord, m *store.Machi
 func (c *Central) observe(ctx context.Context, machineID string) error {
 	vm, err := c.backend.FindVM(ctx, machineID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return c.store.SetPower(ctx, machineID, domain.PowerMissing)
+		return c.store.SetPower(ctx, machineID, model.PowerMissing)
 	}
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"tessera/adapters/postgres/pgtest"
 	"tessera/adapters/vsphere"
 	"tessera/connect/api"
 	"tessera/connect/central"
@@ -77,7 +76,7 @@ func Start(tb testing.TB, o Options) *Site {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(b.Close)
-	s := &Site{Sim: sim, Backend: b, DBURL: pgtest.NewDatabase(tb), Registry: prometheus.NewRegistry()}
+	s := &Site{Sim: sim, Backend: b, DBURL: NewDatabase(tb), Registry: prometheus.NewRegistry()}
 	s.Store, err = store.Open(ctx, s.DBURL)
 	if err != nil {
 		tb.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
 
@@ -70,7 +71,7 @@ func (c *Cache) Path(digest string) (string, error) {
 
 // Replicate imports image digest as template name into every site, in
 // parallel, and returns each site's error (nil when the image is ready there).
-func (c *Cache) Replicate(ctx context.Context, digest, name string, sites map[string]domain.ImageBackend) map[string]error {
+func (c *Cache) Replicate(ctx context.Context, digest, name string, sites map[string]hypervisor.ImageBackend) map[string]error {
 	out := make(map[string]error, len(sites))
 	p, err := c.Path(digest)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"tessera/adapters/connectapi"
 	"tessera/adapters/vsphere"
 	"tessera/connect/connecttest"
+	"tessera/connect/hypervisor"
 	"tessera/connect/imagecache"
 	"tessera/domain"
 )
@@ -55,7 +56,7 @@ func TestReplicateAcrossVCenters(t *testing.T) {
 	if again, _ := cache.Put(bytes.NewReader(data)); again != digest {
 		t.Errorf("same content, digests %s and %s", digest, again)
 	}
-	sites := map[string]domain.ImageBackend{"berlin": berlin, "frankfurt": frankfurt}
+	sites := map[string]hypervisor.ImageBackend{"berlin": berlin, "frankfurt": frankfurt}
 	for round := range 2 { // the second round finds the templates and imports nothing
 		for name, err := range cache.Replicate(ctx, digest, "debian-12", sites) {
 			if err != nil {
@@ -77,7 +78,7 @@ func TestReplicateAcrossVCenters(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%s: %d templates named debian-12 (%v), want 1", name, n, inv.Templates)
 		}
-		if _, err := b.CreateVM(ctx, domain.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "from-image", Folder: "tessera/acme",
+		if _, err := b.CreateVM(ctx, hypervisor.VMCreate{MachineID: domain.NewID(), OperationID: "op", Name: "from-image", Folder: "tessera/acme",
 			Template: "debian-12", VCPUs: 1, MemoryMiB: 512}); err != nil {
 			t.Errorf("%s: create from the replicated image: %v", name, err)
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/domain"
 )
 
@@ -15,9 +17,9 @@ import (
 type Machine struct {
 	MachineID string
 	ManageID  string
-	Spec      domain.MachineSpec
+	Spec      model.MachineSpec
 	VMName    string
-	Obs       domain.MachineObservation
+	Obs       model.MachineObservation
 }
 
 const machineCols = `machine_id, manage_id, spec, vm_name, power, vcpus, memory_mib, disk_gib, host, addresses, observed_at, created_at`
@@ -44,7 +46,7 @@ func scanMachine(row pgx.Row) (*Machine, error) {
 
 // ClaimMachine records machineID as manageID's, with spec, in tx. ECONFLICT
 // if another manage instance has a machine with this id.
-func ClaimMachine(ctx context.Context, tx pgx.Tx, manageID, machineID string, spec *domain.MachineSpec) error {
+func ClaimMachine(ctx context.Context, tx pgx.Tx, manageID, machineID string, spec *model.MachineSpec) error {
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return domain.Internal(err)
@@ -85,7 +87,7 @@ func (s *Store) MachineByID(ctx context.Context, machineID string) (*Machine, er
 }
 
 // SetSpec stores a machine's new shape (after a resize).
-func (s *Store) SetSpec(ctx context.Context, machineID string, spec domain.MachineSpec) error {
+func (s *Store) SetSpec(ctx context.Context, machineID string, spec model.MachineSpec) error {
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return domain.Internal(err)
@@ -95,7 +97,7 @@ func (s *Store) SetSpec(ctx context.Context, machineID string, spec domain.Machi
 }
 
 // Observe stores what the backend reports of a machine's VM.
-func (s *Store) Observe(ctx context.Context, machineID string, vm *domain.VMState) error {
+func (s *Store) Observe(ctx context.Context, machineID string, vm *hypervisor.VMState) error {
 	addrs := vm.Addresses
 	if addrs == nil {
 		addrs = []string{}
@@ -116,7 +118,7 @@ func (s *Store) SetPower(ctx context.Context, machineID, power string) error {
 // and "missing" for live machines without a VM. Rows a worker observed after
 // since (the moment the sync started reading vCenter) are left alone, so a
 // sync never overwrites a fresher observation.
-func (s *Store) ApplySync(ctx context.Context, vms []*domain.VMState, since time.Time) error {
+func (s *Store) ApplySync(ctx context.Context, vms []*hypervisor.VMState, since time.Time) error {
 	n := len(vms)
 	ids, names, powers, hosts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	vcpus, mem, disk := make([]int32, n), make([]int32, n), make([]int32, n)

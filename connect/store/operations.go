@@ -8,26 +8,27 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tessera/connect/model"
 	"tessera/domain"
 )
 
 // OpRecord is an operation with what the worker needs besides the public view.
 type OpRecord struct {
-	domain.Operation
+	model.Operation
 	ManageID string
-	Spec     *domain.MachineSpec
+	Spec     *model.MachineSpec
 	Subject  string
 	Payload  opPayload
 }
 
 // opPayload holds a storage operation's disk, snapshot or network.
 type opPayload struct {
-	Disk     *domain.DiskRequest    `json:"disk,omitempty"`
-	Snapshot string                 `json:"snapshot,omitempty"`
-	Network  *domain.NetworkRequest `json:"network,omitempty"`
-	Image    *domain.ImageRequest   `json:"image,omitempty"`
-	Address  *domain.AddressRequest `json:"address,omitempty"`
-	Power    string                 `json:"power,omitempty"`
+	Disk     *model.DiskRequest    `json:"disk,omitempty"`
+	Snapshot string                `json:"snapshot,omitempty"`
+	Network  *model.NetworkRequest `json:"network,omitempty"`
+	Image    *model.ImageRequest   `json:"image,omitempty"`
+	Address  *model.AddressRequest `json:"address,omitempty"`
+	Power    string                `json:"power,omitempty"`
 }
 
 const opCols = `id, manage_id, idem_key, kind, machine_id, spec, state, error, attempts, created_at, finished_at, coalesce(subject, machine_id), payload`
@@ -45,7 +46,7 @@ func scanOp(row pgx.Row) (*OpRecord, error) {
 			return nil, err
 		}
 	}
-	r.Kind, r.State = domain.OperationKind(kind), domain.OperationState(state)
+	r.Kind, r.State = model.OperationKind(kind), model.OperationState(state)
 	if len(spec) > 0 && string(spec) != "null" {
 		if err := json.Unmarshal(spec, &r.Spec); err != nil {
 			return nil, err
@@ -67,7 +68,7 @@ func notFoundOr(err error, msg string) error {
 // InsertOperation records req for manageID in tx. If the manage instance used
 // req.Key before, it returns that operation and created=false. ECONFLICT when
 // the key was used for a different request.
-func InsertOperation(ctx context.Context, tx pgx.Tx, manageID string, req domain.OperationRequest) (*OpRecord, bool, error) {
+func InsertOperation(ctx context.Context, tx pgx.Tx, manageID string, req model.OperationRequest) (*OpRecord, bool, error) {
 	spec, err := json.Marshal(req.Spec)
 	if err != nil {
 		return nil, false, domain.Internal(err)
@@ -150,7 +151,7 @@ func (s *Store) Claim(ctx context.Context, opID, owner string, lease time.Durati
 		}
 		if tag.RowsAffected() == 1 {
 			status = Claimed
-			r.State = domain.OpRunning
+			r.State = model.OpRunning
 			r.Attempts++
 		}
 		return nil
@@ -166,7 +167,7 @@ func (s *Store) Heartbeat(ctx context.Context, opID, owner string) error {
 
 // Finish ends an operation owner holds; it reports false if owner lost the
 // lease (another worker took over), so an operation finishes exactly once.
-func (s *Store) Finish(ctx context.Context, opID, owner string, state domain.OperationState, msg string) (bool, error) {
+func (s *Store) Finish(ctx context.Context, opID, owner string, state model.OperationState, msg string) (bool, error) {
 	tag, err := s.Pool.Exec(ctx, `UPDATE connect_operations SET state = $3, error = $4, finished_at = now(), lease_owner = NULL
 		WHERE id = $1 AND lease_owner = $2 AND state = 'running'`, opID, owner, string(state), msg)
 	if err != nil {

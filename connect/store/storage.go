@@ -7,61 +7,21 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"tessera/connect/hypervisor"
+	"tessera/connect/model"
 	"tessera/domain"
 )
 
-// storageSchema is connect Storage's and Gateway's tables, and the columns
-// storage operations add to connect_operations. Idempotent, like schema.
-const storageSchema = `
-ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS subject text;
-ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS payload jsonb;
-CREATE INDEX IF NOT EXISTS connect_operations_subject_idx ON connect_operations ((coalesce(subject, machine_id)), created_at) WHERE state IN ('queued', 'running');
-CREATE TABLE IF NOT EXISTS connect_disks (
-    disk_id    text PRIMARY KEY,
-    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    size_gib   integer NOT NULL CHECK (size_gib > 0),
-    class      text NOT NULL,
-    datastore  text NOT NULL DEFAULT '',
-    path       text NOT NULL DEFAULT '',
-    machine_id text NOT NULL DEFAULT '',
-    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'available', 'attached', 'deleted')),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS connect_networks (
-    network_id text PRIMARY KEY,
-    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    port_group text NOT NULL,
-    vlan       integer NOT NULL DEFAULT 0, -- 0: an existing port group the provider assigned
-    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ready', 'deleted')),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS connect_addresses (
-    address_id text PRIMARY KEY,
-    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    address    inet NOT NULL,
-    machine_id text NOT NULL DEFAULT '',
-    state      text NOT NULL DEFAULT 'detached' CHECK (state IN ('attached', 'detached')),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS connect_addresses_machine_idx ON connect_addresses (machine_id) WHERE state = 'attached';
-CREATE UNIQUE INDEX IF NOT EXISTS connect_networks_vlan_idx ON connect_networks (vlan) WHERE vlan > 0 AND state <> 'deleted';
-CREATE TABLE IF NOT EXISTS connect_settings (
-    key        text PRIMARY KEY CHECK (key IN ('storage_classes', 'network_pool')),
-    value      jsonb NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
-`
-
 // Disk is connect's record of a disk.
 type Disk struct {
-	domain.DiskObservation
+	model.DiskObservation
 	ManageID string
 	Path     string
 }
 
 // Info is the backend's view of the disk.
-func (d *Disk) Info() domain.DiskInfo {
-	return domain.DiskInfo{DiskID: d.DiskID, Datastore: d.Datastore, Path: d.Path, SizeGiB: d.SizeGiB}
+func (d *Disk) Info() hypervisor.DiskInfo {
+	return hypervisor.DiskInfo{DiskID: d.DiskID, Datastore: d.Datastore, Path: d.Path, SizeGiB: d.SizeGiB}
 }
 
 const diskCols = `disk_id, manage_id, size_gib, class, datastore, path, machine_id, state`
@@ -74,7 +34,7 @@ func scanDisk(row pgx.Row) (*Disk, error) {
 
 // ClaimDisk records a new disk of manageID in tx. ECONFLICT if another
 // manage instance has a disk with this id.
-func ClaimDisk(ctx context.Context, tx pgx.Tx, manageID string, req *domain.DiskRequest) error {
+func ClaimDisk(ctx context.Context, tx pgx.Tx, manageID string, req *model.DiskRequest) error {
 	class := req.Class
 	if class == "" {
 		class = domain.ClassStandard
@@ -112,7 +72,7 @@ func (s *Store) DiskByID(ctx context.Context, diskID string) (*Disk, error) {
 }
 
 // DiskCreated records where the backend made a disk.
-func (s *Store) DiskCreated(ctx context.Context, info *domain.DiskInfo) error {
+func (s *Store) DiskCreated(ctx context.Context, info *hypervisor.DiskInfo) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE connect_disks SET datastore = $2, path = $3, state = 'available' WHERE disk_id = $1 AND state = 'pending'`,
 		info.DiskID, info.Datastore, info.Path)
 	return notFoundOr(err, "")
@@ -126,7 +86,7 @@ func (s *Store) SetDisk(ctx context.Context, diskID, state, machineID string, si
 
 // Network is connect's record of a network.
 type Network struct {
-	domain.NetworkObservation
+	model.NetworkObservation
 	ManageID string
 }
 
@@ -141,15 +101,15 @@ func scanNetwork(row pgx.Row) (*Network, error) {
 // ClaimNetwork records a new network of manageID in tx: with portGroup (an
 // existing one) or with the lowest free VLAN id in [vlanFrom, vlanTo] and a
 // port group named after it. ECONFLICT (id taken, no VLAN left).
-func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, vlanFrom, vlanTo int) error {
-	return ClaimNetworkFromPool(ctx, tx, manageID, req, domain.NetworkPool{VLANFrom: vlanFrom, VLANTo: vlanTo})
+func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *model.NetworkRequest, vlanFrom, vlanTo int) error {
+	return ClaimNetworkFromPool(ctx, tx, manageID, req, model.NetworkPool{VLANFrom: vlanFrom, VLANTo: vlanTo})
 }
 
 // ClaimNetworkFromPool records a new network of manageID in tx with its
 // port group: the one asked for, else the first of the pool's existing port
 // groups no network uses, else a new one with the first free VLAN id of the
 // pool's range. ECONFLICT (id taken, pool exhausted).
-func ClaimNetworkFromPool(ctx context.Context, tx pgx.Tx, manageID string, req *domain.NetworkRequest, pool domain.NetworkPool) error {
+func ClaimNetworkFromPool(ctx context.Context, tx pgx.Tx, manageID string, req *model.NetworkRequest, pool model.NetworkPool) error {
 	vlanFrom, vlanTo := pool.VLANFrom, pool.VLANTo
 	if n, err := scanNetwork(tx.QueryRow(ctx, `SELECT `+networkCols+` FROM connect_networks WHERE network_id = $1`, req.ID)); err == nil {
 		if n.ManageID != manageID {
@@ -252,7 +212,7 @@ func scanAddress(row pgx.Row) (*AddressMapping, error) {
 
 // ClaimAddress records manageID's public address in tx (at its first
 // attach). ECONFLICT if another manage instance holds this id or address.
-func ClaimAddress(ctx context.Context, tx pgx.Tx, manageID string, req *domain.AddressRequest) error {
+func ClaimAddress(ctx context.Context, tx pgx.Tx, manageID string, req *model.AddressRequest) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO connect_addresses (address_id, manage_id, address) VALUES ($1, $2, $3) ON CONFLICT (address_id) DO NOTHING`,
 		req.ID, manageID, req.Address); err != nil {
 		return domain.Internal(err)

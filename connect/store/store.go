@@ -1,7 +1,8 @@
 // Package store keeps connect's own state in PostgreSQL: the manage
 // instances it serves (with hashed tokens), their operations and machines,
 // and the site's last inventory. It uses connect's own database, never
-// manage's; River's tables live in the same database (see Migrate).
+// manage's, opened and migrated here (db.go) with connect's own goose
+// migrations (connect/migrations); River's tables live in the same database.
 package store
 
 import (
@@ -12,135 +13,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivermigrate"
 
-	"tessera/adapters/postgres"
+	"tessera/connect/hypervisor"
 	"tessera/domain"
 )
-
-// Store is connect's database.
-type Store struct {
-	Pool *pgxpool.Pool
-}
-
-// Open connects to dbURL, creating the database if it does not exist. A
-// search_path parameter in the URL (…?search_path=connect_berlin) puts
-// connect's tables and River's in that schema, created if missing; the demo
-// uses this to keep its sites inside manage's database.
-func Open(ctx context.Context, dbURL string) (*Store, error) {
-	db, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		return nil, err
-	}
-	if schema := db.Pool.Config().ConnConfig.RuntimeParams["search_path"]; schema != "" {
-		if !schemaRe.MatchString(schema) {
-			db.Close()
-			return nil, fmt.Errorf("search_path %q: give one schema name", schema)
-		}
-		if _, err := db.Pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	return &Store{Pool: db.Pool}, nil
-}
-
-var schemaRe = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
-
-// Close closes the pool.
-func (s *Store) Close() { s.Pool.Close() }
-
-const schema = `
-CREATE TABLE IF NOT EXISTS connect_manage_instances (
-    id         uuid PRIMARY KEY,
-    name       text NOT NULL UNIQUE,
-    token_hash bytea NOT NULL UNIQUE,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE IF NOT EXISTS connect_machines (
-    machine_id  text PRIMARY KEY,
-    manage_id   uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    spec        jsonb NOT NULL,
-    vm_name     text NOT NULL DEFAULT '',
-    power       text NOT NULL DEFAULT 'pending',
-    vcpus       integer NOT NULL DEFAULT 0,
-    memory_mib  integer NOT NULL DEFAULT 0,
-    disk_gib    integer NOT NULL DEFAULT 0,
-    host        text NOT NULL DEFAULT '',
-    addresses   text[] NOT NULL DEFAULT '{}',
-    observed_at timestamptz,
-    created_at  timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS connect_machines_manage_idx ON connect_machines (manage_id, machine_id);
-CREATE TABLE IF NOT EXISTS connect_operations (
-    id           uuid PRIMARY KEY,
-    manage_id    uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
-    idem_key     text NOT NULL,
-    kind         text NOT NULL,
-    machine_id   text NOT NULL,
-    spec         jsonb,
-    state        text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
-    error        text NOT NULL DEFAULT '',
-    attempts     integer NOT NULL DEFAULT 0,
-    lease_owner  text,
-    heartbeat_at timestamptz,
-    river_job_id bigint,
-    created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
-    started_at   timestamptz,
-    finished_at  timestamptz,
-    UNIQUE (manage_id, idem_key)
-);
-CREATE INDEX IF NOT EXISTS connect_operations_machine_idx ON connect_operations (machine_id, created_at) WHERE state IN ('queued', 'running');
-CREATE INDEX IF NOT EXISTS connect_operations_lease_idx ON connect_operations (heartbeat_at) WHERE state = 'running';
-CREATE TABLE IF NOT EXISTS connect_site (
-    id         integer PRIMARY KEY CHECK (id = 1),
-    inventory  jsonb NOT NULL,
-    last_sync  timestamptz NOT NULL,
-    last_error text NOT NULL DEFAULT ''
-);
-`
-
-// Migrate brings River's tables (through rivermigrate) and connect's own
-// tables up to date. Connect's tables are created idempotently; they are
-// not part of manage's goose migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	// Both commands read TESSERA_DATABASE_URL; refuse manage's database so a
-	// shared environment cannot mix the two.
-	var manage bool
-	if err := s.Pool.QueryRow(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL AND to_regclass('tenants') IS NOT NULL`).Scan(&manage); err != nil {
-		return err
-	}
-	if manage {
-		return errors.New("this database is manage's (it has manage's tables): connect needs a database of its own, e.g. …/tessera_connect")
-	}
-	m, err := rivermigrate.New(riverpgxv5.New(s.Pool), nil)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	// Serialise concurrent start-ups of several connect processes.
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7346520011)`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, schema); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, storageSchema)
-		return err
-	})
-}
 
 // ManageInstance is a manage instance that may use this site.
 type ManageInstance struct {
@@ -222,13 +104,13 @@ func isUnique(err error) bool {
 
 // SiteSnapshot is the site's last inventory sync.
 type SiteSnapshot struct {
-	Inventory *domain.Inventory
+	Inventory *hypervisor.Inventory
 	LastSync  time.Time
 	LastError string
 }
 
 // SaveSnapshot stores the inventory of a successful sync.
-func (s *Store) SaveSnapshot(ctx context.Context, inv *domain.Inventory, at time.Time) error {
+func (s *Store) SaveSnapshot(ctx context.Context, inv *hypervisor.Inventory, at time.Time) error {
 	b, err := json.Marshal(inv)
 	if err != nil {
 		return domain.Internal(err)

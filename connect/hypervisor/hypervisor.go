@@ -1,13 +1,40 @@
-package domain
+// Package hypervisor holds the ports a connect site needs from the
+// virtualisation system it controls (compute, storage, networks, images,
+// public addresses), the types they speak, and the site's own placement of
+// a machine on a host. adapters/vsphere implements the ports over govmomi;
+// the site's workflow engine (connect/central) calls them. A next
+// hypervisor (Hyper-V, KVM) implements the same interfaces.
+//
+// Nothing of manage lives here: manage talks to a site only over
+// connect/v1. The json tags of Inventory and its parts are the format of
+// connect's own database (the last inventory sync), not a wire format.
+package hypervisor
 
 import (
 	"context"
 	"time"
 )
 
-// This file is the hypervisor backend port: what a connect site needs from
-// the virtualisation system it controls. adapters/vsphere implements it over
-// govmomi; the site's workflow engine (connect/central) calls it.
+// Power states a backend reports of a VM.
+const (
+	PowerOn  = "on"
+	PowerOff = "off"
+)
+
+// Capacity is a site's size and use, summed from its inventory.
+type Capacity struct {
+	Clusters        int
+	Hosts           int
+	CPUTotalMHz     int64
+	CPUUsedMHz      int64
+	VCPUsTotal      int // physical cores
+	VCPUsAllocated  int
+	MemoryTotalMiB  int64
+	MemoryUsedMiB   int64
+	MemoryAllocMiB  int64
+	StorageTotalGiB int64
+	StorageFreeGiB  int64
+}
 
 // HostInfo is one hypervisor host with its size and what is placed on it.
 type HostInfo struct {
@@ -43,8 +70,8 @@ type Inventory struct {
 }
 
 // Capacity sums an inventory into a site's capacity.
-func (inv *Inventory) Capacity() SiteCapacity {
-	c := SiteCapacity{Clusters: len(inv.Clusters), Hosts: len(inv.Hosts)}
+func (inv *Inventory) Capacity() Capacity {
+	c := Capacity{Clusters: len(inv.Clusters), Hosts: len(inv.Hosts)}
 	for _, h := range inv.Hosts {
 		c.CPUTotalMHz += h.CPUMHz
 		c.CPUUsedMHz += h.CPUUsedMHz
@@ -75,9 +102,18 @@ type VMCreate struct {
 	// NICs, when set, replace Network: the first NIC's backing is the first
 	// port group, one more NIC per further port group, and each gets its
 	// fixed address through guest customization.
-	NICs      []NICSpec
+	NICs      []NIC
 	Host      string // from Place
 	Datastore string // from Place
+}
+
+// NIC is one network interface of a VM to create, with the fixed address
+// guest customization gives it.
+type NIC struct {
+	PortGroup    string
+	Address      string
+	PrefixLength int
+	Gateway      string
 }
 
 // VMState is what a backend reports about one Tessera VM.
@@ -96,7 +132,7 @@ type VMState struct {
 }
 
 // Backend is a hypervisor as one site controls it. Every method returns
-// EUNAVAILABLE when the hypervisor cannot be reached; VMs are found by the
+// domain.EUNAVAILABLE when the hypervisor cannot be reached; VMs are found by the
 // Tessera machine id tagged on them, never by name.
 type Backend interface {
 	// Inventory lists hosts, datastores, templates and networks with capacity.

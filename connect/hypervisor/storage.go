@@ -1,10 +1,30 @@
-package domain
+package hypervisor
 
 import "context"
 
 // This file is the storage and network part of the hypervisor backend port,
 // kept apart from Backend so a backend can offer compute first. connect
 // Storage and Gateway call it; adapters/vsphere implements it.
+
+// Datastore kinds a storage class can map to.
+const (
+	DatastoreKindDatastore = "datastore"
+	DatastoreKindCluster   = "cluster" // a datastore cluster (vSphere storage pod)
+)
+
+// DatastoreChoice is a datastore or datastore cluster of a site.
+type DatastoreChoice struct {
+	Name        string
+	Kind        string // datastore, cluster
+	CapacityGiB int64
+	FreeGiB     int64
+}
+
+// DatastoreLister is the part of a hypervisor backend that lists the
+// site's datastores and datastore clusters.
+type DatastoreLister interface {
+	Datastores(ctx context.Context) ([]DatastoreChoice, error)
+}
 
 // DiskCreate asks a backend for a standalone disk.
 type DiskCreate struct {
@@ -15,10 +35,10 @@ type DiskCreate struct {
 
 // DiskInfo is what a backend reports about a standalone disk.
 type DiskInfo struct {
-	DiskID    string `json:"disk_id"`
-	Datastore string `json:"datastore"`
-	Path      string `json:"path"` // "[datastore] tessera-disks/ID.vmdk"
-	SizeGiB   int    `json:"size_gib"`
+	DiskID    string
+	Datastore string
+	Path      string // "[datastore] tessera-disks/ID.vmdk"
+	SizeGiB   int
 }
 
 // StorageBackend manages standalone disks and machine snapshots. Every

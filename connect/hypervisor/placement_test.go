@@ -1,8 +1,10 @@
-package domain
+package hypervisor
 
 import (
 	"strings"
 	"testing"
+
+	"tessera/domain"
 )
 
 func testInventory() *Inventory {
@@ -51,7 +53,7 @@ func TestPlace(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Place(testInventory(), tt.req, tt.policy)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(ErrorMessage(err), tt.wantErr) {
+				if err == nil || !strings.Contains(domain.ErrorMessage(err), tt.wantErr) {
 					t.Fatalf("err = %v, want reason containing %q", err, tt.wantErr)
 				}
 				return

@@ -1,8 +1,10 @@
-package domain
+package hypervisor
 
 import (
 	"fmt"
 	"sort"
+
+	"tessera/domain"
 )
 
 // PlacementPolicy is how much a site may overcommit its hosts.
@@ -38,7 +40,7 @@ type Placement struct {
 // ECONFLICT with a reason a person can act on.
 func Place(inv *Inventory, req PlacementRequest, p PlacementPolicy) (Placement, error) {
 	if req.VCPUs < 1 || req.MemoryMiB < 1 || req.DiskGiB < 0 {
-		return Placement{}, Errorf(EINVALID, "A machine needs at least 1 vCPU and some memory.")
+		return Placement{}, domain.Errorf(domain.EINVALID, "A machine needs at least 1 vCPU and some memory.")
 	}
 	if p.CPURatio <= 0 {
 		p.CPURatio = DefaultPlacementPolicy.CPURatio
@@ -107,13 +109,13 @@ func Place(inv *Inventory, req PlacementRequest, p PlacementPolicy) (Placement, 
 		}
 		switch {
 		case considered == 0:
-			return Placement{}, Errorf(ECONFLICT, "No usable host in %s (all are disconnected or in maintenance).", where)
+			return Placement{}, domain.Errorf(domain.ECONFLICT, "No usable host in %s (all are disconnected or in maintenance).", where)
 		case memShort >= cpuShort && memShort >= diskShort:
-			return Placement{}, Errorf(ECONFLICT, "No host in %s has %d MiB of memory free (the most any host has is %d MiB).", where, req.MemoryMiB, max(bestMem, 0))
+			return Placement{}, domain.Errorf(domain.ECONFLICT, "No host in %s has %d MiB of memory free (the most any host has is %d MiB).", where, req.MemoryMiB, max(bestMem, 0))
 		case cpuShort >= diskShort:
-			return Placement{}, Errorf(ECONFLICT, "No host in %s has room for %d more vCPUs.", where, req.VCPUs)
+			return Placement{}, domain.Errorf(domain.ECONFLICT, "No host in %s has room for %d more vCPUs.", where, req.VCPUs)
 		default:
-			return Placement{}, Errorf(ECONFLICT, "No datastore in %s has %d GiB free (the most any has is %d GiB).", where, req.DiskGiB, max(bestDisk, 0))
+			return Placement{}, domain.Errorf(domain.ECONFLICT, "No datastore in %s has %d GiB free (the most any has is %d GiB).", where, req.DiskGiB, max(bestDisk, 0))
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool {

@@ -1,0 +1,153 @@
+package store_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"tessera/connect/connecttest"
+	"tessera/connect/store"
+)
+
+// legacySchema is what connect ran at every start-up before it had goose
+// migrations; databases made by it must open and migrate unchanged.
+const legacySchema = `
+CREATE TABLE IF NOT EXISTS connect_manage_instances (
+    id         uuid PRIMARY KEY,
+    name       text NOT NULL UNIQUE,
+    token_hash bytea NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS connect_machines (
+    machine_id  text PRIMARY KEY,
+    manage_id   uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    spec        jsonb NOT NULL,
+    vm_name     text NOT NULL DEFAULT '',
+    power       text NOT NULL DEFAULT 'pending',
+    vcpus       integer NOT NULL DEFAULT 0,
+    memory_mib  integer NOT NULL DEFAULT 0,
+    disk_gib    integer NOT NULL DEFAULT 0,
+    host        text NOT NULL DEFAULT '',
+    addresses   text[] NOT NULL DEFAULT '{}',
+    observed_at timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS connect_machines_manage_idx ON connect_machines (manage_id, machine_id);
+CREATE TABLE IF NOT EXISTS connect_operations (
+    id           uuid PRIMARY KEY,
+    manage_id    uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    idem_key     text NOT NULL,
+    kind         text NOT NULL,
+    machine_id   text NOT NULL,
+    spec         jsonb,
+    state        text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
+    error        text NOT NULL DEFAULT '',
+    attempts     integer NOT NULL DEFAULT 0,
+    lease_owner  text,
+    heartbeat_at timestamptz,
+    river_job_id bigint,
+    created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    started_at   timestamptz,
+    finished_at  timestamptz,
+    UNIQUE (manage_id, idem_key)
+);
+CREATE INDEX IF NOT EXISTS connect_operations_machine_idx ON connect_operations (machine_id, created_at) WHERE state IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS connect_operations_lease_idx ON connect_operations (heartbeat_at) WHERE state = 'running';
+CREATE TABLE IF NOT EXISTS connect_site (
+    id         integer PRIMARY KEY CHECK (id = 1),
+    inventory  jsonb NOT NULL,
+    last_sync  timestamptz NOT NULL,
+    last_error text NOT NULL DEFAULT ''
+);
+
+ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS subject text;
+ALTER TABLE connect_operations ADD COLUMN IF NOT EXISTS payload jsonb;
+CREATE INDEX IF NOT EXISTS connect_operations_subject_idx ON connect_operations ((coalesce(subject, machine_id)), created_at) WHERE state IN ('queued', 'running');
+CREATE TABLE IF NOT EXISTS connect_disks (
+    disk_id    text PRIMARY KEY,
+    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    size_gib   integer NOT NULL CHECK (size_gib > 0),
+    class      text NOT NULL,
+    datastore  text NOT NULL DEFAULT '',
+    path       text NOT NULL DEFAULT '',
+    machine_id text NOT NULL DEFAULT '',
+    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'available', 'attached', 'deleted')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS connect_networks (
+    network_id text PRIMARY KEY,
+    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    port_group text NOT NULL,
+    vlan       integer NOT NULL DEFAULT 0, -- 0: an existing port group the provider assigned
+    state      text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ready', 'deleted')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS connect_addresses (
+    address_id text PRIMARY KEY,
+    manage_id  uuid NOT NULL REFERENCES connect_manage_instances (id) ON DELETE CASCADE,
+    address    inet NOT NULL,
+    machine_id text NOT NULL DEFAULT '',
+    state      text NOT NULL DEFAULT 'detached' CHECK (state IN ('attached', 'detached')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS connect_addresses_machine_idx ON connect_addresses (machine_id) WHERE state = 'attached';
+CREATE UNIQUE INDEX IF NOT EXISTS connect_networks_vlan_idx ON connect_networks (vlan) WHERE vlan > 0 AND state <> 'deleted';
+CREATE TABLE IF NOT EXISTS connect_settings (
+    key        text PRIMARY KEY CHECK (key IN ('storage_classes', 'network_pool')),
+    value      jsonb NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+`
+
+func TestMigrateOpensALegacyDatabase(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, connecttest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Pool.Exec(ctx, legacySchema); err != nil {
+		t.Fatal(err)
+	}
+	mi, _, err := st.CreateManageInstance(ctx, "manage-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the second run finds nothing to do
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatalf("migrate %d: %v", i+1, err)
+		}
+	}
+	var version int64
+	if err := st.Pool.QueryRow(ctx, `SELECT max(version_id) FROM connect_goose_db_version`).Scan(&version); err != nil || version < 1 {
+		t.Fatalf("goose version %d, %v", version, err)
+	}
+	got, err := st.ManageInstances(ctx)
+	if err != nil || len(got) != 1 || got[0].ID != mi.ID {
+		t.Errorf("manage instances after migrating: %v %v", got, err)
+	}
+}
+
+func TestMigrateNewDatabase(t *testing.T) {
+	ctx := context.Background()
+	u, err := url.Parse(connecttest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "connect_test")
+	u.RawQuery = q.Encode()
+	st, err := store.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var inSchema bool
+	if err := st.Pool.QueryRow(ctx, `SELECT to_regclass('connect_test.connect_disks') IS NOT NULL AND to_regclass('connect_test.connect_goose_db_version') IS NOT NULL`).Scan(&inSchema); err != nil || !inSchema {
+		t.Errorf("tables in the search_path schema: %v %v", inSchema, err)
+	}
+}
