@@ -176,12 +176,12 @@ func (a *App) HandleAPIFlavors(w http.ResponseWriter, r *http.Request) {
 func (a *App) HandleAPIMachineList(w http.ResponseWriter, r *http.Request) {
 	f, err := machines.Filter(PrincipalFrom(r.Context()).Tenant.ID, listQuery(r))
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	list, err := a.machineService().List(r.Context(), f, true)
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	out := apiPage[apiMachine]{Items: make([]apiMachine, 0, len(list.Items)), NextCursor: list.Next}
@@ -194,7 +194,7 @@ func (a *App) HandleAPIMachineList(w http.ResponseWriter, r *http.Request) {
 func (a *App) HandleAPIMachineGet(w http.ResponseWriter, r *http.Request) {
 	it, err := a.machineService().Get(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, chi.URLParam(r, "machineID"))
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	WriteJSON(w, http.StatusOK, toAPIMachine(it))
@@ -217,12 +217,12 @@ type apiCreateMachine struct {
 func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 	var in apiCreateMachine
 	if err := decodeJSON(r, &in); err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	key, err := idempotencyKey(r)
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	svc := a.machineService()
@@ -230,7 +230,7 @@ func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 		Name: in.Name, Location: in.Location, Flavor: in.Flavor, Image: in.Image, IdempotencyKey: key,
 		Networks: in.Networks, Residency: in.Residency, Groups: placementGroups(in.Groups)})
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/machines/"+m.ID)
@@ -244,11 +244,11 @@ func (a *App) HandleAPIAction(action domain.MachineAction) http.HandlerFunc {
 		}
 		if action == domain.ActionResize {
 			if err := decodeJSON(r, &in); err != nil {
-				WriteProblem(w, r, err)
+				a.respondError(w, r, err)
 				return
 			}
 			if strings.TrimSpace(in.Flavor) == "" {
-				WriteProblem(w, r, domain.Invalid(map[string]string{"flavor": "Choose the new size (a flavor id or name)."}))
+				a.respondError(w, r, domain.Invalid(map[string]string{"flavor": "Choose the new size (a flavor id or name)."}))
 				return
 			}
 		}
@@ -261,7 +261,7 @@ func (a *App) HandleAPIAction(action domain.MachineAction) http.HandlerFunc {
 			m, err = svc.Act(r.Context(), by, tid, id, action, in.Flavor)
 		}
 		if err != nil {
-			WriteProblem(w, r, err)
+			a.respondError(w, r, err)
 			return
 		}
 		WriteJSON(w, http.StatusAccepted, toAPIMachine(svc.Describe(r.Context(), m)))
