@@ -3,13 +3,13 @@ package handlers
 import (
 	_ "embed"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
+	"tessera/manage/machines"
 )
 
 //go:embed openapi.json
@@ -96,6 +96,7 @@ type apiPrice struct {
 	Currency string `json:"currency"`
 }
 
+// apiMachine is a machine as the user API shows it.
 type apiMachine struct {
 	ID         string   `json:"id"`
 	Name       string   `json:"name"`
@@ -110,47 +111,40 @@ type apiMachine struct {
 	MemoryMiB  int      `json:"memory_mib"`
 	DiskGiB    int      `json:"disk_gib"`
 	Addresses  []string `json:"addresses"`
-	// Interfaces are the machine's private network interfaces (issue 9).
-	Interfaces []*domain.MachineInterface `json:"interfaces"`
-	Error      string                     `json:"error,omitempty"`
-	CreatedAt  time.Time                  `json:"created_at"`
-	Price      *apiPrice                  `json:"price"`
+	// Interfaces are the machine's private network interfaces.
+	Interfaces []apiInterface `json:"interfaces"`
+	Error      string         `json:"error,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	Price      *apiPrice      `json:"price"`
 }
 
-func (a *App) apiMachine(m *domain.Machine, locs map[string]string, q *domain.Quote) apiMachine {
-	out := apiMachine{ID: m.ID, Name: m.Name, Status: string(m.Status), Location: locs[m.LocationID], LocationID: m.LocationID,
+// apiInterface is one of a machine's network interfaces as the API shows it.
+type apiInterface struct {
+	Index        int    `json:"index"`
+	Network      string `json:"network"`
+	NetworkName  string `json:"network_name"`
+	Address      string `json:"address"`
+	Gateway      string `json:"gateway"`
+	PrefixLength int    `json:"prefix_length"`
+}
+
+func toAPIMachine(it *machines.Listed) apiMachine {
+	m := it.M
+	out := apiMachine{ID: m.ID, Name: m.Name, Status: string(m.Status), Location: it.Location, LocationID: m.LocationID,
 		Flavor: m.FlavorName, FlavorID: m.FlavorID, Image: m.ImageName, ImageID: m.ImageID,
 		VCPUs: m.VCPUs, MemoryMiB: m.MemoryMiB, DiskGiB: m.DiskGiB, Addresses: m.Addresses, Error: m.ErrorReason, CreatedAt: m.CreatedAt}
 	if out.Addresses == nil {
 		out.Addresses = []string{}
 	}
-	out.Interfaces = []*domain.MachineInterface{}
-	if q != nil {
+	out.Interfaces = make([]apiInterface, 0, len(it.Interfaces))
+	for _, n := range it.Interfaces {
+		out.Interfaces = append(out.Interfaces, apiInterface{Index: n.Index, Network: n.NetworkID, NetworkName: n.NetworkName,
+			Address: n.Address, Gateway: n.Gateway, PrefixLength: n.PrefixLength})
+	}
+	if q := it.Quote; q != nil {
 		out.Price = &apiPrice{Hourly: q.Hourly.Amount.Decimal(4), Monthly: q.Monthly.Amount.Decimal(2), Currency: q.Hourly.Currency}
 	}
 	return out
-}
-
-// withInterfaces fills in the machines' network interfaces, one query for
-// the lot.
-func (a *App) withInterfaces(r *http.Request, ms ...*apiMachine) {
-	if a.Storage == nil || len(ms) == 0 {
-		return
-	}
-	ids := make([]string, len(ms))
-	for i, m := range ms {
-		ids[i] = m.ID
-	}
-	nics, err := a.Storage.Networks.InterfacesOf(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, ids)
-	if err != nil {
-		a.Log.ErrorContext(r.Context(), "machine interfaces", "err", err)
-		return
-	}
-	for _, m := range ms {
-		if n := nics[m.ID]; n != nil {
-			m.Interfaces = n
-		}
-	}
 }
 
 func (a *App) HandleAPILocations(w http.ResponseWriter, r *http.Request) {
@@ -179,109 +173,68 @@ func (a *App) HandleAPIFlavors(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, out)
 }
 
-// machineFilter reads ?limit=&cursor=&status=&q=&sort= for lists.
-func machineFilter(r *http.Request, tenantID string) (domain.MachineFilter, error) {
-	q := r.URL.Query()
-	f := domain.MachineFilter{TenantID: tenantID, Cursor: q.Get("cursor"), Query: q.Get("q"), Sort: domain.MachineSort(q.Get("sort"))}
-	fields := map[string]string{}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			fields["limit"] = "Limit must be a whole number from 1 to 200."
-		}
-		f.Limit = n
-	}
-	if v := q.Get("status"); v != "" {
-		s := domain.MachineStatus(v)
-		if !domain.ValidMachineStatus(s) {
-			fields["status"] = "Unknown status."
-		}
-		f.Status = &s
-	}
-	switch f.Sort {
-	case "", domain.SortName, domain.SortCreated, domain.SortStatus:
-	default:
-		fields["sort"] = "Sort by name, created or status."
-	}
-	if len(fields) > 0 {
-		return f, domain.Invalid(fields)
-	}
-	return f, nil
-}
-
 func (a *App) HandleAPIMachineList(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
-	f, err := machineFilter(r, p.Tenant.ID)
+	f, err := machines.Filter(PrincipalFrom(r.Context()).Tenant.ID, listQuery(r))
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
-	ms, next, err := a.Machines.FindMachines(r.Context(), f)
+	list, err := a.machineService().List(r.Context(), f, true)
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
-	locs := a.locationNames(r.Context())
-	qc := a.newQuoteCache(p.Tenant.ID)
-	out := apiPage[apiMachine]{Items: make([]apiMachine, 0, len(ms)), NextCursor: next}
-	for _, m := range ms {
-		out.Items = append(out.Items, a.apiMachine(m, locs, qc.machine(r.Context(), m)))
+	out := apiPage[apiMachine]{Items: make([]apiMachine, 0, len(list.Items)), NextCursor: list.Next}
+	for i := range list.Items {
+		out.Items = append(out.Items, toAPIMachine(&list.Items[i]))
 	}
-	ptrs := make([]*apiMachine, len(out.Items))
-	for i := range out.Items {
-		ptrs[i] = &out.Items[i]
-	}
-	a.withInterfaces(r, ptrs...)
 	WriteJSON(w, http.StatusOK, out)
 }
 
 func (a *App) HandleAPIMachineGet(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
-	m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
+	it, err := a.machineService().Get(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, chi.URLParam(r, "machineID"))
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
-	out := a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()))
-	a.withInterfaces(r, &out)
-	WriteJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, toAPIMachine(it))
 }
 
+// apiCreateMachine is the body of POST /api/v1/machines.
 type apiCreateMachine struct {
 	Name     string `json:"name"`
 	Location string `json:"location"`
 	Flavor   string `json:"flavor"`
 	Image    string `json:"image"`
-	// Placement (issue 8): "location" may also be "any:DE" or "cheapest".
+	// Placement: "location" may also be "any:DE" or "cheapest".
 	Residency string           `json:"residency,omitempty"`
 	Groups    []PlacementGroup `json:"groups,omitempty"`
-	// Networks are network ids for the machine's interfaces (issue 9);
-	// none gives it the location's default network.
+	// Networks are network ids for the machine's interfaces; none gives
+	// it the location's default network.
 	Networks []string `json:"networks,omitempty"`
 }
 
 func (a *App) HandleAPIMachineCreate(w http.ResponseWriter, r *http.Request) {
 	var in apiCreateMachine
 	if err := decodeJSON(r, &in); err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
 	key, err := idempotencyKey(r)
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
-	r = withPlacementInput(r, in.Residency, in.Groups)
-	m, _, err := a.createMachine(r, in.Name, in.Location, in.Flavor, in.Image, key, in.Networks)
+	svc := a.machineService()
+	m, _, err := svc.Create(r.Context(), a.machineActor(r), machines.CreateRequest{TenantID: PrincipalFrom(r.Context()).Tenant.ID,
+		Name: in.Name, Location: in.Location, Flavor: in.Flavor, Image: in.Image, IdempotencyKey: key,
+		Networks: in.Networks, Residency: in.Residency, Groups: placementGroups(in.Groups)})
 	if err != nil {
-		WriteProblem(w, r, err)
+		a.respondError(w, r, err)
 		return
 	}
-	p := PrincipalFrom(r.Context())
 	w.Header().Set("Location", "/api/v1/machines/"+m.ID)
-	out := a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()))
-	a.withInterfaces(r, &out)
-	WriteJSON(w, http.StatusAccepted, out)
+	WriteJSON(w, http.StatusAccepted, toAPIMachine(svc.Describe(r.Context(), m)))
 }
 
 func (a *App) HandleAPIAction(action domain.MachineAction) http.HandlerFunc {
@@ -291,28 +244,26 @@ func (a *App) HandleAPIAction(action domain.MachineAction) http.HandlerFunc {
 		}
 		if action == domain.ActionResize {
 			if err := decodeJSON(r, &in); err != nil {
-				WriteProblem(w, r, err)
+				a.respondError(w, r, err)
 				return
 			}
 			if strings.TrimSpace(in.Flavor) == "" {
-				WriteProblem(w, r, domain.Invalid(map[string]string{"flavor": "Choose the new size (a flavor id or name)."}))
+				a.respondError(w, r, domain.Invalid(map[string]string{"flavor": "Choose the new size (a flavor id or name)."}))
 				return
 			}
 		}
+		svc, by, tid, id := a.machineService(), a.machineActor(r), PrincipalFrom(r.Context()).Tenant.ID, chi.URLParam(r, "machineID")
 		var m *domain.Machine
 		var err error
 		if action == domain.ActionDelete {
-			m, err = a.deleteMachine(r, chi.URLParam(r, "machineID"), r.URL.Query().Get("disks"))
+			m, err = svc.Delete(r.Context(), by, tid, id, r.URL.Query().Get("disks"))
 		} else {
-			m, err = a.machineAction(r, chi.URLParam(r, "machineID"), action, in.Flavor)
+			m, err = svc.Act(r.Context(), by, tid, id, action, in.Flavor)
 		}
 		if err != nil {
-			WriteProblem(w, r, err)
+			a.respondError(w, r, err)
 			return
 		}
-		p := PrincipalFrom(r.Context())
-		out := a.apiMachine(m, a.locationNames(r.Context()), a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()))
-		a.withInterfaces(r, &out)
-		WriteJSON(w, http.StatusAccepted, out)
+		WriteJSON(w, http.StatusAccepted, toAPIMachine(svc.Describe(r.Context(), m)))
 	}
 }

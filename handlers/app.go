@@ -54,8 +54,6 @@ type App struct {
 	SiteReports domain.SiteReportStore // what each site last reported of its settings
 	// Storage serves the Disks and Networks pages.
 	Storage *domain.StorageManager
-	// MachinePlace tells where a tenant's machine runs (nil: from Machines).
-	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
 	// Pricing, Billing and BillingZone: rate cards, invoices, usage.
 	Pricing     domain.PricingService
 	Billing     domain.BillingService

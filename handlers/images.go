@@ -95,7 +95,7 @@ func (a *App) HandleMachineSaveImage(w http.ResponseWriter, r *http.Request) {
 func imageWhere(c *tenantChoices) map[string][]string {
 	out := map[string][]string{}
 	for _, i := range c.Images {
-		for _, l := range c.imageLocations(i) {
+		for _, l := range c.ImageLocations(i) {
 			out[i.ID] = append(out[i.ID], l.Name)
 		}
 	}

@@ -8,36 +8,45 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
+	"tessera/manage/machines"
 	"tessera/views"
 )
+
+// The tenant portal's machine pages: they parse the request, call
+// manage/machines and render.
+
+// listQuery reads ?limit=&cursor=&status=&q=&sort= for lists.
+func listQuery(r *http.Request) machines.Query {
+	q := r.URL.Query()
+	return machines.Query{Limit: q.Get("limit"), Cursor: q.Get("cursor"), Status: q.Get("status"), Search: q.Get("q"), Sort: q.Get("sort")}
+}
 
 // HandleMachineIndex lists the tenant's machines; while one is busy the
 // table polls itself every 2 s.
 func (a *App) HandleMachineIndex(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	f, err := machineFilter(r, p.Tenant.ID)
+	svc := a.machineService()
+	f, err := machines.Filter(p.Tenant.ID, listQuery(r))
 	if err != nil {
-		f = domain.MachineFilter{TenantID: p.Tenant.ID}
+		f = domain.MachineFilter{TenantID: p.Tenant.ID} // a bad query lists everything
 	}
-	ms, next, err := a.Machines.FindMachines(r.Context(), f)
-	if err != nil {
-		a.Error(w, r, err)
-		return
-	}
-	busy, err := a.Machines.AnyTransitional(r.Context(), p.Tenant.ID)
+	list, err := svc.List(r.Context(), f, false)
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	locs := a.locationNames(r.Context())
-	qc := a.newQuoteCache(p.Tenant.ID)
-	props := views.MachineListProps{Next: next, Query: f.Query, Sort: string(f.Sort), Busy: busy, CanWrite: p.User.Role.CanWrite()}
+	busy, err := svc.AnyBusy(r.Context(), p.Tenant.ID)
+	if err != nil {
+		a.Error(w, r, err)
+		return
+	}
+	props := views.MachineListProps{Next: list.Next, Query: f.Query, Sort: string(f.Sort), Busy: busy, CanWrite: p.User.Role.CanWrite()}
 	if f.Status != nil {
 		props.Status = string(*f.Status)
 	}
 	props.Filtered = f.Query != "" || f.Status != nil
-	for _, m := range ms {
-		props.Rows = append(props.Rows, views.MachineRow{M: m, Location: locs[m.LocationID], Quote: qc.machine(r.Context(), m)})
+	for _, it := range list.Items {
+		props.Rows = append(props.Rows, views.MachineRow{M: it.M, Location: it.Location, Quote: it.Quote})
 	}
 	q := url.Values{}
 	for _, k := range []string{"q", "status", "sort", "limit"} {
@@ -81,7 +90,8 @@ func (a *App) HandleMachineNew(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
 	p := PrincipalFrom(r.Context())
-	c, err := a.choices(r.Context(), p.Tenant.ID)
+	svc := a.machineService()
+	c, err := svc.Choices(r.Context(), p.Tenant.ID)
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -92,54 +102,32 @@ func (a *App) renderMachineNew(w http.ResponseWriter, r *http.Request, status in
 	if f.Values["flavor"] == "" && len(c.Flavors) > 0 {
 		f.Values["flavor"] = c.Flavors[0].ID
 	}
-	locID := c.location(f.Values["location"])
-	if f.Values["image"] == "" && len(c.Images) > 0 {
-		f.Values["image"] = c.Images[0].ID
-		for _, i := range c.Images { // the first image ready where the machine goes
-			if c.checkImageAt(i, locID) == nil {
-				f.Values["image"] = i.ID
-				break
-			}
-		}
+	locID := c.Location(f.Values["location"])
+	if f.Values["image"] == "" {
+		f.Values["image"] = c.FirstImageAt(locID) // the first image ready where the machine goes
 	}
 	props := views.MachineFormProps{Form: f, Locations: c.Locations, Flavors: c.Flavors, Images: c.Images}
-	props.Networks, props.Chosen = a.networkChoices(r, c.Locations, locID) // issue 9
-	// Where each image is ready (issue 9).
+	props.Networks, props.Chosen = a.networkChoices(r, c.Locations, locID)
+	// Where each image is ready.
 	if c.ImageSites != nil {
 		props.ImageLocations = map[string][]string{}
 		for _, i := range c.Images {
-			for _, l := range c.imageLocations(i) {
+			for _, l := range c.ImageLocations(i) {
 				props.ImageLocations[i.ID] = append(props.ImageLocations[i.ID], l.Name)
 			}
 		}
 		if locID != "" {
 			props.ImageHere = map[string]bool{}
 			for _, i := range c.Images {
-				props.ImageHere[i.ID] = c.checkImageAt(i, locID) == nil
+				props.ImageHere[i.ID] = c.CheckImageAt(i, locID) == nil
 			}
-			for _, l := range c.Locations {
-				if l.ID == locID {
-					props.LocationName = l.Name
-				}
-			}
+			props.LocationName = c.LocationName(locID)
 		}
 	}
-	props.Quote = a.formQuote(r, c, f.Values)
-	props.Placement, props.Countries = a.placementPreview(r, c, f.Values), placementCountries(c.Locations) // issue 8
+	form := createForm(r, f.Values)
+	props.Quote = svc.QuoteForm(r.Context(), p.Tenant.ID, c, form)
+	props.Placement, props.Countries = a.placementPreview(r, c, f.Values), machines.Countries(c.Locations)
 	a.page(w, r, status, "Create machine", "machines", views.MachineNew(props))
-}
-
-func (a *App) formQuote(r *http.Request, c *tenantChoices, v map[string]string) *domain.Quote {
-	fl := c.flavor(v["flavor"])
-	loc := c.location(v["location"])
-	if pv := a.placementPreview(r, c, v); loc == "" && pv != nil { // "cheapest", "any:DE": where placement puts it
-		loc = pv.LocationID
-	}
-	img := c.image(v["image"])
-	if fl == nil || loc == "" || img == nil {
-		return nil
-	}
-	return a.quote(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, loc, domain.MachineShape{VCPUs: fl.VCPUs, MemoryMiB: fl.MemoryMiB, DiskGiB: fl.DiskGiB, ImageID: img.PriceKey()})
 }
 
 // networkChoices groups the tenant's networks by the locations offered,
@@ -158,7 +146,7 @@ func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation, locID 
 	if a.Storage == nil {
 		return nil, chosen
 	}
-	nets, _, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: PrincipalFrom(r.Context()).Tenant.ID, Limit: 200})
+	nets, err := a.machineService().TenantNetworks(r.Context(), PrincipalFrom(r.Context()).Tenant.ID)
 	if err != nil {
 		a.Log.ErrorContext(r.Context(), "networks for the create form", "err", err)
 		return nil, chosen
@@ -180,46 +168,30 @@ func (a *App) networkChoices(r *http.Request, locs []*domain.GeoLocation, locID 
 	return out, chosen
 }
 
-// machineInterfaces is the machine page's list of network interfaces.
-func (a *App) machineInterfaces(r *http.Request, machineID string) []*domain.MachineInterface {
-	if a.Storage == nil {
-		return nil
-	}
-	nics, err := a.Storage.Networks.MachineInterfaces(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, machineID)
-	if err != nil {
-		a.Log.ErrorContext(r.Context(), "machine interfaces", "err", err)
-	}
-	return nics
-}
-
 // HandleMachinePrice renders the price panel for the form's current choices
 // (the create form asks for it through htmx on every change).
 func (a *App) HandleMachinePrice(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
-	c, err := a.choices(r.Context(), p.Tenant.ID)
+	tid := PrincipalFrom(r.Context()).Tenant.ID
+	svc := a.machineService()
+	c, err := svc.Choices(r.Context(), tid)
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	render(w, r, http.StatusOK, views.PricePanel(a.formQuote(r, c, map[string]string{"location": q.Get("location"), "flavor": q.Get("flavor"), "image": q.Get("image"), "residency": q.Get("residency"), "group": q.Get("group"), "group_rule": q.Get("group_rule")})))
+	render(w, r, http.StatusOK, views.PricePanel(svc.QuoteForm(r.Context(), tid, c, createForm(r, panelValues(r)))))
 }
 
 // HandleMachineCreate creates a machine from the form.
 func (a *App) HandleMachineCreate(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "name", "location", "flavor", "image", "residency", "group", "group_rule")
-	m, _, err := a.createMachine(r, v["name"], v["location"], v["flavor"], v["image"], "", r.PostForm["networks"])
+	in := machines.CreateRequest{TenantID: PrincipalFrom(r.Context()).Tenant.ID, Name: v["name"], Location: v["location"],
+		Flavor: v["flavor"], Image: v["image"], Networks: r.PostForm["networks"], Residency: r.PostFormValue("residency")}
+	if g := r.PostFormValue("group"); g != "" {
+		in.Groups = []machines.Group{{Name: g, Rule: r.PostFormValue("group_rule")}}
+	}
+	m, _, err := a.machineService().Create(r.Context(), a.machineActor(r), in)
 	if err != nil {
-		code := domain.ErrorCode(err)
-		if code == domain.EINVALID || code == domain.ECONFLICT || code == domain.EUNAVAILABLE {
-			f := views.Form{Values: v, Errors: domain.ErrorFields(err)}
-			if len(f.Errors) == 0 {
-				f.Message = domain.ErrorMessage(err)
-			}
-			a.renderMachineNew(w, r, StatusOf(code), f)
-			return
-		}
-		a.Error(w, r, err)
+		a.formError(w, r, err, v, func(status int, f views.Form) { a.renderMachineNew(w, r, status, f) })
 		return
 	}
 	a.flash(r, "ok", "Creating "+m.Name+"…")
@@ -236,53 +208,41 @@ func (a *App) renderMachine(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // renderMachineStorage renders the machine page with a storage action's
-// errors in its section (issue 9).
+// errors in its section.
 func (a *App) renderMachineStorage(w http.ResponseWriter, r *http.Request, status int, section string, f views.Form) {
 	a.renderMachineWith(w, r, status, views.Form{}, section, f)
 }
 
 func (a *App) renderMachineWith(w http.ResponseWriter, r *http.Request, status int, confirm views.Form, section string, storage views.Form) {
 	p := PrincipalFrom(r.Context())
-	m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
+	d, err := a.machineService().Detail(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	ops, err := a.Machines.FindOperations(r.Context(), p.Tenant.ID, m.ID, 20)
-	if err != nil {
-		a.Error(w, r, err)
-		return
-	}
-	props := views.MachineDetailProps{M: m, Location: a.locationNames(r.Context())[m.LocationID], Ops: ops, CanWrite: p.User.Role.CanWrite(), Confirm: confirm,
-		Quote: a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape()), Cost: a.costSoFar(r.Context(), m)}
-	props.Storage, props.AttachedDisks = a.machineStorage(r, m, section, storage) // issue 9
-	props.Interfaces = a.machineInterfaces(r, m.ID)
-	props.SaveImage = a.saveImageCard(r, m) // issue 9
+	m := d.M
+	props := views.MachineDetailProps{M: m, Location: d.Location, Ops: d.Ops, CanWrite: p.User.Role.CanWrite(), Confirm: confirm,
+		Quote: d.Quote, Cost: d.Cost, Interfaces: d.Interfaces}
+	props.Storage, props.AttachedDisks = a.machineStorage(r, m, section, storage)
+	props.SaveImage = a.saveImageCard(r, m)
 	a.page(w, r, status, m.Name, "machines", views.MachineDetail(props))
 }
 
-// HandleMachineAction starts, stops or reboots a machine.
+// HandleMachineAction starts, stops, reboots, resizes or deletes a machine.
 func (a *App) HandleMachineAction(action domain.MachineAction) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := chi.URLParam(r, "machineID")
-		if action == domain.ActionDelete {
-			p := PrincipalFrom(r.Context())
-			m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, id)
-			if err != nil {
-				a.Error(w, r, err)
-				return
-			}
-			if strings.TrimSpace(r.PostFormValue("confirm")) != m.Name {
-				a.renderMachine(w, r, http.StatusUnprocessableEntity, views.Form{Errors: map[string]string{"confirm": "Type the machine's name, " + m.Name + ", to delete it."}})
-				return
-			}
-		}
+		id, tid := chi.URLParam(r, "machineID"), PrincipalFrom(r.Context()).Tenant.ID
+		svc := a.machineService()
 		var m *domain.Machine
 		var err error
 		if action == domain.ActionDelete {
-			m, err = a.deleteMachine(r, id, r.PostFormValue("disks"))
+			m, err = svc.DeleteConfirmed(r.Context(), a.machineActor(r), tid, id, strings.TrimSpace(r.PostFormValue("confirm")), r.PostFormValue("disks"))
+			if msg := domain.ErrorFields(err)["confirm"]; msg != "" {
+				a.renderMachine(w, r, http.StatusUnprocessableEntity, views.Form{Errors: map[string]string{"confirm": msg}})
+				return
+			}
 		} else {
-			m, err = a.machineAction(r, id, action, r.PostFormValue("flavor"))
+			m, err = svc.Act(r.Context(), a.machineActor(r), tid, id, action, r.PostFormValue("flavor"))
 		}
 		if err != nil {
 			if code := domain.ErrorCode(err); code == domain.ECONFLICT || code == domain.EINVALID {
@@ -290,7 +250,7 @@ func (a *App) HandleMachineAction(action domain.MachineAction) http.HandlerFunc 
 				redirect(w, r, "/machines/"+id)
 				return
 			}
-			a.Error(w, r, err)
+			a.respondError(w, r, err)
 			return
 		}
 		verb := map[domain.MachineAction]string{domain.ActionStart: "Starting", domain.ActionStop: "Stopping", domain.ActionReboot: "Rebooting", domain.ActionResize: "Resizing", domain.ActionDelete: "Deleting"}[action]
@@ -307,45 +267,29 @@ func (a *App) HandleMachineAction(action domain.MachineAction) http.HandlerFunc 
 // difference before the resize is confirmed.
 func (a *App) HandleMachineResizePage(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	m, err := a.Machines.FindMachineByID(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
+	svc := a.machineService()
+	m, err := svc.Machines.FindMachineByID(r.Context(), p.Tenant.ID, chi.URLParam(r, "machineID"))
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	c, err := a.choices(r.Context(), p.Tenant.ID)
+	rz, err := svc.ResizePreview(r.Context(), m, r.URL.Query().Get("flavor"))
 	if err != nil {
 		a.Error(w, r, err)
 		return
 	}
-	props := views.MachineResizeProps{M: m, Flavors: c.Flavors}
-	if !domain.ActionAllowed(m.Status, domain.ActionResize) {
-		props.Form.Message = domain.ErrorMessage(domain.CheckAction(m.Name, m.Status, domain.ActionResize))
-	}
-	if t := c.flavor(r.URL.Query().Get("flavor")); t != nil && t.ID != m.FlavorID {
-		props.Target = t
-		props.Current = a.quote(r.Context(), p.Tenant.ID, m.LocationID, m.Shape())
-		props.New = a.quote(r.Context(), p.Tenant.ID, m.LocationID, domain.MachineShape{VCPUs: t.VCPUs, MemoryMiB: t.MemoryMiB, DiskGiB: t.DiskGiB, ImageID: m.ImageKey})
-	}
+	props := views.MachineResizeProps{M: m, Flavors: rz.Flavors, Target: rz.Target, Current: rz.Current, New: rz.New}
+	props.Form.Message = rz.Refused
 	a.page(w, r, http.StatusOK, "Resize "+m.Name, "machines", views.MachineResize(props))
 }
 
 // HandleMachineNameCheck checks a typed name on blur: its form, and whether
 // the tenant has a machine of that name already.
 func (a *App) HandleMachineNameCheck(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
-	name := strings.TrimSpace(r.URL.Query().Get("name"))
-	msg := domain.ValidateMachineName(name)
-	if msg == "" {
-		ms, _, err := a.Machines.FindMachines(r.Context(), domain.MachineFilter{TenantID: p.Tenant.ID, Query: name, Limit: 200})
-		if err != nil {
-			a.Error(w, r, err)
-			return
-		}
-		for _, m := range ms {
-			if strings.EqualFold(m.Name, name) {
-				msg = "You have a machine called " + m.Name + " already; choose another name."
-			}
-		}
+	msg, err := a.machineService().CheckName(r.Context(), PrincipalFrom(r.Context()).Tenant.ID, r.URL.Query().Get("name"))
+	if err != nil {
+		a.Error(w, r, err)
+		return
 	}
 	render(w, r, http.StatusOK, views.NameCheck(msg))
 }

@@ -30,11 +30,8 @@ func (a *App) resolveLocation(ctx context.Context, tenantID, s string) (string, 
 func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).TenantID() }
 
 // machinePlace finds where a machine of the tenant runs (ENOTFOUND for
-// another tenant's); the MachinePlace hook, when set, answers instead.
+// another tenant's).
 func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error) {
-	if a.MachinePlace != nil {
-		return a.MachinePlace(ctx, tenantID, machineID)
-	}
 	if a.Machines == nil {
 		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
 	}
@@ -381,7 +378,7 @@ func (a *App) HandleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
 // machine that is neither running nor stopped (ECONFLICT); an unknown
 // machine is a field error.
 func (a *App) storageMachinePlace(r *http.Request, tid, machineID string) (domain.MachinePlace, error) {
-	if a.MachinePlace == nil && a.Machines != nil {
+	if a.Machines != nil {
 		m, err := a.Machines.FindMachineByID(r.Context(), tid, machineID)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return domain.MachinePlace{}, domain.Invalid(map[string]string{"machine": "No such machine."})

@@ -56,7 +56,7 @@ func (a *apiAs) do(method, path, key string, body any) (int, map[string]any, htt
 }
 
 func TestStorageAPI(t *testing.T) {
-	env := startDemo(t)
+	env := newMachinesEnv(t).Env // the machine worker runs the machine disks attach to
 	ctx := context.Background()
 	alice := storageAPI(t, env, "acme", "alice")
 	vera := storageAPI(t, env, "acme", "vera")
@@ -126,7 +126,8 @@ func TestStorageAPI(t *testing.T) {
 	}
 	waitAPI(diskPath, "state", "available")
 
-	// Attach to a machine at the Berlin site (made through the site's API).
+	// Attach to a machine at the Berlin site, created through the API and
+	// run by the machine worker as any tenant's machine is.
 	sites, _ := env.Server.Locations.FindSites(ctx, "")
 	var berlin *domain.Site
 	for _, s := range sites {
@@ -134,22 +135,15 @@ func TestStorageAPI(t *testing.T) {
 			berlin = s
 		}
 	}
-	c, _ := env.Server.App.Storage.Connector.Client(ctx, berlin.ID)
-	machine := domain.NewID()
-	op, err := c.Submit(ctx, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: machine,
-		Spec: &domain.MachineSpec{Name: "web", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
-	if err != nil {
-		t.Fatal(err)
+	code, mj, _ := alice.do("POST", "/api/v1/machines", "", map[string]any{"name": "web", "location": "Berlin", "flavor": "s-1vcpu-1gb", "image": "Debian 12"})
+	if code != http.StatusAccepted {
+		t.Fatalf("create machine: %d %v", code, mj)
 	}
-	for o, _ := c.Operation(ctx, op.ID); !o.State.Done(); o, _ = c.Operation(ctx, op.ID) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	machine := mj["id"].(string)
+	waitAPI("/api/v1/machines/"+machine, "status", "running")
 	acme := env.Tenant(t, "acme").ID
-	env.Server.App.MachinePlace = func(_ context.Context, tenantID, id string) (domain.MachinePlace, error) {
-		if tenantID != acme || id != machine {
-			return domain.MachinePlace{}, domain.Errorf(domain.ENOTFOUND, "Machine not found.")
-		}
-		return domain.MachinePlace{LocationID: berlin.LocationID, SiteID: berlin.ID}, nil
+	if m, err := env.Server.App.Machines.FindMachineByID(ctx, acme, machine); err != nil || m.SiteID != berlin.ID {
+		t.Fatalf("machine at %v, want Berlin's site: %v", m, err)
 	}
 	if code, p, _ := alice.do("POST", diskPath+"/attach", "", map[string]any{"machine": domain.NewID()}); code != http.StatusUnprocessableEntity {
 		t.Errorf("attach to an unknown machine: %d %v", code, p)
