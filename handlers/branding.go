@@ -490,10 +490,12 @@ func (a *App) HandleTenantDomainAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	a.auditAction(r, t.ID, "tenant.domain_add", host, err)
 	if err != nil {
-		a.formError(w, r, err, map[string]string{"domain": typed}, func(status int, f views.Form) {
-			// The domain form is a card on the tenant's page.
+		a.formError(w, r, err, map[string]string{"domain": typed}, func(_ int, f views.Form) {
+			// The domain form is a card on the tenant's page; a domain
+			// another tenant holds is a mistake in the field like a
+			// malformed one, so both answer 422.
 			ctx := context.WithValue(r.Context(), domainFormKey{}, f)
-			a.renderTenantDetail(w, r.WithContext(ctx), status, t, views.Form{Values: map[string]string{"role": "admin"}})
+			a.renderTenantDetail(w, r.WithContext(ctx), StatusOf(domain.EINVALID), t, views.Form{Values: map[string]string{"role": "admin"}})
 		})
 		return
 	}
