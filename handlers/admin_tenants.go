@@ -150,7 +150,9 @@ func (a *App) createUser(w http.ResponseWriter, r *http.Request, t *domain.Tenan
 	v := formValues(r, "login", "display_name", "email", "role")
 	u := &domain.User{TenantID: t.ID, Login: v["login"], DisplayName: v["display_name"], Email: v["email"], Role: domain.Role(v["role"])}
 	if err := a.accounts().CreateUser(r.Context(), a.actor(r), u, r.PostFormValue("password")); err != nil {
-		a.formError(w, r, err, v, rerender)
+		// Whatever kept the user out (a bad field, a taken login), the
+		// form comes back as 422 on both the admin and the tenant page.
+		a.formError(w, r, err, v, func(_ int, f views.Form) { rerender(StatusOf(domain.EINVALID), f) })
 		return false
 	}
 	a.flash(r, "ok", "User "+u.Login+" added with the role "+u.Role.Label()+".")
