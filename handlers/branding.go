@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"io"
 	"mime/multipart"
@@ -9,8 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
 
 	"tessera/domain"
 	"tessera/views"
@@ -40,72 +37,6 @@ type brandingTarget struct {
 	Tenant   *domain.Tenant
 	Base     string // the page's URL
 	Nav      string
-}
-
-func (a *App) tenantBrandingTarget(r *http.Request) brandingTarget {
-	p := PrincipalFrom(r.Context())
-	return brandingTarget{TenantID: p.Tenant.ID, Tenant: p.Tenant, Base: "/settings/branding", Nav: "settings"}
-}
-
-func (a *App) adminTenantBrandingTarget(w http.ResponseWriter, r *http.Request) (brandingTarget, bool) {
-	t := a.tenantParam(w, r)
-	if t == nil {
-		return brandingTarget{}, false
-	}
-	return brandingTarget{TenantID: t.ID, Tenant: t, Base: "/admin/tenants/" + t.ID + "/branding", Nav: "tenants"}, true
-}
-
-var providerBrandingTarget = brandingTarget{Base: "/admin/branding", Nav: "branding"}
-
-// HandleBrandingPage shows the tenant admin's branding settings.
-func (a *App) HandleBrandingPage(w http.ResponseWriter, r *http.Request) {
-	a.showBranding(w, r, a.tenantBrandingTarget(r))
-}
-
-// HandleBrandingSave saves (or, with action=preview, previews) the tenant's branding.
-func (a *App) HandleBrandingSave(w http.ResponseWriter, r *http.Request) {
-	a.saveBranding(w, r, a.tenantBrandingTarget(r))
-}
-
-// HandleBrandingPreview renders the preview of the typed values, saving nothing.
-func (a *App) HandleBrandingPreview(w http.ResponseWriter, r *http.Request) {
-	a.previewBranding(w, r, a.tenantBrandingTarget(r))
-}
-
-// HandleProviderBrandingPage shows the provider's default branding.
-func (a *App) HandleProviderBrandingPage(w http.ResponseWriter, r *http.Request) {
-	a.showBranding(w, r, providerBrandingTarget)
-}
-
-// HandleProviderBrandingSave saves the provider's default branding.
-func (a *App) HandleProviderBrandingSave(w http.ResponseWriter, r *http.Request) {
-	a.saveBranding(w, r, providerBrandingTarget)
-}
-
-// HandleProviderBrandingPreview previews the provider's default branding.
-func (a *App) HandleProviderBrandingPreview(w http.ResponseWriter, r *http.Request) {
-	a.previewBranding(w, r, providerBrandingTarget)
-}
-
-// HandleAdminTenantBrandingPage shows a tenant's branding to the provider admin.
-func (a *App) HandleAdminTenantBrandingPage(w http.ResponseWriter, r *http.Request) {
-	if t, ok := a.adminTenantBrandingTarget(w, r); ok {
-		a.showBranding(w, r, t)
-	}
-}
-
-// HandleAdminTenantBrandingSave saves a tenant's branding for the provider admin.
-func (a *App) HandleAdminTenantBrandingSave(w http.ResponseWriter, r *http.Request) {
-	if t, ok := a.adminTenantBrandingTarget(w, r); ok {
-		a.saveBranding(w, r, t)
-	}
-}
-
-// HandleAdminTenantBrandingPreview previews a tenant's branding for the provider admin.
-func (a *App) HandleAdminTenantBrandingPreview(w http.ResponseWriter, r *http.Request) {
-	if t, ok := a.adminTenantBrandingTarget(w, r); ok {
-		a.previewBranding(w, r, t)
-	}
 }
 
 func brandingValues(b *domain.Branding) map[string]string {
@@ -381,155 +312,4 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 	}
 	a.flash(r, "ok", "Branding saved. Every page now shows it.")
 	redirect(w, r, target.Base)
-}
-
-// HandleThemeCSS serves the host's branding as CSS custom properties. The
-// page links it with the hash of its content (?v=…), so that URL is cached
-// for a year; any other version is served fresh and not cached.
-func (a *App) HandleThemeCSS(w http.ResponseWriter, r *http.Request) {
-	b, themeURL := domain.DefaultBranding, ""
-	if a.Branding != nil {
-		b, themeURL = a.Branding(r.Context(), HostTenant(r.Context()))
-	}
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	if themeURL != "" && r.URL.RequestURI() == themeURL {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	w.Header().Set("Vary", "Host")
-	_, _ = io.WriteString(w, "/* Branding of this portal: validated colours only. */\n"+domain.ThemeCSS(":root", b))
-}
-
-// HandlePreviewCSS serves the custom properties of a preview: the colours
-// in the query, if valid, scoped to the preview box.
-func (a *App) HandlePreviewCSS(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	b := domain.Branding{PrimaryColor: q.Get("primary"), AccentColor: q.Get("accent")}
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = io.WriteString(w, domain.ThemeCSS(".brand-preview", b))
-}
-
-// HandleBrandImage serves an uploaded logo or favicon by its content hash:
-// cached for a year, with its sniffed type, and a CSP that forbids an SVG
-// opened directly from running or loading anything.
-func (a *App) HandleBrandImage(w http.ResponseWriter, r *http.Request) {
-	name := chi.URLParam(r, "name")
-	var img *domain.Image
-	var err error
-	if ht := HostTenant(r.Context()); ht != nil {
-		img, err = a.Brand.Store.FindImage(r.Context(), ht.ID, name)
-	} else {
-		// The provider's host shows every tenant's branding (admin pages).
-		img, err = a.Brand.Store.FindImageAnyTenant(r.Context(), name)
-	}
-	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			http.Error(w, "Not found.", http.StatusNotFound)
-			return
-		}
-		logInternal(r, err)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", img.ContentType)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", `"`+img.Hash+`"`)
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	h.Set("Content-Disposition", "inline")
-	if r.Header.Get("If-None-Match") == `"`+img.Hash+`"` {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	_, _ = w.Write(img.Data)
-}
-
-type domainFormKey struct{}
-
-// tenantDomainsCard is the custom-domain and branding card of the provider
-// admin's tenant page.
-func (a *App) tenantDomainsCard(r *http.Request, t *domain.Tenant) views.TenantBrandingCardProps {
-	p := views.TenantBrandingCardProps{Tenant: t}
-	if f, ok := r.Context().Value(domainFormKey{}).(views.Form); ok {
-		p.Form = f
-	}
-	if a.Brand == nil {
-		return p
-	}
-	ds, err := a.Brand.Store.FindDomains(r.Context(), t.ID)
-	if err != nil {
-		logInternal(r, err)
-	}
-	p.Domains = ds
-	return p
-}
-
-// HandleTenantDomainAdd assigns a custom domain to a tenant.
-func (a *App) HandleTenantDomainAdd(w http.ResponseWriter, r *http.Request) {
-	t := a.tenantParam(w, r)
-	if t == nil {
-		return
-	}
-	typed := strings.TrimSpace(r.PostFormValue("domain"))
-	host, err := a.Brand.NormalizeHost(typed)
-	if err == nil && strings.ContainsAny(typed, ":/ ") {
-		err = domain.Invalid(map[string]string{"domain": "Enter only the host name, without http:// or a port."})
-	}
-	if err == nil {
-		err = domain.ValidateDomainName(host)
-	} else if domain.ErrorFields(err) == nil {
-		err = domain.Invalid(map[string]string{"domain": "Enter a host name like cloud.acme.example."})
-	}
-	if err == nil && a.Brand.ReservedHost(host) {
-		err = domain.Invalid(map[string]string{"domain": "This name is the provider's own or a <slug> name of the base domain; choose the customer's own domain."})
-	}
-	if err == nil {
-		err = a.Brand.Store.AddDomain(r.Context(), t.ID, host)
-	}
-	a.auditAction(r, t.ID, "tenant.domain_add", host, err)
-	if err != nil {
-		a.formError(w, r, err, map[string]string{"domain": typed}, func(_ int, f views.Form) {
-			// The domain form is a card on the tenant's page; a domain
-			// another tenant holds is a mistake in the field like a
-			// malformed one, so both answer 422.
-			ctx := context.WithValue(r.Context(), domainFormKey{}, f)
-			a.renderTenantDetail(w, r.WithContext(ctx), StatusOf(domain.EINVALID), t, views.Form{Values: map[string]string{"role": "admin"}})
-		})
-		return
-	}
-	a.flash(r, "ok", "Domain "+host+" now serves "+t.Name+"'s portal. Point its DNS at this cloud and give it a TLS certificate.")
-	redirect(w, r, "/admin/tenants/"+t.ID)
-}
-
-// HandleTenantDomainRemove takes a custom domain from a tenant.
-func (a *App) HandleTenantDomainRemove(w http.ResponseWriter, r *http.Request) {
-	t := a.tenantParam(w, r)
-	if t == nil {
-		return
-	}
-	host := r.PostFormValue("domain")
-	err := a.Brand.Store.RemoveDomain(r.Context(), t.ID, host)
-	a.auditAction(r, t.ID, "tenant.domain_remove", host, err)
-	if err != nil {
-		a.Error(w, r, err)
-		return
-	}
-	a.flash(r, "ok", "Domain "+host+" removed: it no longer serves "+t.Name+"'s portal.")
-	redirect(w, r, "/admin/tenants/"+t.ID)
-}
-
-// HandleFavicon answers browsers that ask for /favicon.ico with the host's
-// branded favicon, or nothing.
-func (a *App) HandleFavicon(w http.ResponseWriter, r *http.Request) {
-	if a.Branding != nil {
-		if b, _ := a.Branding(r.Context(), HostTenant(r.Context())); b.FaviconURL != "" {
-			w.Header().Set("Cache-Control", "public, max-age=3600")
-			http.Redirect(w, r, b.FaviconURL, http.StatusFound)
-			return
-		}
-	}
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.WriteHeader(http.StatusNoContent)
 }

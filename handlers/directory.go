@@ -209,42 +209,6 @@ func (a *App) testDirectory(w http.ResponseWriter, r *http.Request, t *domain.Te
 	a.renderDirectory(w, r, http.StatusOK, t, base, nav, p)
 }
 
-// HandleDirectoryPage shows the tenant admin the directory settings.
-func (a *App) HandleDirectoryPage(w http.ResponseWriter, r *http.Request) {
-	a.showDirectory(w, r, PrincipalFrom(r.Context()).Tenant, "/settings/directory", "settings")
-}
-
-// HandleDirectorySave saves the tenant's directory settings.
-func (a *App) HandleDirectorySave(w http.ResponseWriter, r *http.Request) {
-	a.saveDirectory(w, r, PrincipalFrom(r.Context()).Tenant, "/settings/directory", "settings")
-}
-
-// HandleDirectoryTest runs "Test connection" for the tenant.
-func (a *App) HandleDirectoryTest(w http.ResponseWriter, r *http.Request) {
-	a.testDirectory(w, r, PrincipalFrom(r.Context()).Tenant, "/settings/directory", "settings")
-}
-
-// HandleTenantDirectoryPage shows the provider admin a tenant's directory settings.
-func (a *App) HandleTenantDirectoryPage(w http.ResponseWriter, r *http.Request) {
-	if t := a.tenantParam(w, r); t != nil {
-		a.showDirectory(w, r, t, "/admin/tenants/"+t.ID+"/directory", "tenants")
-	}
-}
-
-// HandleTenantDirectorySave saves a tenant's directory settings (provider admin).
-func (a *App) HandleTenantDirectorySave(w http.ResponseWriter, r *http.Request) {
-	if t := a.tenantParam(w, r); t != nil {
-		a.saveDirectory(w, r, t, "/admin/tenants/"+t.ID+"/directory", "tenants")
-	}
-}
-
-// HandleTenantDirectoryTest runs "Test connection" for a tenant (provider admin).
-func (a *App) HandleTenantDirectoryTest(w http.ResponseWriter, r *http.Request) {
-	if t := a.tenantParam(w, r); t != nil {
-		a.testDirectory(w, r, t, "/admin/tenants/"+t.ID+"/directory", "tenants")
-	}
-}
-
 // directories is the directory settings' use case over the App's stores.
 func (a *App) directories() *accounts.Directories {
 	return &accounts.Directories{Accounts: a.accounts(), Store: a.Directories, Tester: a.DirectoryTester}
