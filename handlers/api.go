@@ -63,7 +63,7 @@ type apiImage struct {
 	Name     string `json:"name"`
 	OS       string `json:"os"`
 	Licensed bool   `json:"licensed"`
-	// Issue 9: a tenant's own image is private; its state is creating,
+	// A tenant's own image (saved from its machine) is private; its state is creating,
 	// ready, failed, deleting or deleted (catalogue images are ready). Locations names the
 	// tenant's locations where the image is ready.
 	Private   bool     `json:"private"`

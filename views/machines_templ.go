@@ -676,15 +676,15 @@ type MachineFormProps struct {
 	Flavors   []*domain.Flavor
 	Images    []*domain.MachineImage
 	Quote     *domain.Quote
-	Placement *PlacementPreview // issue 8
+	Placement *PlacementPreview // where the machine would go, before it is created
 	Countries []string          // offered as "any location in …"
-	// Where each image (by id) is ready, by location name (issue 9); nil
+	// Where each image (by id) is ready, by location name; nil
 	// when unknown. LocationName is the chosen location's ("" for none or
 	// "cheapest"), whose unavailable images are greyed.
 	ImageLocations map[string][]string
 	ImageHere      map[string]bool
 	LocationName   string
-	// Networks are the tenant's networks by location (issue 9); Chosen
+	// Networks are the tenant's networks by location; Chosen
 	// the ids ticked.
 	Networks []NetworkGroup
 	Chosen   map[string]bool
@@ -1417,14 +1417,14 @@ type MachineDetailProps struct {
 	Flavors  []*domain.Flavor
 	CanWrite bool
 	Confirm  Form
-	// Storage shows the machine's disks and public addresses (issue 9).
+	// Storage shows the machine's disks and public addresses.
 	Storage templ.Component
-	// Interfaces are the machine's network interfaces (issue 9).
+	// Interfaces are the machine's network interfaces.
 	Interfaces []*domain.MachineInterface
 	// AttachedDisks is how many extra disks the machine has: the delete
-	// form then asks whether to keep or delete them (issue 9).
+	// form then asks whether to keep or delete them.
 	AttachedDisks int
-	// SaveImage turns the stopped machine into an image (issue 9).
+	// SaveImage turns the stopped machine into an image.
 	SaveImage templ.Component
 }
 

@@ -10,7 +10,7 @@ import (
 
 // TestDefaultNetworkOnlyForAcceptedCreate: a machine created without
 // networks gets its location's default network, but a create refused for
-// quota or a taken name makes none (issue 9): the tenant's network list
+// quota or a taken name makes none: the tenant's network list
 // stays as it was.
 func TestDefaultNetworkOnlyForAcceptedCreate(t *testing.T) {
 	e := newMachinesEnv(t)

@@ -12,7 +12,7 @@ import (
 	"tessera/web/webtest"
 )
 
-// TestBrowserMachineOnNetwork is issue 9's whole flow in the browser: create
+// TestBrowserMachineOnNetwork is the whole networked-machine flow in the browser: create
 // a network and a disk, create a machine on that network from the create
 // form, attach the disk, allocate and attach a public address, and see all
 // of it on the machine page with prices.

@@ -89,7 +89,7 @@ func TestAPICatalogue(t *testing.T) {
 				t.Fatalf("first flavor: %v", first)
 			}
 		}
-		if path == "/api/v1/locations" && (len(items) != 3 || first["name"] != "Berlin") { // acme also has its own Zurich (issue 8)
+		if path == "/api/v1/locations" && (len(items) != 3 || first["name"] != "Berlin") { // acme also has its own, dedicated Zurich
 			t.Fatalf("locations: %s", r.Raw)
 		}
 	}

@@ -89,7 +89,7 @@ func (s *MachineService) CreateMachine(ctx context.Context, req domain.MachineCr
 		}
 		site := &domain.Site{ID: req.SiteID}
 		now := time.Now().UTC().Truncate(time.Microsecond)
-		id := req.MachineID // chosen by placement (issue 8)
+		id := req.MachineID // chosen by placement, which reserved capacity under it
 		if !domain.IsID(id) {
 			id = domain.NewID()
 		}

@@ -382,8 +382,8 @@ func (b *Backend) CreateVM(ctx context.Context, req hypervisor.VMCreate) (*hyper
 	return b.state(ctx, vm)
 }
 
-// backings resolves the port groups of a create: its NICs' when given
-// (issue 9), else the one Network.
+// backings resolves the port groups of a create: its NICs' when given,
+// else the one Network (a site that predates NICs sends only that).
 func (b *Backend) backings(ctx context.Context, req hypervisor.VMCreate) ([]types.BaseVirtualDeviceBackingInfo, error) {
 	groups := []string{}
 	for _, n := range req.NICs {
