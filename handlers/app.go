@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"tessera/domain"
+	"tessera/manage/storage"
 	"tessera/views"
 )
 
@@ -52,10 +53,9 @@ type App struct {
 	ProbeSite siteProber
 
 	SiteReports domain.SiteReportStore // what each site last reported of its settings
-	// Storage serves the Disks and Networks pages (issue 9).
-	Storage *domain.StorageManager
-	// MachinePlace tells where a tenant's machine runs (nil: from Machines).
-	MachinePlace func(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error)
+	// Storage serves the disks, networks, addresses, snapshots and images
+	// pages and API; it queues site operations and never calls a site.
+	Storage *storage.Manager
 	// Pricing, Billing and BillingZone: rate cards, invoices, usage (issue 6).
 	Pricing     domain.PricingService
 	Billing     domain.BillingService

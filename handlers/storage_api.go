@@ -29,25 +29,8 @@ func (a *App) resolveLocation(ctx context.Context, tenantID, s string) (string, 
 
 func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).TenantID() }
 
-// machinePlace finds where a machine of the tenant runs (ENOTFOUND for
-// another tenant's); the MachinePlace hook, when set, answers instead.
-func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error) {
-	if a.MachinePlace != nil {
-		return a.MachinePlace(ctx, tenantID, machineID)
-	}
-	if a.Machines == nil {
-		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
-	}
-	m, err := a.Machines.FindMachineByID(ctx, tenantID, machineID)
-	if err != nil {
-		return domain.MachinePlace{}, err
-	}
-	return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
-}
-
 func (a *App) HandleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	disks, next, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -65,7 +48,6 @@ func (a *App) HandleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	d, err := a.Storage.Disks.Disk(r.Context(), tid, chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -172,7 +154,6 @@ func (a *App) HandleAPIDiskDetach(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) HandleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	nets, next, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: tid, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -190,7 +171,6 @@ func (a *App) HandleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) HandleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	n, err := a.Storage.Networks.Network(r.Context(), tid, chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -292,7 +272,6 @@ func (a *App) HandleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) HandleAPIAddressList(w http.ResponseWriter, r *http.Request) {
-	a.refreshStorage(r, tenantOf(r))
 	addrs, next, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tenantOf(r), MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -309,7 +288,6 @@ func (a *App) HandleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
-	a.refreshStorage(r, tenantOf(r))
 	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -379,26 +357,22 @@ func (a *App) HandleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
 
 // storageMachinePlace finds where the tenant's machine runs, refusing a
 // machine that is neither running nor stopped (ECONFLICT); an unknown
-// machine is a field error.
+// machine (or another tenant's) is a field error.
 func (a *App) storageMachinePlace(r *http.Request, tid, machineID string) (domain.MachinePlace, error) {
-	if a.MachinePlace == nil && a.Machines != nil {
-		m, err := a.Machines.FindMachineByID(r.Context(), tid, machineID)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.MachinePlace{}, domain.Invalid(map[string]string{"machine": "No such machine."})
-		}
-		if err != nil {
-			return domain.MachinePlace{}, err
-		}
-		if err := domain.CheckMachineForStorage(m); err != nil {
-			return domain.MachinePlace{}, err
-		}
-		return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
+	if a.Machines == nil {
+		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
 	}
-	at, err := a.machinePlace(r.Context(), tid, machineID)
+	m, err := a.Machines.FindMachineByID(r.Context(), tid, machineID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		err = domain.Invalid(map[string]string{"machine": "No such machine."})
+		return domain.MachinePlace{}, domain.Invalid(map[string]string{"machine": "No such machine."})
 	}
-	return at, err
+	if err != nil {
+		return domain.MachinePlace{}, err
+	}
+	if err := domain.CheckMachineForStorage(m); err != nil {
+		return domain.MachinePlace{}, err
+	}
+	return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
 }
 
 func (a *App) HandleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
@@ -437,7 +411,6 @@ func (a *App) HandleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	a.refreshStorage(r, m.TenantID)
 	snaps, err := a.Storage.Snapshots.Snapshots(r.Context(), m.TenantID, m.ID)
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -488,7 +461,6 @@ func (a *App) HandleAPISnapshotCreate(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) apiSnapshot(w http.ResponseWriter, r *http.Request, status int) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)

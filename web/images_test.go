@@ -241,7 +241,7 @@ func siteTemplates(t *testing.T, e *mEnv, location string) []string {
 		if l.Name != location {
 			continue
 		}
-		c, err := e.Server.App.Storage.Connector.Client(context.Background(), e.site(t, l).ID)
+		c, err := e.Server.App.Sites.Client(context.Background(), e.site(t, l).ID)
 		if err != nil {
 			t.Fatal(err)
 		}

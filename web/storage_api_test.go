@@ -134,7 +134,7 @@ func TestStorageAPI(t *testing.T) {
 			berlin = s
 		}
 	}
-	c, _ := env.Server.App.Storage.Connector.Client(ctx, berlin.ID)
+	c, _ := env.Server.App.Sites.Client(ctx, berlin.ID)
 	machine := domain.NewID()
 	op, err := c.Submit(ctx, domain.OperationRequest{Key: domain.NewID(), Kind: domain.OpCreate, MachineID: machine,
 		Spec: &domain.MachineSpec{Name: "web", TenantSlug: "acme", VCPUs: 1, MemoryMiB: 1024, Image: "ubuntu-24.04"}})
@@ -145,11 +145,12 @@ func TestStorageAPI(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	acme := env.Tenant(t, "acme").ID
-	env.Server.App.MachinePlace = func(_ context.Context, tenantID, id string) (domain.MachinePlace, error) {
-		if tenantID != acme || id != machine {
-			return domain.MachinePlace{}, domain.Errorf(domain.ENOTFOUND, "Machine not found.")
-		}
-		return domain.MachinePlace{LocationID: berlin.LocationID, SiteID: berlin.ID}, nil
+	// manage's record of that machine: acme's, running at the Berlin site.
+	if _, err := env.DB.Pool.Exec(ctx, `INSERT INTO machines (id, tenant_id, name, location_id, site_id, flavor_id, image_id, vcpus, memory_mib, disk_gib, status, addresses, created_by)
+		SELECT $1, $2, 'web', $3, $4, f.id, i.id, f.vcpus, f.memory_mib, f.disk_gib, 'running', '{}', 'alice'
+		FROM (SELECT id, vcpus, memory_mib, disk_gib FROM flavors ORDER BY name LIMIT 1) f, (SELECT id FROM images ORDER BY name LIMIT 1) i`,
+		machine, acme, berlin.LocationID, berlin.ID); err != nil {
+		t.Fatal(err)
 	}
 	if code, p, _ := alice.do("POST", diskPath+"/attach", "", map[string]any{"machine": domain.NewID()}); code != http.StatusUnprocessableEntity {
 		t.Errorf("attach to an unknown machine: %d %v", code, p)

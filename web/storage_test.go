@@ -216,7 +216,7 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		}
 	}
 	acme := env.Tenant(t, "acme").ID
-	c, err := sm.Connector.Client(ctx, site.ID)
+	c, err := env.Server.App.Sites.Client(ctx, site.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,6 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	disk := func() *domain.Disk {
-		_ = sm.Refresh(ctx, acme)
 		got, err := sm.Disks.Disk(ctx, acme, d.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -305,7 +304,6 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := func() *domain.Snapshot {
-		_ = sm.Refresh(ctx, acme)
 		got, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -324,7 +322,6 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState("snapshot deleted", func() bool {
-		_ = sm.Refresh(ctx, acme)
 		_, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
 		return domain.ErrorCode(err) == domain.ENOTFOUND
 	})
