@@ -196,3 +196,32 @@ func TestGetRoutesWithHangingSite(t *testing.T) {
 		t.Errorf("walked %d GET routes; the router has more", n)
 	}
 }
+
+// TestMachinePagePollsOnce: a machine page whose machine and storage are
+// both busy asks the server once per interval; that one answer refreshes
+// the status part too.
+func TestMachinePagePollsOnce(t *testing.T) {
+	env := startDemo(t)
+	ctx := context.Background()
+	acme := env.Tenant(t, "acme")
+	sites, err := env.Server.Locations.FindSites(ctx, "")
+	if err != nil || len(sites) == 0 {
+		t.Fatalf("sites: %v %v", sites, err)
+	}
+	machine := domain.NewID()
+	if _, err := env.DB.Pool.Exec(ctx, `INSERT INTO machines (id, tenant_id, name, location_id, site_id, flavor_id, image_id, vcpus, memory_mib, disk_gib, status, addresses, created_by)
+		SELECT $1, $2, 'busy', $3, $4, f.id, i.id, f.vcpus, f.memory_mib, f.disk_gib, 'stopping', '{}', 'alice'
+		FROM (SELECT id, vcpus, memory_mib, disk_gib FROM flavors ORDER BY name LIMIT 1) f, (SELECT id FROM images ORDER BY name LIMIT 1) i`,
+		machine, acme.ID, sites[0].LocationID, sites[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	alice := env.Client(t, "acme.localhost")
+	alice.Login("", "alice", "demo")
+	body := webtest.Body(t, alice.Get("/machines/"+machine))
+	if n := strings.Count(body, `hx-trigger="every 2s"`); n != 1 {
+		t.Errorf("the machine page polls %d times per interval, want once", n)
+	}
+	if !strings.Contains(body, `hx-select-oob="#machine-live"`) || !strings.Contains(body, `id="machine-live" class="card" data-polling="true"`) {
+		t.Error("the page's one poll does not refresh the machine's status part")
+	}
+}
