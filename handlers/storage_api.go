@@ -43,7 +43,7 @@ func (a *App) HandleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	for _, d := range disks {
 		d.Location = names[d.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Disk]{Items: disks, NextCursor: next})
+	WriteJSON(w, http.StatusOK, apiPage[apiDisk]{Items: apiList(disks, toAPIDisk), NextCursor: next})
 }
 
 func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
@@ -55,7 +55,7 @@ func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
 	}
 	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
 	d.Location = a.locationNames(r.Context())[d.LocationID]
-	WriteJSON(w, status, d)
+	WriteJSON(w, status, toAPIDisk(d))
 }
 
 func (a *App) HandleAPIDiskGet(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +87,7 @@ func (a *App) HandleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
 	d.Location = a.locationNames(r.Context())[d.LocationID]
-	WriteJSON(w, http.StatusAccepted, d)
+	WriteJSON(w, http.StatusAccepted, toAPIDisk(d))
 }
 
 func (a *App) HandleAPIDiskDelete(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +166,7 @@ func (a *App) HandleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	for _, n := range nets {
 		n.Location = names[n.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Network]{Items: nets, NextCursor: next})
+	WriteJSON(w, http.StatusOK, apiPage[apiNetwork]{Items: apiList(nets, toAPINetwork), NextCursor: next})
 }
 
 func (a *App) HandleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
@@ -177,14 +177,14 @@ func (a *App) HandleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.Location = a.locationNames(r.Context())[n.LocationID]
-	out := networkWithMachines{Network: n}
-	out.Machines, out.MachinesTotal, err = a.Storage.Networks.NetworkMachines(r.Context(), tid, n.ID, domain.MaxNetworkMachines)
+	ms, total, err := a.Storage.Networks.NetworkMachines(r.Context(), tid, n.ID, domain.MaxNetworkMachines)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	if out.Machines == nil {
-		out.Machines = []*domain.NetworkMachine{}
+	out := apiNetworkDetail{apiNetwork: toAPINetwork(n), Machines: make([]apiNetworkMachine, 0, len(ms)), MachinesTotal: total}
+	for _, m := range ms {
+		out.Machines = append(out.Machines, toAPINetworkMachine(m))
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
@@ -213,7 +213,7 @@ func (a *App) HandleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/networks/"+n.ID)
 	n.Location = a.locationNames(r.Context())[n.LocationID]
-	WriteJSON(w, http.StatusAccepted, n)
+	WriteJSON(w, http.StatusAccepted, toAPINetwork(n))
 }
 
 func (a *App) HandleAPINetworkDelete(w http.ResponseWriter, r *http.Request) {
@@ -236,7 +236,7 @@ func (a *App) HandleAPIRuleList(w http.ResponseWriter, r *http.Request) {
 	if rules == nil {
 		rules = []*domain.FirewallRule{}
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.FirewallRule]{Items: rules})
+	WriteJSON(w, http.StatusOK, apiPage[apiRule]{Items: apiList(rules, toAPIRule)})
 }
 
 func (a *App) HandleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
@@ -257,7 +257,7 @@ func (a *App) HandleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, rule)
+	WriteJSON(w, http.StatusCreated, toAPIRule(rule))
 }
 
 func (a *App) HandleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
@@ -284,7 +284,7 @@ func (a *App) HandleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 	for _, ad := range addrs {
 		ad.Location = names[ad.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.PublicAddress]{Items: addrs, NextCursor: next})
+	WriteJSON(w, http.StatusOK, apiPage[apiAddress]{Items: apiList(addrs, toAPIAddress), NextCursor: next})
 }
 
 func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
@@ -294,7 +294,7 @@ func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
 		return
 	}
 	ad.Location = a.locationNames(r.Context())[ad.LocationID]
-	WriteJSON(w, status, ad)
+	WriteJSON(w, status, toAPIAddress(ad))
 }
 
 func (a *App) HandleAPIAddressGet(w http.ResponseWriter, r *http.Request) {
@@ -324,7 +324,7 @@ func (a *App) HandleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/addresses/"+ad.ID)
 	ad.Location = a.locationNames(r.Context())[ad.LocationID]
-	WriteJSON(w, http.StatusCreated, ad)
+	WriteJSON(w, http.StatusCreated, toAPIAddress(ad))
 }
 
 // handleAPIAddressAttach attaches an allocated address to a machine in its
@@ -419,7 +419,7 @@ func (a *App) HandleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
 	if snaps == nil {
 		snaps = []*domain.Snapshot{}
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Snapshot]{Items: snaps})
+	WriteJSON(w, http.StatusOK, apiPage[apiSnapshot]{Items: apiList(snaps, toAPISnapshot)})
 }
 
 // handleAPISnapshotCreate takes a snapshot of a running or stopped
@@ -456,7 +456,7 @@ func (a *App) HandleAPISnapshotCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/snapshots/"+sn.ID)
-	WriteJSON(w, http.StatusAccepted, sn)
+	WriteJSON(w, http.StatusAccepted, toAPISnapshot(sn))
 }
 
 func (a *App) apiSnapshot(w http.ResponseWriter, r *http.Request, status int) {
@@ -466,7 +466,7 @@ func (a *App) apiSnapshot(w http.ResponseWriter, r *http.Request, status int) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, status, sn)
+	WriteJSON(w, status, toAPISnapshot(sn))
 }
 
 func (a *App) HandleAPISnapshotGet(w http.ResponseWriter, r *http.Request) {
@@ -514,5 +514,5 @@ func (a *App) HandleAPISnapshotDelete(w http.ResponseWriter, r *http.Request) {
 	} else {
 		sn.State = domain.SnapshotDeleted
 	}
-	WriteJSON(w, http.StatusAccepted, sn)
+	WriteJSON(w, http.StatusAccepted, toAPISnapshot(sn))
 }
