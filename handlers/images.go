@@ -158,7 +158,7 @@ func (a *App) deleteImage(r *http.Request, id string) (*domain.MachineImage, err
 	}
 	deleting, err := a.Storage.DeleteImage(r.Context(), p.Tenant.ID, id)
 	if deleting != nil {
-		if err != nil { // it is deleting; the tracker sends the delete again
+		if err != nil { // it is deleting; its queued delete carries on
 			a.Log.WarnContext(r.Context(), "send image delete", "image", id, "err", err)
 		}
 		img, err = deleting, nil

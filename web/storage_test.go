@@ -249,10 +249,10 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		}
 		return got
 	}
-	// The background tracker moves it on without anyone reading it.
-	waitState("the tracker", func() bool { got, _ := sm.Disks.Disk(ctx, acme, d.ID); return got.State == domain.DiskAvailable })
+	// The operations worker moves it on without anyone reading it.
+	waitState("the worker", func() bool { got, _ := sm.Disks.Disk(ctx, acme, d.ID); return got.State == domain.DiskAvailable })
 	if body := webtest.Body(t, env.Client(t, "localhost").Get("/metrics")); !strings.Contains(body, "tessera_storage_tenants_pending") {
-		t.Error("/metrics lacks the storage tracker's gauge")
+		t.Error("/metrics lacks the storage sweep's gauge")
 	}
 	place := domain.MachinePlace{LocationID: site.LocationID, SiteID: site.ID}
 	if err := sm.AttachDisk(ctx, acme, d.ID, machine, domain.MachinePlace{LocationID: domain.NewID(), SiteID: site.ID}); domain.ErrorCode(err) != domain.EINVALID {
