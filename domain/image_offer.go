@@ -129,43 +129,6 @@ type TenantImageService interface {
 	DeleteTenantImage(ctx context.Context, tenantID, id string) error
 }
 
-// CaptureImage turns a tenant's stopped machine into an image of its own,
-// usable at the machine's site only. EINVALID (name), ECONFLICT (not
-// stopped, name taken).
-func (m *StorageManager) CaptureImage(ctx context.Context, mc *Machine, source *MachineImage, name string) (*MachineImage, error) {
-	name = strings.TrimSpace(name)
-	if msg := ValidateImageName(name); msg != "" {
-		return nil, Invalid(map[string]string{"name": msg})
-	}
-	if mc.Status != StatusStopped {
-		return nil, Errorf(ECONFLICT, "%s is %s; stop it before saving it as an image.", mc.Name, mc.Status)
-	}
-	img := &MachineImage{TenantID: mc.TenantID, Name: name, SiteID: mc.SiteID, LocationID: mc.LocationID, MachineID: mc.ID, OS: "linux"}
-	if source != nil {
-		img.OS, img.Licensed, img.LicenceKey = source.OS, source.Licensed, source.PriceKey()
-	}
-	if err := m.TenantImages.CreateTenantImage(ctx, img); err != nil {
-		return nil, err
-	}
-	return img, m.advanceTenantImage(ctx, img)
-}
-
-// DeleteImage deletes one of the tenant's own images: it is no longer
-// offered at once, its site removes the template (connect's image_delete
-// operation), and then it is deleted; machines made from it keep running.
-// A failed site delete leaves it failed with the reason. ENOTFOUND,
-// ECONFLICT (still being captured).
-func (m *StorageManager) DeleteImage(ctx context.Context, tenantID, id string) (*MachineImage, error) {
-	if err := m.TenantImages.DeleteTenantImage(ctx, tenantID, id); err != nil {
-		return nil, err
-	}
-	img, err := m.TenantImages.FindTenantImage(ctx, tenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	return img, m.advanceTenantImage(ctx, img)
-}
-
 // ImageDeleteKey is the idempotency key of the site operation deleting
 // img's template: image_delete:<id>, and for a delete after a failed one
 // image_delete:<id>:<attempt>, so that the site tries again rather than
@@ -175,54 +138,4 @@ func ImageDeleteKey(img *MachineImage) string {
 		return "image_delete:" + img.ID
 	}
 	return fmt.Sprintf("image_delete:%s:%d", img.ID, img.DeleteAttempts)
-}
-
-// advanceTenantImage sends a creating image's capture, or a deleting
-// image's delete, and records its outcome.
-func (m *StorageManager) advanceTenantImage(ctx context.Context, img *MachineImage) error {
-	var req OperationRequest
-	done, failed := ImageReady, ""
-	switch img.State {
-	case ImageCreating:
-		req = OperationRequest{Key: "image_capture:" + img.ID, Kind: OpImageCapture,
-			MachineID: img.MachineID, Image: &ImageRequest{Name: img.Template}}
-	case ImageDeleting:
-		req = OperationRequest{Key: ImageDeleteKey(img), Kind: OpImageDelete, Image: &ImageRequest{Name: img.Template}}
-		done, failed = ImageDeleted, "Deleting failed: "
-	default:
-		return nil
-	}
-	op, err := m.submit(ctx, img.SiteID, req)
-	if err != nil {
-		if ErrorCode(err) == EINVALID || ErrorCode(err) == ENOTFOUND {
-			img.State, img.Error = ImageFailed, failed+ErrorMessage(err)
-			return m.TenantImages.SetTenantImageState(ctx, img.TenantID, img.ID, img.State, img.Error)
-		}
-		return err
-	}
-	if op == nil || !op.State.Done() {
-		return nil
-	}
-	img.State, img.Error = done, ""
-	if op.State == OpFailed {
-		img.State, img.Error = ImageFailed, failed+op.Error
-	}
-	return m.TenantImages.SetTenantImageState(ctx, img.TenantID, img.ID, img.State, img.Error)
-}
-
-// refreshTenantImages advances every image being captured or deleted.
-func (m *StorageManager) refreshTenantImages(ctx context.Context) error {
-	if m.TenantImages == nil {
-		return nil
-	}
-	imgs, err := m.TenantImages.PendingImages(ctx)
-	if err != nil {
-		return err
-	}
-	for _, img := range imgs {
-		if err := m.advanceTenantImage(ctx, img); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"tessera/domain"
+	"tessera/manage/storage"
 	"tessera/views"
 )
 
@@ -52,8 +53,9 @@ type App struct {
 	ProbeSite siteProber
 
 	SiteReports domain.SiteReportStore // what each site last reported of its settings
-	// Storage serves the Disks and Networks pages.
-	Storage *domain.StorageManager
+	// Storage serves the disks, networks, addresses, snapshots and images
+	// pages and API; it queues site operations and never calls a site.
+	Storage *storage.Manager
 	// Pricing, Billing and BillingZone: rate cards, invoices, usage.
 	Pricing     domain.PricingService
 	Billing     domain.BillingService

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -121,11 +120,6 @@ func (a *App) renderImageIndex(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 	if a.tenantImagesOn() {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second) // a site that is down never hangs the page
-		if err := a.Storage.RefreshImages(ctx); err != nil {
-			a.Log.WarnContext(r.Context(), "refresh images", "err", err)
-		}
-		cancel()
 		if props.Own, err = a.Storage.TenantImages.TenantOwnImages(r.Context(), p.Tenant.ID); err != nil {
 			a.Error(w, r, err)
 			return
@@ -164,7 +158,7 @@ func (a *App) deleteImage(r *http.Request, id string) (*domain.MachineImage, err
 	}
 	deleting, err := a.Storage.DeleteImage(r.Context(), p.Tenant.ID, id)
 	if deleting != nil {
-		if err != nil { // it is deleting; the tracker sends the delete again
+		if err != nil { // it is deleting; its queued delete carries on
 			a.Log.WarnContext(r.Context(), "send image delete", "image", id, "err", err)
 		}
 		img, err = deleting, nil

@@ -26,7 +26,6 @@ func (a *App) machineStorage(r *http.Request, m *domain.Machine, section string,
 	ctx := r.Context()
 	p := PrincipalFrom(ctx)
 	tid := p.TenantID()
-	a.refreshStorage(r, tid)
 	sp := views.MachineStorageProps{MachineID: m.ID, CanWrite: p.User.Role.CanWrite(), Prices: map[string]string{}, Section: section, Form: f}
 	if err := domain.CheckMachineForStorage(m); err != nil {
 		sp.NotReady = domain.ErrorMessage(err)

@@ -18,12 +18,3 @@ func (a *App) networkMachines(r *http.Request, n *domain.Network) (views.Network
 	}
 	return p, err
 }
-
-// networkWithMachines is a network as GET /api/v1/networks/{id} shows it:
-// with the machines on it and their addresses (the lowest
-// domain.MaxNetworkMachines; machines_total says how many there are).
-type networkWithMachines struct {
-	*domain.Network
-	Machines      []*domain.NetworkMachine `json:"machines"`
-	MachinesTotal int                      `json:"machines_total"`
-}

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
-	"time"
 
 	"tessera/domain"
 	"tessera/views"
@@ -15,11 +13,6 @@ func (a *App) HandleImages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) renderImages(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	if err := a.Storage.RefreshImages(ctx); err != nil {
-		a.Log.Warn("refresh images", "err", err)
-	}
-	cancel()
 	imgs, err := a.Storage.Images.Images(r.Context())
 	if err != nil {
 		a.Error(w, r, err)

@@ -12,17 +12,6 @@ import (
 	"tessera/views"
 )
 
-// refreshStorage advances the tenant's disks and networks whose site
-// operation finished, within a short bound so a site that is down never
-// hangs the page.
-func (a *App) refreshStorage(r *http.Request, tenantID string) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
-	if err := a.Storage.Refresh(ctx, tenantID); err != nil {
-		a.Log.Warn("refresh disks and networks", "tenant", tenantID, "err", err)
-	}
-}
-
 // tenantLocationOptions are the locations a tenant may create disks,
 // networks and addresses in (see resolveLocation), as select options, and
 // every location's name by id for showing what exists.
@@ -63,7 +52,6 @@ func (a *App) HandleDisks(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) renderDisks(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
 	tid := PrincipalFrom(r.Context()).TenantID()
-	a.refreshStorage(r, tid)
 	disks, next, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		a.Error(w, r, err)
@@ -137,7 +125,6 @@ func (a *App) HandleNetworks(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) renderNetworks(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
 	tid := PrincipalFrom(r.Context()).TenantID()
-	a.refreshStorage(r, tid)
 	nets, next, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: tid, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		a.Error(w, r, err)
@@ -187,7 +174,6 @@ func (a *App) HandleNetworkShow(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) renderNetwork(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
 	tid := PrincipalFrom(r.Context()).TenantID()
-	a.refreshStorage(r, tid)
 	n, err := a.Storage.Networks.Network(r.Context(), tid, chi.URLParam(r, "networkID"))
 	if err != nil {
 		a.Error(w, r, err)

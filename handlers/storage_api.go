@@ -29,22 +29,8 @@ func (a *App) resolveLocation(ctx context.Context, tenantID, s string) (string, 
 
 func tenantOf(r *http.Request) string { return PrincipalFrom(r.Context()).TenantID() }
 
-// machinePlace finds where a machine of the tenant runs (ENOTFOUND for
-// another tenant's).
-func (a *App) machinePlace(ctx context.Context, tenantID, machineID string) (domain.MachinePlace, error) {
-	if a.Machines == nil {
-		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
-	}
-	m, err := a.Machines.FindMachineByID(ctx, tenantID, machineID)
-	if err != nil {
-		return domain.MachinePlace{}, err
-	}
-	return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
-}
-
 func (a *App) HandleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	disks, next, err := a.Storage.Disks.Disks(r.Context(), domain.DiskFilter{TenantID: tid, MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -57,12 +43,11 @@ func (a *App) HandleAPIDiskList(w http.ResponseWriter, r *http.Request) {
 	for _, d := range disks {
 		d.Location = names[d.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Disk]{Items: disks, NextCursor: next})
+	WriteJSON(w, http.StatusOK, apiPage[apiDisk]{Items: apiList(disks, toAPIDisk), NextCursor: next})
 }
 
 func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	d, err := a.Storage.Disks.Disk(r.Context(), tid, chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -70,7 +55,7 @@ func (a *App) apiDisk(w http.ResponseWriter, r *http.Request, status int) {
 	}
 	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
 	d.Location = a.locationNames(r.Context())[d.LocationID]
-	WriteJSON(w, status, d)
+	WriteJSON(w, status, toAPIDisk(d))
 }
 
 func (a *App) HandleAPIDiskGet(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +87,7 @@ func (a *App) HandleAPIDiskCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/disks/"+d.ID)
 	d.Location = a.locationNames(r.Context())[d.LocationID]
-	WriteJSON(w, http.StatusAccepted, d)
+	WriteJSON(w, http.StatusAccepted, toAPIDisk(d))
 }
 
 func (a *App) HandleAPIDiskDelete(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +154,6 @@ func (a *App) HandleAPIDiskDetach(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) HandleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	nets, next, err := a.Storage.Networks.Networks(r.Context(), domain.NetworkFilter{TenantID: tid, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -182,26 +166,25 @@ func (a *App) HandleAPINetworkList(w http.ResponseWriter, r *http.Request) {
 	for _, n := range nets {
 		n.Location = names[n.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Network]{Items: nets, NextCursor: next})
+	WriteJSON(w, http.StatusOK, apiPage[apiNetwork]{Items: apiList(nets, toAPINetwork), NextCursor: next})
 }
 
 func (a *App) HandleAPINetworkGet(w http.ResponseWriter, r *http.Request) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	n, err := a.Storage.Networks.Network(r.Context(), tid, chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
 	n.Location = a.locationNames(r.Context())[n.LocationID]
-	out := networkWithMachines{Network: n}
-	out.Machines, out.MachinesTotal, err = a.Storage.Networks.NetworkMachines(r.Context(), tid, n.ID, domain.MaxNetworkMachines)
+	ms, total, err := a.Storage.Networks.NetworkMachines(r.Context(), tid, n.ID, domain.MaxNetworkMachines)
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	if out.Machines == nil {
-		out.Machines = []*domain.NetworkMachine{}
+	out := apiNetworkDetail{apiNetwork: toAPINetwork(n), Machines: make([]apiNetworkMachine, 0, len(ms)), MachinesTotal: total}
+	for _, m := range ms {
+		out.Machines = append(out.Machines, toAPINetworkMachine(m))
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
@@ -230,7 +213,7 @@ func (a *App) HandleAPINetworkCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/networks/"+n.ID)
 	n.Location = a.locationNames(r.Context())[n.LocationID]
-	WriteJSON(w, http.StatusAccepted, n)
+	WriteJSON(w, http.StatusAccepted, toAPINetwork(n))
 }
 
 func (a *App) HandleAPINetworkDelete(w http.ResponseWriter, r *http.Request) {
@@ -253,7 +236,7 @@ func (a *App) HandleAPIRuleList(w http.ResponseWriter, r *http.Request) {
 	if rules == nil {
 		rules = []*domain.FirewallRule{}
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.FirewallRule]{Items: rules})
+	WriteJSON(w, http.StatusOK, apiPage[apiRule]{Items: apiList(rules, toAPIRule)})
 }
 
 func (a *App) HandleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
@@ -274,7 +257,7 @@ func (a *App) HandleAPIRuleCreate(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, rule)
+	WriteJSON(w, http.StatusCreated, toAPIRule(rule))
 }
 
 func (a *App) HandleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
@@ -289,7 +272,6 @@ func (a *App) HandleAPIRuleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) HandleAPIAddressList(w http.ResponseWriter, r *http.Request) {
-	a.refreshStorage(r, tenantOf(r))
 	addrs, next, err := a.Storage.Addresses.PublicAddresses(r.Context(), domain.PublicAddressFilter{TenantID: tenantOf(r), MachineID: r.URL.Query().Get("machine"), Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -302,18 +284,17 @@ func (a *App) HandleAPIAddressList(w http.ResponseWriter, r *http.Request) {
 	for _, ad := range addrs {
 		ad.Location = names[ad.LocationID]
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.PublicAddress]{Items: addrs, NextCursor: next})
+	WriteJSON(w, http.StatusOK, apiPage[apiAddress]{Items: apiList(addrs, toAPIAddress), NextCursor: next})
 }
 
 func (a *App) apiAddress(w http.ResponseWriter, r *http.Request, status int) {
-	a.refreshStorage(r, tenantOf(r))
 	ad, err := a.Storage.Addresses.PublicAddress(r.Context(), tenantOf(r), chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
 	ad.Location = a.locationNames(r.Context())[ad.LocationID]
-	WriteJSON(w, status, ad)
+	WriteJSON(w, status, toAPIAddress(ad))
 }
 
 func (a *App) HandleAPIAddressGet(w http.ResponseWriter, r *http.Request) {
@@ -343,7 +324,7 @@ func (a *App) HandleAPIAddressAllocate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/addresses/"+ad.ID)
 	ad.Location = a.locationNames(r.Context())[ad.LocationID]
-	WriteJSON(w, http.StatusCreated, ad)
+	WriteJSON(w, http.StatusCreated, toAPIAddress(ad))
 }
 
 // handleAPIAddressAttach attaches an allocated address to a machine in its
@@ -376,26 +357,22 @@ func (a *App) HandleAPIAddressAttach(w http.ResponseWriter, r *http.Request) {
 
 // storageMachinePlace finds where the tenant's machine runs, refusing a
 // machine that is neither running nor stopped (ECONFLICT); an unknown
-// machine is a field error.
+// machine (or another tenant's) is a field error.
 func (a *App) storageMachinePlace(r *http.Request, tid, machineID string) (domain.MachinePlace, error) {
-	if a.Machines != nil {
-		m, err := a.Machines.FindMachineByID(r.Context(), tid, machineID)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.MachinePlace{}, domain.Invalid(map[string]string{"machine": "No such machine."})
-		}
-		if err != nil {
-			return domain.MachinePlace{}, err
-		}
-		if err := domain.CheckMachineForStorage(m); err != nil {
-			return domain.MachinePlace{}, err
-		}
-		return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
+	if a.Machines == nil {
+		return domain.MachinePlace{}, domain.Errorf(domain.EUNAVAILABLE, "Machines are not available on this server.")
 	}
-	at, err := a.machinePlace(r.Context(), tid, machineID)
+	m, err := a.Machines.FindMachineByID(r.Context(), tid, machineID)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		err = domain.Invalid(map[string]string{"machine": "No such machine."})
+		return domain.MachinePlace{}, domain.Invalid(map[string]string{"machine": "No such machine."})
 	}
-	return at, err
+	if err != nil {
+		return domain.MachinePlace{}, err
+	}
+	if err := domain.CheckMachineForStorage(m); err != nil {
+		return domain.MachinePlace{}, err
+	}
+	return domain.MachinePlace{LocationID: m.LocationID, SiteID: m.SiteID}, nil
 }
 
 func (a *App) HandleAPIAddressDetach(w http.ResponseWriter, r *http.Request) {
@@ -434,7 +411,6 @@ func (a *App) HandleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, err)
 		return
 	}
-	a.refreshStorage(r, m.TenantID)
 	snaps, err := a.Storage.Snapshots.Snapshots(r.Context(), m.TenantID, m.ID)
 	if err != nil {
 		WriteProblem(w, r, err)
@@ -443,7 +419,7 @@ func (a *App) HandleAPISnapshotList(w http.ResponseWriter, r *http.Request) {
 	if snaps == nil {
 		snaps = []*domain.Snapshot{}
 	}
-	WriteJSON(w, http.StatusOK, apiPage[*domain.Snapshot]{Items: snaps})
+	WriteJSON(w, http.StatusOK, apiPage[apiSnapshot]{Items: apiList(snaps, toAPISnapshot)})
 }
 
 // handleAPISnapshotCreate takes a snapshot of a running or stopped
@@ -480,18 +456,17 @@ func (a *App) HandleAPISnapshotCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/snapshots/"+sn.ID)
-	WriteJSON(w, http.StatusAccepted, sn)
+	WriteJSON(w, http.StatusAccepted, toAPISnapshot(sn))
 }
 
 func (a *App) apiSnapshot(w http.ResponseWriter, r *http.Request, status int) {
 	tid := tenantOf(r)
-	a.refreshStorage(r, tid)
 	sn, err := a.Storage.Snapshots.Snapshot(r.Context(), tid, chi.URLParam(r, "id"))
 	if err != nil {
 		WriteProblem(w, r, err)
 		return
 	}
-	WriteJSON(w, status, sn)
+	WriteJSON(w, status, toAPISnapshot(sn))
 }
 
 func (a *App) HandleAPISnapshotGet(w http.ResponseWriter, r *http.Request) {
@@ -539,5 +514,5 @@ func (a *App) HandleAPISnapshotDelete(w http.ResponseWriter, r *http.Request) {
 	} else {
 		sn.State = domain.SnapshotDeleted
 	}
-	WriteJSON(w, http.StatusAccepted, sn)
+	WriteJSON(w, http.StatusAccepted, toAPISnapshot(sn))
 }

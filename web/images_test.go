@@ -147,7 +147,7 @@ func TestSaveMachineAsImage(t *testing.T) {
 		if state == "failed" || time.Now().After(deadline) {
 			t.Fatalf("golden: state %q: %s", state, r.Raw)
 		}
-		// The tracker and the Images page advance it.
+		// The operations worker advances it.
 		webtest.Body(t, c.Get("/images"))
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -217,7 +217,7 @@ func TestSaveMachineAsImage(t *testing.T) {
 		if r.Body["state"] != "deleting" || time.Now().After(deadline) {
 			t.Fatalf("deleting golden: %d %s", r.Status, r.Raw)
 		}
-		webtest.Body(t, c.Get("/images")) // the tracker and the Images page advance it
+		webtest.Body(t, c.Get("/images")) // the operations worker advances it
 		time.Sleep(200 * time.Millisecond)
 	}
 	if r := e.api(t, tok, "GET", "/api/v1/images", nil); strings.Contains(r.Raw, id) {
@@ -241,7 +241,7 @@ func siteTemplates(t *testing.T, e *mEnv, location string) []string {
 		if l.Name != location {
 			continue
 		}
-		c, err := e.Server.App.Storage.Connector.Client(context.Background(), e.site(t, l).ID)
+		c, err := e.Server.App.Sites.Client(context.Background(), e.site(t, l).ID)
 		if err != nil {
 			t.Fatal(err)
 		}

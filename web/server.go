@@ -22,6 +22,7 @@ import (
 	"tessera/adapters/secretbox"
 	"tessera/domain"
 	"tessera/handlers"
+	"tessera/manage/operations"
 )
 
 // Server is a manage instance: its services, handlers and router.
@@ -39,6 +40,9 @@ type Server struct {
 
 	handler http.Handler
 	closers []func()
+
+	// machineQueue holds machine operations for StartMachineWorker.
+	machineQueue operations.Queue
 
 	brandCache *brandCache
 }
@@ -115,11 +119,13 @@ func NewServer(cfg Config, db *postgres.DB, log *slog.Logger) (*Server, error) {
 	s.OnClose(directoryAuth.Close)
 	s.setupBranding()
 	s.Locations = app.Locations.(*postgres.LocationService)
-	app.Storage = newStorageManager(db, app.Locations, box)
-	if cfg.SitePollInterval > 0 {
-		s.Background(func(ctx context.Context) { s.trackStorage(ctx, 5*time.Second) })
-	}
 	app.Sites = &connectapi.Connector{Sites: app.Locations, Secrets: box} // manage's client for connect/v1
+	s.machineQueue = newMachineQueue(db)
+	siteOps := postgres.NewSiteOperationQueue(db)
+	app.Storage = newStorageManager(db, app.Locations, siteOps)
+	if cfg.SitePollInterval > 0 {
+		s.startStorageWorker(siteOps, app.Sites)
+	}
 	app.CheckSite, app.ProbeSite = s.CheckSite, s.ProbeSite
 	// What each site last reported: the settings page reads it, never the site.
 	app.SiteReports = postgres.NewSiteReportService(db)

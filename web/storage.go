@@ -6,39 +6,62 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"tessera/adapters/connectapi"
 	"tessera/adapters/postgres"
 	"tessera/domain"
+	"tessera/manage/operations"
+	"tessera/manage/storage"
 )
 
-// newStorageManager wires manage's side of disks and networks (issue 9).
-func newStorageManager(db *postgres.DB, locations domain.LocationService, box domain.SecretBox) *domain.StorageManager {
+// newStorageManager wires manage's side of disks, networks, addresses,
+// snapshots and images; its site operations go to queue.
+func newStorageManager(db *postgres.DB, locations domain.LocationService, queue operations.Enqueuer) *storage.Manager {
 	nets := postgres.NewNetworkService(db)
-	return &domain.StorageManager{
-		Disks: postgres.NewDiskService(db), Networks: nets, Locations: locations, Addresses: postgres.NewAddressService(db),
+	disks := postgres.NewDiskService(db)
+	return &storage.Manager{
+		Disks: disks, Networks: nets, Locations: locations, Addresses: postgres.NewAddressService(db),
 		Snapshots:    postgres.NewSnapshotService(db),
 		Images:       postgres.NewImageService(db),
 		TenantImages: postgres.NewCatalogueService(db),
-		Connector:    &connectapi.Connector{Sites: locations, Secrets: box},
+		Queue:        queue,
+		Pending:      disks,
 		Pricing:      postgres.NewPricingService(db),
 		SetNetwork:   nets.SetNetwork,
 	}
 }
 
-// trackStorage advances disks, networks and snapshots whose site operation
-// finished, for every tenant, every interval (pages and the API also
-// advance them when read).
-func (s *Server) trackStorage(ctx context.Context, interval time.Duration) {
-	ds, ok := s.App.Storage.Disks.(*postgres.DiskService)
-	if !ok {
-		return
+// startStorageWorker runs the worker of the storage operations' queue (it
+// always runs: a page never advances storage itself) and the sweep that
+// queues again what a crash left unqueued.
+func (s *Server) startStorageWorker(queue operations.Queue, sites domain.SiteConnector) {
+	ops := s.operationMetrics("tessera_site_operations_total", "Storage, network, address, snapshot and image operations finished by the worker, by resource, kind and result.", "resource", "kind", "result")
+	w := &operations.Worker{Queue: queue, Sites: sites, Apply: s.App.Storage, Log: s.Log,
+		Finished: func(j *operations.Job, result string) {
+			ops.WithLabelValues(j.Resource, string(j.Request.Kind), result).Inc()
+		}}
+	s.OnClose(w.Start(context.Background()))
+	s.Background(func(ctx context.Context) { s.sweepStorage(ctx, 5*time.Second) })
+}
+
+func (s *Server) operationMetrics(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	if err := s.Registry.Register(c); err != nil {
+		if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
+			return are.ExistingCollector.(*prometheus.CounterVec)
+		}
 	}
+	return c
+}
+
+// sweepStorage queues again, every interval, the operations of resources
+// left transitional with nothing queued (a crash between recording and
+// queueing, disks a deleted machine left to delete).
+func (s *Server) sweepStorage(ctx context.Context, interval time.Duration) {
 	pending := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "tessera_storage_tenants_pending",
-		Help: "Tenants with disks, networks or snapshots waiting for a site operation, at the tracker's last pass.",
+		Help: "Tenants with disks, networks or snapshots waiting for a site operation, at the sweep's last pass.",
 	})
 	if err := s.Registry.Register(pending); err != nil {
-		s.Log.Warn("storage tracker metric", "err", err)
+		s.Log.Warn("storage sweep metric", "err", err)
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -48,23 +71,10 @@ func (s *Server) trackStorage(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		if err := s.App.Storage.RefreshImages(ctx); err != nil && ctx.Err() == nil {
-			s.Log.Warn("image tracker", "err", err)
+		n, err := s.App.Storage.Sweep(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Warn("storage sweep", "err", err)
 		}
-		tenants, err := ds.TenantsWithPending(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.Log.Warn("storage tracker", "err", err)
-			}
-			continue
-		}
-		pending.Set(float64(len(tenants)))
-		for _, id := range tenants {
-			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			if err := s.App.Storage.Refresh(rctx, id); err != nil && ctx.Err() == nil {
-				s.Log.Warn("storage tracker", "tenant", id, "err", err)
-			}
-			cancel()
-		}
+		pending.Set(float64(n))
 	}
 }

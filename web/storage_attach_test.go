@@ -262,7 +262,7 @@ func TestDeleteMachineKeepsOrDeletesDisks(t *testing.T) {
 		t.Errorf("address still names the machine: %s", a.Raw)
 	}
 	// The disk survives at the site, detached.
-	c, err := e.Server.App.Storage.Connector.Client(ctx, e.site(t, e.locs[0]).ID)
+	c, err := e.Server.App.Sites.Client(ctx, e.site(t, e.locs[0]).ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -216,7 +216,7 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		}
 	}
 	acme := env.Tenant(t, "acme").ID
-	c, err := sm.Connector.Client(ctx, site.ID)
+	c, err := env.Server.App.Sites.Client(ctx, site.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,17 +243,16 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	disk := func() *domain.Disk {
-		_ = sm.Refresh(ctx, acme)
 		got, err := sm.Disks.Disk(ctx, acme, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return got
 	}
-	// The background tracker moves it on without anyone reading it.
-	waitState("the tracker", func() bool { got, _ := sm.Disks.Disk(ctx, acme, d.ID); return got.State == domain.DiskAvailable })
+	// The operations worker moves it on without anyone reading it.
+	waitState("the worker", func() bool { got, _ := sm.Disks.Disk(ctx, acme, d.ID); return got.State == domain.DiskAvailable })
 	if body := webtest.Body(t, env.Client(t, "localhost").Get("/metrics")); !strings.Contains(body, "tessera_storage_tenants_pending") {
-		t.Error("/metrics lacks the storage tracker's gauge")
+		t.Error("/metrics lacks the storage sweep's gauge")
 	}
 	place := domain.MachinePlace{LocationID: site.LocationID, SiteID: site.ID}
 	if err := sm.AttachDisk(ctx, acme, d.ID, machine, domain.MachinePlace{LocationID: domain.NewID(), SiteID: site.ID}); domain.ErrorCode(err) != domain.EINVALID {
@@ -305,7 +304,6 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := func() *domain.Snapshot {
-		_ = sm.Refresh(ctx, acme)
 		got, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -324,7 +322,6 @@ func TestDiskAttachGrowDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState("snapshot deleted", func() bool {
-		_ = sm.Refresh(ctx, acme)
 		_, err := sm.Snapshots.Snapshot(ctx, acme, sn.ID)
 		return domain.ErrorCode(err) == domain.ENOTFOUND
 	})

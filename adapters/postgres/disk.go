@@ -203,7 +203,7 @@ func (s *DiskService) SetDiskOp(ctx context.Context, tenantID, id, key string, s
 }
 
 // TenantsWithPending lists tenants that have disks, networks or snapshots
-// waiting for a site operation, for the background tracker.
+// waiting for a site operation, for the storage sweep.
 func (s *DiskService) TenantsWithPending(ctx context.Context) ([]string, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT tenant_id::text FROM disks WHERE state IN ('creating', 'attaching', 'detaching', 'resizing', 'deleting')

@@ -7,30 +7,24 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tessera/domain"
+	"tessera/manage/operations"
 )
 
 // OperationQueue is the manage-side queue of machine operations that the
-// worker carries to the sites. Its state lives in machine_operations, so a
-// restarted manage resumes where it stopped.
+// worker carries to the sites. Its state lives in machine_operations, which
+// is also the machine's history the portal shows, so a restarted manage
+// resumes where it stopped.
 type OperationQueue struct{ db *DB }
+
+var _ operations.Queue = (*OperationQueue)(nil)
 
 // NewOperationQueue returns the queue over db.
 func NewOperationQueue(db *DB) *OperationQueue { return &OperationQueue{db: db} }
 
-// ClaimedOperation is an operation with what the site needs to carry it out.
-type ClaimedOperation struct {
-	Op         *domain.MachineOperation
-	Machine    *domain.Machine
-	TenantSlug string
-	Template   string
-	Target     *domain.Flavor             // resize only
-	NICs       []*domain.MachineInterface // create only (issue 9)
-}
-
 // Claim takes up to n due operations and leases them for lease: another
 // worker (another manage replica) skips them until the lease ends.
-func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) ([]*ClaimedOperation, error) {
-	var out []*ClaimedOperation
+func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) ([]*operations.Job, error) {
+	var out []*operations.Job
 	err := q.db.InTx(ctx, func(tx pgx.Tx) error {
 		out = nil
 		rows, err := tx.Query(ctx, `UPDATE machine_operations SET next_at = now() + $2::interval, attempts = attempts + 1
@@ -45,7 +39,7 @@ func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) 
 			return err
 		}
 		for _, id := range ids {
-			c := &ClaimedOperation{}
+			c := &operations.MachineWork{}
 			c.Op, err = scanOp(tx.QueryRow(ctx, `SELECT `+opCols+` FROM machine_operations o JOIN machines m ON m.id = o.machine_id WHERE o.id = $1`, id))
 			if err != nil {
 				return err
@@ -68,7 +62,8 @@ func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) 
 					return err
 				}
 			}
-			out = append(out, c)
+			out = append(out, &operations.Job{ID: c.Op.ID, TenantID: c.Op.TenantID, SiteID: c.Op.SiteID, Resource: operations.ResourceMachine,
+				ResourceID: c.Op.MachineID, SiteOpID: c.Op.SiteOpID, Attempts: c.Op.Attempts, Machine: c})
 		}
 		return nil
 	})
@@ -76,21 +71,26 @@ func (q *OperationQueue) Claim(ctx context.Context, n int, lease time.Duration) 
 }
 
 // Submitted records connect's operation id; the worker polls it after wait.
-func (q *OperationQueue) Submitted(ctx context.Context, opID, siteOpID string, wait time.Duration) error {
-	_, err := q.db.Pool.Exec(ctx, `UPDATE machine_operations SET state = 'running', site_op_id = $2, next_at = now() + $3::interval WHERE id = $1`, opID, siteOpID, wait.String())
+func (q *OperationQueue) Submitted(ctx context.Context, j *operations.Job, siteOpID string, wait time.Duration) error {
+	_, err := q.db.Pool.Exec(ctx, `UPDATE machine_operations SET state = 'running', site_op_id = $2, next_at = now() + $3::interval WHERE id = $1`, j.ID, siteOpID, wait.String())
 	return translate(err, "")
 }
 
 // Later puts the operation back for another try after wait (site down, or
 // still running), noting a reason visible in the history.
-func (q *OperationQueue) Later(ctx context.Context, opID string, wait time.Duration, note string) error {
-	_, err := q.db.Pool.Exec(ctx, `UPDATE machine_operations SET next_at = now() + $2::interval, error = $3 WHERE id = $1`, opID, wait.String(), note)
+func (q *OperationQueue) Later(ctx context.Context, j *operations.Job, wait time.Duration, note string) error {
+	_, err := q.db.Pool.Exec(ctx, `UPDATE machine_operations SET next_at = now() + $2::interval, error = $3 WHERE id = $1`, j.ID, wait.String(), note)
 	return translate(err, "")
 }
 
 // Finish ends the operation and moves its machine to the status that follows,
-// with what the site last saw of it (obs may be nil).
-func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succeeded bool, reason string, obs *domain.MachineObservation) error {
+// with what the site last saw of it (out.Observed may be nil).
+func (q *OperationQueue) Finish(ctx context.Context, j *operations.Job, out operations.Outcome) error {
+	c := j.Machine
+	if c == nil {
+		return domain.Errorf(domain.EINTERNAL, "not a machine operation")
+	}
+	succeeded, reason, obs := out.Succeeded, out.Reason, out.Observed
 	err := q.db.InTx(ctx, func(tx pgx.Tx) error {
 		state := domain.OpSucceeded
 		if !succeeded {
@@ -165,22 +165,45 @@ func (q *OperationQueue) Finish(ctx context.Context, c *ClaimedOperation, succee
 // releaseMachineStorage is what a deleted machine leaves behind, in the
 // transaction that records the delete: its extra disks become available
 // (the site detached them before destroying the VM) or go to deleting, for
-// the storage tracker to delete at the site; its public addresses go back
+// the queue to delete at the site; its public addresses go back
 // to allocated; its snapshots went with the VM.
 func releaseMachineStorage(ctx context.Context, tx pgx.Tx, tenantID, machineID string, disks domain.DiskChoice) error {
 	to := domain.DiskAvailable
 	if disks == domain.DeleteDisks {
 		to = domain.DiskDeleting
 	}
-	if _, err := tx.Exec(ctx, `UPDATE disks SET state = $3, machine_id = NULL, op_key = NULL, pending_size_gib = NULL
-		WHERE tenant_id = $1 AND machine_id = $2 AND state IN ('attaching', 'attached', 'detaching', 'resizing')`, tenantID, machineID, string(to)); err != nil {
+	rows, err := tx.Query(ctx, `UPDATE disks SET state = $3, machine_id = NULL, op_key = NULL, pending_size_gib = NULL
+		WHERE tenant_id = $1 AND machine_id = $2 AND state IN ('attaching', 'attached', 'detaching', 'resizing')
+		RETURNING id::text, coalesce(site_id::text, '')`, tenantID, machineID, string(to))
+	if err != nil {
 		return err
+	}
+	type gone struct{ id, site string }
+	drop, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gone, error) {
+		var g gone
+		return g, r.Scan(&g.id, &g.site)
+	})
+	if err != nil {
+		return err
+	}
+	if to == domain.DiskDeleting {
+		// The site's delete is queued in this transaction: the disks never
+		// wait in deleting with nothing to carry it out.
+		for _, g := range drop {
+			if g.site == "" {
+				continue
+			}
+			req, _, _, _ := domain.DiskStep(&domain.Disk{ID: g.id, State: domain.DiskDeleting})
+			if err := enqueueTx(ctx, tx, operations.Pending{TenantID: tenantID, SiteID: g.site, Resource: operations.ResourceDisk, ResourceID: g.id, Request: req}); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE public_addresses SET state = 'allocated', machine_id = NULL, site_id = NULL, op_key = NULL
 		WHERE tenant_id = $1 AND machine_id = $2`, tenantID, machineID); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `UPDATE snapshots SET state = 'deleted' WHERE tenant_id = $1 AND machine_id = $2 AND state <> 'deleted'`, tenantID, machineID)
+	_, err = tx.Exec(ctx, `UPDATE snapshots SET state = 'deleted' WHERE tenant_id = $1 AND machine_id = $2 AND state <> 'deleted'`, tenantID, machineID)
 	return err
 }
 
@@ -188,18 +211,5 @@ func releaseMachineStorage(ctx context.Context, tx pgx.Tx, tenantID, machineID s
 // ctx ends. It returns when the connection fails; the caller's poll covers
 // that.
 func (q *OperationQueue) Listen(ctx context.Context, wake func()) error {
-	conn, err := q.db.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `LISTEN machine_operations`); err != nil {
-		return err
-	}
-	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
-			return err
-		}
-		wake()
-	}
+	return listen(ctx, q.db, "machine_operations", wake)
 }

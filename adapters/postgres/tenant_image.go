@@ -104,7 +104,7 @@ func (s *CatalogueService) DeleteTenantImage(ctx context.Context, tenantID, id s
 	if img.State == domain.ImageDeleting {
 		return nil
 	}
-	// The error stays empty while deleting; the tracker records how it ends.
+	// The error stays empty while deleting; the operations worker records how it ends.
 	tag, err := s.db.Pool.Exec(ctx, `UPDATE images SET state = 'deleting', error = '', delete_attempts = delete_attempts + 1 WHERE id = $1 AND tenant_id = $2 AND state IN ('ready', 'failed')`, id, tenantID)
 	if err == nil && tag.RowsAffected() == 0 {
 		return errImageNotFound

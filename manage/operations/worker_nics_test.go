@@ -1,17 +1,16 @@
-package web
+package operations
 
 import (
 	"context"
 	"log/slog"
 	"testing"
 
-	"tessera/adapters/postgres"
 	"tessera/domain"
 )
 
 type fakeNetworks map[string]*domain.Network
 
-func (f fakeNetworks) RefreshNetwork(_ context.Context, _, id string) (*domain.Network, error) {
+func (f fakeNetworks) Network(_ context.Context, _, id string) (*domain.Network, error) {
 	return f[id], nil
 }
 
@@ -24,9 +23,9 @@ func TestWorkerNICs(t *testing.T) {
 		"b": {ID: "b", State: domain.NetworkCreating},
 		"c": {ID: "c", State: domain.NetworkError},
 	}
-	w := &MachineWorker{Networks: nets}
-	claim := func(ids ...string) *postgres.ClaimedOperation {
-		c := &postgres.ClaimedOperation{Op: &domain.MachineOperation{TenantID: "t"}}
+	w := &Worker{Networks: nets}
+	claim := func(ids ...string) *MachineWork {
+		c := &MachineWork{Op: &domain.MachineOperation{TenantID: "t"}}
 		for i, id := range ids {
 			c.NICs = append(c.NICs, &domain.MachineInterface{Index: i, NetworkID: id, NetworkName: "net-" + id, NetworkState: domain.NetworkCreating,
 				Address: "10.0.0.2", PrefixLength: 24, Gateway: "10.0.0.1"})
