@@ -57,17 +57,3 @@ type apiNamed struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
-
-type apiImage struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	OS       string `json:"os"`
-	Licensed bool   `json:"licensed"`
-	// A tenant's own image (saved from its machine) is private; its state is creating,
-	// ready, failed, deleting or deleted (catalogue images are ready). Locations names the
-	// tenant's locations where the image is ready.
-	Private   bool     `json:"private"`
-	State     string   `json:"state"`
-	Error     string   `json:"error,omitempty"`
-	Locations []string `json:"locations"`
-}
