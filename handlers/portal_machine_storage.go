@@ -11,7 +11,7 @@ import (
 	"tessera/views"
 )
 
-// The machine page's disks, public addresses and snapshots (issue 9): what
+// The machine page's disks, public addresses and snapshots: what
 // is attached, with prices, and the forms that attach, detach, take,
 // revert and delete. Every form acts on the machine of the URL, found in
 // the signed-in tenant (ENOTFOUND otherwise), and on objects of that

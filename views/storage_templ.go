@@ -1431,7 +1431,7 @@ func SiteImages(p SiteImagesProps) templ.Component {
 }
 
 // MachineStorageProps is the machine page's disks, public addresses and
-// snapshots (issue 9), with their prices and the forms that change them.
+// snapshots, with their prices and the forms that change them.
 type MachineStorageProps struct {
 	MachineID     string
 	CanWrite      bool

@@ -163,7 +163,7 @@ func (s *DiskService) SetDiskState(ctx context.Context, tenantID, id string, fro
 	return nil
 }
 
-// meterDisk records a disk's usage change (issue 6's metering) in the
+// meterDisk records a disk's usage change (for metering) in the
 // transaction that moves its state, so a disk is billed from the moment it
 // is available until it is deleted, at its size and class, and a replayed
 // transition counts once (the event key names the step).

@@ -129,18 +129,18 @@ func (q *OperationQueue) Finish(ctx context.Context, j *operations.Job, out oper
 				return err
 			}
 			// The machine's private addresses go back to their networks
-			// (issue 9), in the transaction that records it gone.
+			// in the transaction that records it gone.
 			if _, err := tx.Exec(ctx, `DELETE FROM network_addresses WHERE tenant_id = $1 AND machine_id = $2`, c.Op.TenantID, c.Op.MachineID); err != nil {
 				return err
 			}
-			if err := releaseMachineStorage(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.DiskChoice); err != nil { // issue 9
+			if err := releaseMachineStorage(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.DiskChoice); err != nil { // its disks: detached or deleted, as asked
 				return err
 			}
 		}
-		if err := finishPlacement(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.Kind, succeeded); err != nil { // issue 8
+		if err := finishPlacement(ctx, tx, c.Op.TenantID, c.Op.MachineID, c.Op.Kind, succeeded); err != nil { // the site's reserved capacity: kept or given back
 			return err
 		}
-		// Metering (issue 6): the usage interval changes in this same
+		// Metering: the usage interval changes in this same
 		// transaction; the operation id makes a replay count once.
 		if kind, ok := domain.ChangeKindFor(c.Op.Kind); ok && succeeded && c.Machine != nil {
 			shape := c.Machine.Shape()
