@@ -98,13 +98,6 @@ func scanNetwork(row pgx.Row) (*Network, error) {
 	return &n, err
 }
 
-// ClaimNetwork records a new network of manageID in tx: with portGroup (an
-// existing one) or with the lowest free VLAN id in [vlanFrom, vlanTo] and a
-// port group named after it. ECONFLICT (id taken, no VLAN left).
-func ClaimNetwork(ctx context.Context, tx pgx.Tx, manageID string, req *model.NetworkRequest, vlanFrom, vlanTo int) error {
-	return ClaimNetworkFromPool(ctx, tx, manageID, req, model.NetworkPool{VLANFrom: vlanFrom, VLANTo: vlanTo})
-}
-
 // ClaimNetworkFromPool records a new network of manageID in tx with its
 // port group: the one asked for, else the first of the pool's existing port
 // groups no network uses, else a new one with the first free VLAN id of the
