@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
+	"tessera/adapters/pgopen"
 	"tessera/domain"
 	"tessera/migrations"
 )
@@ -31,68 +30,11 @@ type DB struct {
 // Open connects to url, creating the database if it does not exist, and
 // checks that the server answers. It does not migrate.
 func Open(ctx context.Context, dbURL string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(dbURL)
-	if err != nil {
-		return nil, fmt.Errorf("database URL is not valid (expected postgres://user@host:port/dbname): %w", err)
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgopen.Open(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
-	err = pool.Ping(ctx)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "3D000" { // invalid_catalog_name
-		pool.Close()
-		if err := CreateDatabase(ctx, dbURL); err != nil {
-			return nil, err
-		}
-		if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
-			return nil, err
-		}
-		err = pool.Ping(ctx)
-	}
-	if err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w; start PostgreSQL or set --database-url / TESSERA_DATABASE_URL", redact(dbURL), err)
-	}
 	return &DB{Pool: pool}, nil
-}
-
-// CreateDatabase creates the database named in dbURL, connecting to the
-// server's "postgres" database to do so. An existing database is fine.
-func CreateDatabase(ctx context.Context, dbURL string) error {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return err
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" {
-		return fmt.Errorf("database URL names no database")
-	}
-	u.Path = "/postgres"
-	conn, err := pgx.Connect(ctx, u.String())
-	if err != nil {
-		return fmt.Errorf("cannot reach PostgreSQL at %s: %w; start PostgreSQL or set --database-url / TESSERA_DATABASE_URL", redact(dbURL), err)
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
-		return nil
-	}
-	if err == nil {
-		slog.Info("created database", "database", name)
-	}
-	return err
-}
-
-// redact drops the password from a URL for messages and logs.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // Close closes the pool.
