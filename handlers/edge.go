@@ -1,13 +1,10 @@
 package handlers
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 
+	"tessera/adapters/httpjson"
 	"tessera/domain"
 	"tessera/views"
 )
@@ -27,62 +24,7 @@ const maxJSONBody = 64 << 10
 // wrong type (named by its JSON field, never by a Go type) and anything
 // after the object.
 func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return domain.Errorf(domain.EINVALID, "Send JSON with Content-Type: application/json.")
-		}
-	}
-	body := http.MaxBytesReader(nil, r.Body, maxJSONBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return domain.Errorf(domain.EINVALID, "The body must hold one JSON object and nothing after it.")
-	}
-	return nil
-}
-
-// jsonError turns a decoding error into a message that names the JSON
-// field, never a Go type.
-func jsonError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	var me *http.MaxBytesError
-	switch {
-	case errors.As(err, &te):
-		if te.Field == "" {
-			return domain.Errorf(domain.EINVALID, "The body must be a JSON object.")
-		}
-		return domain.Invalid(map[string]string{te.Field: "This field should be " + jsonKind(te.Type.Kind().String()) + "."})
-	case errors.As(err, &me):
-		return domain.Errorf(domain.EINVALID, "The body is larger than %d KiB.", maxJSONBody>>10)
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-		return domain.Errorf(domain.EINVALID, "The body is not valid JSON.")
-	case errors.Is(err, io.EOF):
-		return domain.Errorf(domain.EINVALID, "The body is empty; send a JSON object.")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return domain.Invalid(map[string]string{f: "Unknown field."})
-	}
-	return domain.Errorf(domain.EINVALID, "The body must be a JSON object.")
-}
-
-// jsonKind names a Go kind as JSON does.
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "a list"
-	case "map", "struct", "ptr":
-		return "an object"
-	}
-	return "a number"
+	return httpjson.Decode(r, v, maxJSONBody)
 }
 
 // maxIdempotencyKey bounds the Idempotency-Key header.

@@ -5,42 +5,14 @@ import (
 	"log/slog"
 	"net/http"
 
+	"tessera/adapters/httpjson"
 	"tessera/domain"
 	"tessera/views"
 )
 
-// StatusOf maps a domain error code to an HTTP status.
-func StatusOf(code string) int {
-	switch code {
-	case domain.EINVALID:
-		return http.StatusUnprocessableEntity
-	case domain.ENOTFOUND:
-		return http.StatusNotFound
-	case domain.ECONFLICT:
-		return http.StatusConflict
-	case domain.EFORBIDDEN:
-		return http.StatusForbidden
-	case domain.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case domain.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case domain.ETOOMANY:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
-var titles = map[int]string{
-	http.StatusBadRequest:          "Bad request",
-	http.StatusUnauthorized:        "Not signed in",
-	http.StatusForbidden:           "Not allowed",
-	http.StatusNotFound:            "Not found",
-	http.StatusConflict:            "Conflict",
-	http.StatusUnprocessableEntity: "Invalid input",
-	http.StatusTooManyRequests:     "Too many requests",
-	http.StatusServiceUnavailable:  "Temporarily unavailable",
-	http.StatusInternalServerError: "Something went wrong",
-}
+// StatusOf maps a domain error code to an HTTP status, for pages and the
+// API alike.
+func StatusOf(code string) int { return httpjson.StatusOf(code) }
 
 // logInternal logs an unexpected error once, at the edge.
 func logInternal(r *http.Request, err error) {
@@ -61,8 +33,8 @@ func (a *App) Error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (a *App) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	s := a.shell(r, titles[status], "")
-	render(w, r, status, views.Bare(s, views.ErrorPage(status, titles[status], msg)))
+	s := a.shell(r, httpjson.Title(status), "")
+	render(w, r, status, views.Bare(s, views.ErrorPage(status, httpjson.Title(status), msg)))
 }
 
 // NotFound is the 404 page.
@@ -90,36 +62,14 @@ func isAPI(r *http.Request) bool {
 }
 
 // Problem is an RFC 9457 problem document.
-type Problem struct {
-	Type     string            `json:"type"`
-	Title    string            `json:"title"`
-	Status   int               `json:"status"`
-	Detail   string            `json:"detail"`
-	Code     string            `json:"code"`
-	Instance string            `json:"instance,omitempty"`
-	Errors   map[string]string `json:"errors,omitempty"`
-}
+type Problem = httpjson.Problem
 
-// WriteProblem writes err as application/problem+json.
+// WriteProblem writes err as application/problem+json, logging an internal
+// error once under the request's id.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	logInternal(r, err)
-	code := domain.ErrorCode(err)
-	status := StatusOf(code)
-	p := Problem{Type: "about:blank", Title: titles[status], Status: status, Detail: domain.ErrorMessage(err), Code: code, Instance: r.URL.Path, Errors: domain.ErrorFields(err)}
-	if status == http.StatusInternalServerError {
-		p.Detail = "Internal error. Request id " + RequestID(r.Context()) + "."
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="tessera"`)
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(p)
+	httpjson.WriteProblem(w, r, err, RequestID(r.Context()))
 }
 
 // WriteJSON writes v as JSON with status.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func WriteJSON(w http.ResponseWriter, status int, v any) { httpjson.WriteJSON(w, status, v) }

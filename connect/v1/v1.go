@@ -5,12 +5,18 @@
 // cannot drift apart; each translates these types to and from its own model
 // (connect/model on the site, domain in manage).
 //
-// The format is versioned: within v1 fields are only ever added (and old
-// readers ignore them), never renamed, retyped or given a new meaning. A
-// change that breaks that rule is connect/v2, served next to v1.
+// The format is versioned: within v1 fields are only ever added, never
+// renamed, retyped or given a new meaning. manage ignores answer fields it
+// does not know; a site refuses request fields it does not know (422 naming
+// the field), so a manage never believes a site did something it cannot.
+// A change that breaks these rules is connect/v2, served next to v1.
 package connectv1
 
-import "time"
+import (
+	"time"
+
+	"tessera/adapters/httpjson"
+)
 
 // Prefix is the path every v1 endpoint lives under.
 const Prefix = "/connect/v1"
@@ -175,15 +181,7 @@ type NetworkPool struct {
 // Problem is the RFC 9457 problem document (application/problem+json) a
 // site answers every error with. Code is one of the codes below; Errors maps
 // a request field (by its JSON name, e.g. "spec.vcpus") to what is wrong.
-type Problem struct {
-	Type     string            `json:"type"`
-	Title    string            `json:"title"`
-	Status   int               `json:"status"`
-	Detail   string            `json:"detail"`
-	Code     string            `json:"code"`
-	Instance string            `json:"instance,omitempty"`
-	Errors   map[string]string `json:"errors,omitempty"`
-}
+type Problem = httpjson.Problem
 
 // Problem codes. They are spelled like manage's and connect's error codes,
 // so each side maps them one to one.
