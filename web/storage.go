@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"tessera/adapters/postgres"
+	"tessera/adapters/promreg"
 	"tessera/domain"
 	"tessera/manage/operations"
 	"tessera/manage/storage"
@@ -43,26 +44,17 @@ func (s *Server) startStorageWorker(queue operations.Queue, sites domain.SiteCon
 }
 
 func (s *Server) operationMetrics(name, help string, labels ...string) *prometheus.CounterVec {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
-	if err := s.Registry.Register(c); err != nil {
-		if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
-			return are.ExistingCollector.(*prometheus.CounterVec)
-		}
-	}
-	return c
+	return promreg.Register(s.Registry, prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels))
 }
 
 // sweepStorage queues again, every interval, the operations of resources
 // left transitional with nothing queued (a crash between recording and
 // queueing, disks a deleted machine left to delete).
 func (s *Server) sweepStorage(ctx context.Context, interval time.Duration) {
-	pending := prometheus.NewGauge(prometheus.GaugeOpts{
+	pending := promreg.Register(s.Registry, prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "tessera_storage_tenants_pending",
 		Help: "Tenants with disks, networks or snapshots waiting for a site operation, at the sweep's last pass.",
-	})
-	if err := s.Registry.Register(pending); err != nil {
-		s.Log.Warn("storage sweep metric", "err", err)
-	}
+	}))
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

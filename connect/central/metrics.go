@@ -1,12 +1,12 @@
 package central
 
 import (
-	"errors"
 	"time"
 
-	"tessera/connect/model"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"tessera/adapters/promreg"
+	"tessera/connect/model"
 )
 
 type metrics struct {
@@ -35,31 +35,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tessera_connect_sync_duration_seconds", Help: "Time of an inventory reconciliation.", Buckets: buckets}),
 	}
 	if reg != nil {
-		m.submitted = register(reg, m.submitted)
-		m.finished = register(reg, m.finished)
-		m.duration = register(reg, m.duration)
-		m.runDuration = register(reg, m.runDuration)
-		m.retries = register(reg, m.retries)
-		m.resumed = register(reg, m.resumed)
-		m.syncs = register(reg, m.syncs)
-		m.syncDuration = register(reg, m.syncDuration)
+		m.submitted = promreg.Register(reg, m.submitted)
+		m.finished = promreg.Register(reg, m.finished)
+		m.duration = promreg.Register(reg, m.duration)
+		m.runDuration = promreg.Register(reg, m.runDuration)
+		m.retries = promreg.Register(reg, m.retries)
+		m.resumed = promreg.Register(reg, m.resumed)
+		m.syncs = promreg.Register(reg, m.syncs)
+		m.syncDuration = promreg.Register(reg, m.syncDuration)
 	}
 	return m
-}
-
-// register adds c to reg, or returns the collector registered already (a
-// site restarted in the same process keeps counting in the same series).
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(T); ok {
-				return existing
-			}
-		}
-		panic(err)
-	}
-	return c
 }
 
 func (m *metrics) done(kind model.OperationKind, result string, total, run time.Duration) {
