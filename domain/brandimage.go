@@ -344,18 +344,26 @@ func escAttr(s string) string {
 	return b.String()
 }
 
-// BrandingService stores the provider's default branding (tenant id "") and
-// each tenant's, their images and the tenants' custom domains. Every method
-// that reads a tenant's data takes its id.
+// ProviderBranding is the owner of the provider's own branding (the
+// default every tenant's is merged over), passed to BrandingService where a
+// tenant's id would go. It is spelled out so that a forgotten tenant id
+// ("") is an error (EINTERNAL) and never quietly the provider's branding.
+const ProviderBranding = "provider"
+
+// BrandingService stores the provider's default branding (owner
+// ProviderBranding) and each tenant's, their images and the tenants' custom
+// domains. Every method that reads a tenant's data takes its id; an empty
+// one is EINTERNAL.
 type BrandingService interface {
 	// FindBranding returns the stored (unmerged) branding of tenantID, or of
-	// the provider for "". Nothing stored is an empty Branding, not an error.
+	// the provider for ProviderBranding. Nothing stored is an empty
+	// Branding, not an error.
 	FindBranding(ctx context.Context, tenantID string) (*Branding, error)
 	// SaveBranding stores b (normalised and validated: EINVALID) with its
 	// logo and favicon images (nil: unchanged) and tells every manage
 	// process to forget its cached copy.
 	SaveBranding(ctx context.Context, tenantID string, b *Branding, logo, favicon *Image) error
-	// StageImage stores an uploaded image for tenantID ("" the provider)
+	// StageImage stores an uploaded image for tenantID (or ProviderBranding)
 	// before the branding that uses it is saved, so the settings page can
 	// preview it. Images no saved branding uses are dropped by the next save.
 	StageImage(ctx context.Context, tenantID string, img *Image) error

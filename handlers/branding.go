@@ -39,6 +39,14 @@ type brandingTarget struct {
 	Nav      string
 }
 
+// owner is whose branding the store reads and writes for target.
+func (t brandingTarget) owner() string {
+	if t.TenantID == "" {
+		return domain.ProviderBranding
+	}
+	return t.TenantID
+}
+
 func brandingValues(b *domain.Branding) map[string]string {
 	return map[string]string{
 		"product_name": b.ProductName, "primary_color": b.PrimaryColor, "accent_color": b.AccentColor,
@@ -59,7 +67,7 @@ func (a *App) brandingFallback(r *http.Request, target brandingTarget) (domain.B
 	if target.TenantID == "" {
 		return domain.DefaultBranding, nil
 	}
-	p, err := a.Brand.Store.FindBranding(r.Context(), "")
+	p, err := a.Brand.Store.FindBranding(r.Context(), domain.ProviderBranding)
 	if err != nil {
 		return domain.Branding{}, err
 	}
@@ -67,7 +75,7 @@ func (a *App) brandingFallback(r *http.Request, target brandingTarget) (domain.B
 }
 
 func (a *App) showBranding(w http.ResponseWriter, r *http.Request, target brandingTarget) {
-	stored, err := a.Brand.Store.FindBranding(r.Context(), target.TenantID)
+	stored, err := a.Brand.Store.FindBranding(r.Context(), target.owner())
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -180,7 +188,7 @@ func (a *App) previewBranding(w http.ResponseWriter, r *http.Request, target bra
 		a.Error(w, r, err)
 		return
 	}
-	stored, err := a.Brand.Store.FindBranding(r.Context(), target.TenantID)
+	stored, err := a.Brand.Store.FindBranding(r.Context(), target.owner())
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -200,7 +208,7 @@ func (a *App) previewBranding(w http.ResponseWriter, r *http.Request, target bra
 	}{{"logo", domain.MaxLogoBytes}, {"favicon", domain.MaxFaviconBytes}} {
 		im, err := readImage(r, img.field, img.max)
 		if err == nil && im != nil {
-			err = a.Brand.Store.StageImage(r.Context(), target.TenantID, im)
+			err = a.Brand.Store.StageImage(r.Context(), target.owner(), im)
 		}
 		switch {
 		case domain.ErrorFields(err) != nil:
@@ -245,7 +253,7 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 	if err := parseBrandingForm(w, r); err != nil {
 		// An unreadable form (too large) shows the stored branding again.
 		a.formError(w, r, err, nil, func(status int, f views.Form) {
-			stored, serr := a.Brand.Store.FindBranding(r.Context(), target.TenantID)
+			stored, serr := a.Brand.Store.FindBranding(r.Context(), target.owner())
 			if serr != nil {
 				a.Error(w, r, serr)
 				return
@@ -259,7 +267,7 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 		a.previewBranding(w, r, target)
 		return
 	}
-	stored, err := a.Brand.Store.FindBranding(r.Context(), target.TenantID)
+	stored, err := a.Brand.Store.FindBranding(r.Context(), target.owner())
 	if err != nil {
 		a.Error(w, r, err)
 		return
@@ -301,7 +309,7 @@ func (a *App) saveBranding(w http.ResponseWriter, r *http.Request, target brandi
 		return
 	}
 	b.LogoURL, b.FaviconURL = chosenImages(stored, f)
-	err = a.Brand.Store.SaveBranding(r.Context(), target.TenantID, &b, logo, favicon)
+	err = a.Brand.Store.SaveBranding(r.Context(), target.owner(), &b, logo, favicon)
 	if domain.ErrorCode(err) == domain.ENOTFOUND && (f.Get("staged_logo") != "" || f.Get("staged_favicon") != "") {
 		err = domain.Invalid(map[string]string{"logo": "The image you chose is no longer there; choose it again."})
 	}

@@ -189,7 +189,7 @@ func (c *brandCache) branding(ctx context.Context, tenant *domain.Tenant) (domai
 }
 
 func (c *brandCache) load(ctx context.Context, tenantID string) (domain.Branding, error) {
-	p, err := c.store.FindBranding(ctx, "")
+	p, err := c.store.FindBranding(ctx, domain.ProviderBranding)
 	if err != nil {
 		return domain.Branding{}, err
 	}

@@ -376,7 +376,7 @@ func TestBrandingReachesEveryPage(t *testing.T) {
 	ctx := context.Background()
 	prov := &domain.Branding{ProductName: "Provider Cloud", PrimaryColor: "#123456"}
 	fav := &domain.Image{ContentType: domain.ImagePNG, Data: pngBytes(t, color.RGBA{1, 2, 3, 255})}
-	if err := store.SaveBranding(ctx, "", prov, nil, fav); err != nil {
+	if err := store.SaveBranding(ctx, domain.ProviderBranding, prov, nil, fav); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool {
@@ -710,7 +710,7 @@ func TestBrandingRoutesByRole(t *testing.T) {
 		}
 	}
 	store := postgres.NewBrandingService(env.DB)
-	for _, id := range []string{"", globex.ID, env.Tenant(t, "acme").ID} {
+	for _, id := range []string{domain.ProviderBranding, globex.ID, env.Tenant(t, "acme").ID} {
 		if b, _ := store.FindBranding(context.Background(), id); b.ProductName == "Evil" {
 			t.Fatalf("branding of %q changed by a refused post", id)
 		}

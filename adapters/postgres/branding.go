@@ -29,24 +29,43 @@ func NewBrandingService(db *DB) *BrandingService { return &BrandingService{db: d
 
 const providerOwner = "00000000-0000-0000-0000-000000000000"
 
-// owner is the brand_images owner key of tenantID ("" is the provider).
+// owner is the brand_images owner key of tenantID (or of the provider).
 func owner(tenantID string) string {
-	if tenantID == "" {
+	if tenantID == domain.ProviderBranding {
 		return providerOwner
 	}
 	return tenantID
 }
 
-// tenantArg is tenantID as a nullable uuid.
+// tenantArg is tenantID as a nullable uuid: the provider's branding row has
+// no tenant.
 func tenantArg(tenantID string) any {
-	if tenantID == "" {
+	if tenantID == domain.ProviderBranding {
 		return nil
 	}
 	return tenantID
 }
 
+// checkTenantID refuses a missing owner (EINTERNAL: a caller forgot the
+// tenant) and an id no tenant can have (ENOTFOUND); the provider's branding
+// passes as domain.ProviderBranding.
 func checkTenantID(tenantID string) error {
-	if tenantID != "" && !domain.IsID(tenantID) {
+	if err := domain.RequireTenant(tenantID); err != nil {
+		return err
+	}
+	if tenantID != domain.ProviderBranding && !domain.IsID(tenantID) {
+		return domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
+	}
+	return nil
+}
+
+// checkRealTenant is checkTenantID for what only a tenant has (custom
+// domains): the provider's branding owner is no tenant.
+func checkRealTenant(tenantID string) error {
+	if err := checkTenantID(tenantID); err != nil {
+		return err
+	}
+	if tenantID == domain.ProviderBranding {
 		return domain.Errorf(domain.ENOTFOUND, "Tenant not found.")
 	}
 	return nil
@@ -91,7 +110,7 @@ func (s *BrandingService) SaveBranding(ctx context.Context, tenantID string, b *
 		return err
 	}
 	return s.db.InTx(ctx, func(tx pgx.Tx) error {
-		if tenantID != "" {
+		if tenantID != domain.ProviderBranding {
 			var one int
 			if err := tx.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = $1`, tenantID).Scan(&one); err != nil {
 				return translate(err, "Tenant not found.")
@@ -203,7 +222,7 @@ func (s *BrandingService) AddDomain(ctx context.Context, tenantID, host string) 
 	if err := domain.RequireTenant(tenantID); err != nil {
 		return err
 	}
-	if err := checkTenantID(tenantID); err != nil {
+	if err := checkRealTenant(tenantID); err != nil {
 		return err
 	}
 	if err := domain.ValidateDomainName(host); err != nil {
@@ -223,7 +242,7 @@ func (s *BrandingService) RemoveDomain(ctx context.Context, tenantID, host strin
 	if err := domain.RequireTenant(tenantID); err != nil {
 		return err
 	}
-	if err := checkTenantID(tenantID); err != nil {
+	if err := checkRealTenant(tenantID); err != nil {
 		return err
 	}
 	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM tenant_domains WHERE tenant_id = $1 AND domain = $2`, tenantID, host)
@@ -240,7 +259,7 @@ func (s *BrandingService) FindDomains(ctx context.Context, tenantID string) ([]s
 	if err := domain.RequireTenant(tenantID); err != nil {
 		return nil, err
 	}
-	if err := checkTenantID(tenantID); err != nil {
+	if err := checkRealTenant(tenantID); err != nil {
 		return nil, err
 	}
 	// A tenant has a handful of domains; 100 bounds the page anyway.

@@ -65,7 +65,7 @@ func TestBrandingStore(t *testing.T) {
 
 	t.Run("tenants inherit the provider's images", func(t *testing.T) {
 		fav := &domain.Image{ContentType: domain.ImageSVG, Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg"><g></g></svg>`)}
-		if err := s.SaveBranding(ctx, "", &domain.Branding{ProductName: "Provider"}, nil, fav); err != nil {
+		if err := s.SaveBranding(ctx, domain.ProviderBranding, &domain.Branding{ProductName: "Provider"}, nil, fav); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.FindImage(ctx, b.ID, fav.Name()); err != nil {
@@ -117,6 +117,23 @@ func TestBrandingStore(t *testing.T) {
 		}
 		if err := s.SaveBranding(ctx, domain.NewID(), &domain.Branding{}, nil, nil); domain.ErrorCode(err) != domain.ENOTFOUND {
 			t.Fatalf("unknown tenant: %v", err)
+		}
+	})
+
+	// A forgotten tenant id is a programming error, never the provider's
+	// branding; the provider's is asked for by name, and has no domains.
+	t.Run("no owner is refused, the provider is named", func(t *testing.T) {
+		if _, err := s.FindBranding(ctx, ""); domain.ErrorCode(err) != domain.EINTERNAL {
+			t.Errorf("FindBranding(\"\") = %v, want EINTERNAL", err)
+		}
+		if err := s.SaveBranding(ctx, "", &domain.Branding{ProductName: "Oops"}, nil, nil); domain.ErrorCode(err) != domain.EINTERNAL {
+			t.Errorf("SaveBranding(\"\") = %v, want EINTERNAL", err)
+		}
+		if got, err := s.FindBranding(ctx, domain.ProviderBranding); err != nil || got.ProductName != "Provider" {
+			t.Errorf("provider branding = %+v, %v", got, err)
+		}
+		if err := s.AddDomain(ctx, domain.ProviderBranding, "cloud.example.net"); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Errorf("AddDomain(provider) = %v, want ENOTFOUND", err)
 		}
 	})
 }
